@@ -1,0 +1,96 @@
+"""The assessment form, built from the findings vocabulary so each question is defined once."""
+
+from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+
+from assessments.models import Assessment
+from assessments.vocabulary import load_vocabulary
+
+NONE_OF_THESE = "none_of_these"
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+class FindingSetField(forms.MultipleChoiceField):
+    """A set finding: nothing ticked is 'not asked' (NULL); 'None of these' is asked, none ([])."""
+
+    def __init__(self, *, values, **kwargs):
+        choices = [(v, _label(v)) for v in values] + [(NONE_OF_THESE, "None of these")]
+        super().__init__(
+            choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs
+        )
+
+    def prepare_value(self, value):
+        if value == []:
+            return [NONE_OF_THESE]
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        if NONE_OF_THESE in value:
+            if len(value) > 1:
+                raise forms.ValidationError("Tick 'None of these' on its own, or untick it.")
+            return []
+        return list(value)
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["assessed_on", "side", *(f.name for f in load_vocabulary().fields)]
+        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        vocabulary = load_vocabulary()
+        for finding in vocabulary.fields:
+            self.fields[finding.name] = self._field_for(finding, self.fields[finding.name])
+        self.helper = FormHelper()
+        self.helper.form_id = "assessment-form"
+        self.helper.layout = Layout(
+            Fieldset("Visit", Div("assessed_on", css_class="col-md-4"), InlineRadios("side")),
+            *(
+                Fieldset(
+                    section.title,
+                    *(self._layout_item(f) for f in section.fields),
+                    css_id=f"section-{section.code}",
+                )
+                for section in vocabulary.sections
+            ),
+            Submit("save", "Save draft"),
+        )
+
+    @staticmethod
+    def _field_for(finding, model_field: forms.Field) -> forms.Field:
+        label = finding.question
+        if finding.type == "boolean":
+            return forms.TypedChoiceField(
+                label=label,
+                choices=[("", "Not asked"), ("True", "Yes"), ("False", "No")],
+                coerce=lambda v: v == "True",
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        if finding.type in ("enum", "result"):
+            blank = "Not tested" if finding.type == "result" else "Not asked"
+            model_field.choices = [("", blank), *list(model_field.choices)[1:]]
+            model_field.widget = forms.RadioSelect(choices=model_field.choices)
+        if finding.type == "set":
+            return FindingSetField(label=label, values=finding.values)
+        model_field.label = label
+        return model_field
+
+    @staticmethod
+    def _layout_item(finding):
+        if finding.type == "set":
+            return InlineCheckboxes(finding.name)
+        if finding.type in ("boolean", "enum", "result"):
+            return InlineRadios(finding.name)
+        return Div(finding.name, css_class="col-md-4")

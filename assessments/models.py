@@ -1,0 +1,258 @@
+"""The structured assessment of a runner's posterior thigh pain.
+
+Every field of the findings vocabulary (``assessments/findings.json``) is a column with the
+same name, type and allowed values; NULL means "not asked / not tested", never "no".
+A test holds these columns and the vocabulary equal.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.deconstruct import deconstructible
+from simple_history.models import HistoricalRecords
+
+from assessments.vocabulary import load_vocabulary
+from clinic.models import Patient
+
+
+def choices_for(field_name: str) -> list[tuple[str, str]]:
+    field = load_vocabulary().field(field_name)
+    return [(value, value.replace("_", " ").capitalize()) for value in field.allowed_values]
+
+
+@deconstructible
+class SetOfValuesValidator:
+    """A set field holds a list of distinct values from its vocabulary entry."""
+
+    def __init__(self, field_name: str):
+        self.field_name = field_name
+
+    def __call__(self, value):
+        allowed = load_vocabulary().field(self.field_name).values
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError("Choose from the listed values.", code="invalid")
+        unknown = [v for v in value if v not in allowed]
+        if unknown:
+            raise ValidationError(
+                "%(value)s is not one of the allowed values.",
+                code="invalid_choice",
+                params={"value": unknown[0]},
+            )
+        if len(set(value)) != len(value):
+            raise ValidationError("A value is listed twice.", code="duplicate")
+
+    def __eq__(self, other):
+        return isinstance(other, SetOfValuesValidator) and other.field_name == self.field_name
+
+
+class SignedAssessmentError(Exception):
+    """A signed assessment is part of the record; changes go into an amendment."""
+
+
+class Assessment(models.Model):
+    class Side(models.TextChoices):
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+        BOTH = "both", "Both"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED = "signed", "Signed"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessed_on = models.DateField("date of assessment")
+    side = models.CharField("affected side", max_length=5, choices=Side.choices)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.DRAFT)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signed_assessments",
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        help_text="The signed assessment this one corrects.",
+    )
+    vocabulary_version = models.PositiveSmallIntegerField(default=load_vocabulary().version)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # The runner
+    age = models.SmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(100)]
+    )
+    sex = models.CharField(max_length=6, null=True, blank=True, choices=choices_for("sex"))
+    weekly_distance_km = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(400)]
+    )
+    recent_load_changes = models.JSONField(
+        null=True, blank=True, validators=[SetOfValuesValidator("recent_load_changes")]
+    )
+    does_speedwork = models.BooleanField(null=True, blank=True)
+    previous_hamstring_injury = models.BooleanField(null=True, blank=True)
+    previous_bone_stress_injury = models.BooleanField(null=True, blank=True)
+    low_energy_availability_signs = models.BooleanField(null=True, blank=True)
+    # Onset and course
+    onset = models.CharField(max_length=14, null=True, blank=True, choices=choices_for("onset"))
+    felt_pop = models.BooleanField(null=True, blank=True)
+    duration_weeks = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(520)]
+    )
+    trend = models.CharField(max_length=9, null=True, blank=True, choices=choices_for("trend"))
+    pain_locations = models.JSONField(
+        null=True, blank=True, validators=[SetOfValuesValidator("pain_locations")]
+    )
+    pain_below_knee = models.BooleanField(null=True, blank=True)
+    leg_pain_worse_than_back = models.BooleanField(null=True, blank=True)
+    pain_qualities = models.JSONField(
+        null=True, blank=True, validators=[SetOfValuesValidator("pain_qualities")]
+    )
+    pain_rest_nrs = models.SmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    pain_run_nrs = models.SmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
+    night_pain = models.CharField(
+        max_length=10, null=True, blank=True, choices=choices_for("night_pain")
+    )
+    # How it behaves with running
+    run_response = models.CharField(
+        max_length=10, null=True, blank=True, choices=choices_for("run_response")
+    )
+    pain_travels_during_run = models.BooleanField(null=True, blank=True)
+    next_day_response = models.CharField(
+        max_length=7, null=True, blank=True, choices=choices_for("next_day_response")
+    )
+    # What makes it worse or better
+    aggravated_by_sitting = models.BooleanField(null=True, blank=True)
+    aggravated_by_bending = models.BooleanField(null=True, blank=True)
+    aggravated_by_hills_or_stairs = models.BooleanField(null=True, blank=True)
+    aggravated_by_speed = models.BooleanField(null=True, blank=True)
+    aggravated_by_cough_or_sneeze = models.BooleanField(null=True, blank=True)
+    stretch_response = models.CharField(
+        max_length=10, null=True, blank=True, choices=choices_for("stretch_response")
+    )
+    back_pain = models.BooleanField(null=True, blank=True)
+    spreading_to_new_areas = models.BooleanField(null=True, blank=True)
+    unchanged_by_anything = models.BooleanField(null=True, blank=True)
+    severe_despite_reduced_activity = models.BooleanField(null=True, blank=True)
+    # Screening for serious pathology
+    saddle_numbness = models.BooleanField(null=True, blank=True)
+    bladder_or_bowel_change = models.BooleanField(null=True, blank=True)
+    bilateral_leg_symptoms = models.BooleanField(null=True, blank=True)
+    progressive_weakness = models.BooleanField(null=True, blank=True)
+    unexplained_weight_loss = models.BooleanField(null=True, blank=True)
+    fever_or_unwell = models.BooleanField(null=True, blank=True)
+    cancer_history = models.BooleanField(null=True, blank=True)
+    palpable_mass = models.BooleanField(null=True, blank=True)
+    leg_swelling_warmth = models.BooleanField(null=True, blank=True)
+    recent_immobility_or_long_travel = models.BooleanField(null=True, blank=True)
+    # Examination
+    antalgic_gait = models.BooleanField(null=True, blank=True)
+    single_leg_stand_pain = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("single_leg_stand_pain")
+    )
+    hop_test = models.CharField(
+        max_length=15, null=True, blank=True, choices=choices_for("hop_test")
+    )
+    sit_bone_tenderness = models.BooleanField(null=True, blank=True)
+    knee_tendon_tenderness = models.CharField(
+        max_length=7, null=True, blank=True, choices=choices_for("knee_tendon_tenderness")
+    )
+    muscle_belly_tenderness = models.BooleanField(null=True, blank=True)
+    palpable_defect = models.BooleanField(null=True, blank=True)
+    bruising = models.BooleanField(null=True, blank=True)
+    bony_tenderness = models.BooleanField(null=True, blank=True)
+    fulcrum_test = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("fulcrum_test")
+    )
+    resisted_knee_flexion = models.CharField(
+        max_length=16, null=True, blank=True, choices=choices_for("resisted_knee_flexion")
+    )
+    single_leg_bridge_pain = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("single_leg_bridge_pain")
+    )
+    straight_leg_raise = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("straight_leg_raise")
+    )
+    slump_test = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("slump_test")
+    )
+    crossed_straight_leg_raise = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("crossed_straight_leg_raise")
+    )
+    bent_knee_stretch = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("bent_knee_stretch")
+    )
+    modified_bent_knee_stretch = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("modified_bent_knee_stretch")
+    )
+    puranen_orava = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("puranen_orava")
+    )
+    askling_h_test = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("askling_h_test")
+    )
+    fadir = models.CharField(max_length=8, null=True, blank=True, choices=choices_for("fadir"))
+    hip_internal_rotation_reduced = models.BooleanField(null=True, blank=True)
+    lumbar_movement_reproduces_pain = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("lumbar_movement_reproduces_pain")
+    )
+    repeated_movements_centralise = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("repeated_movements_centralise")
+    )
+    neuro_deficit = models.BooleanField(null=True, blank=True)
+    deep_gluteal_tenderness = models.BooleanField(null=True, blank=True)
+    seated_piriformis_stretch = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("seated_piriformis_stretch")
+    )
+    active_piriformis_test = models.CharField(
+        max_length=8, null=True, blank=True, choices=choices_for("active_piriformis_test")
+    )
+    unable_to_activate_hamstring = models.BooleanField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-created_at"]
+        indexes = [models.Index(fields=["patient", "-assessed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} — {self.assessed_on:%d %b %Y} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.pk and type(self).objects.filter(pk=self.pk, status=self.Status.SIGNED).exists():
+            raise SignedAssessmentError("A signed assessment cannot be changed; amend it instead.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessment_detail", args=[self.pk])
+
+    def delete(self, *args, **kwargs):
+        if self.pk and type(self).objects.filter(pk=self.pk, status=self.Status.SIGNED).exists():
+            raise SignedAssessmentError("A signed assessment cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == self.Status.SIGNED
+
+    def to_findings(self) -> dict:
+        """The recorded findings in the differential's input form (not asked = absent)."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in load_vocabulary().fields
+            if getattr(self, field.name) is not None
+        }

@@ -1,0 +1,167 @@
+"""The findings vocabulary (``findings.json``) as typed Python objects, with input validation.
+
+Plain Python, no Django: the model, the form, the differential and the ``rank_causes``
+command all read the vocabulary from here, so a field is defined once. The JSON file is
+the project's own copy of the shared clinical vocabulary (version recorded in ``VERSION``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FINDINGS_PATH = Path(__file__).with_name("findings.json")
+
+RESULT_VALUES = ("positive", "negative")
+
+
+@dataclass(frozen=True)
+class FindingField:
+    name: str
+    type: str  # boolean | integer | number | enum | set | result
+    question: str
+    section: str
+    values: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def allowed_values(self) -> tuple[str, ...]:
+        return RESULT_VALUES if self.type == "result" else self.values
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: str
+    fields: tuple[FindingField, ...]
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    version: int
+    sections: tuple[Section, ...]
+    causes: tuple[Cause, ...]
+
+    @property
+    def fields(self) -> tuple[FindingField, ...]:
+        return tuple(f for s in self.sections for f in s.fields)
+
+    def field(self, name: str) -> FindingField:
+        return self.fields_by_name[name]
+
+    @property
+    def fields_by_name(self) -> dict[str, FindingField]:
+        return {f.name: f for f in self.fields}
+
+    @property
+    def cause_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.causes)
+
+    def cause_name(self, code: str) -> str:
+        return {c.code: c.name for c in self.causes}[code]
+
+
+@cache
+def load_vocabulary(path: Path = FINDINGS_PATH) -> Vocabulary:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    sections = tuple(
+        Section(
+            code=s["section"],
+            title=s["title"],
+            fields=tuple(
+                FindingField(
+                    name=f["name"],
+                    type=f["type"],
+                    question=f["question"],
+                    section=s["section"],
+                    values=tuple(f.get("values", ())),
+                    min=f.get("min"),
+                    max=f.get("max"),
+                )
+                for f in s["fields"]
+            ),
+        )
+        for s in raw["sections"]
+    )
+    causes = tuple(Cause(code=c["code"], name=c["name"]) for c in raw["causes"])
+    return Vocabulary(version=raw["version"], sections=sections, causes=causes)
+
+
+class FindingsError(ValueError):
+    """Invalid findings; ``errors`` maps each bad field name to a plain-words message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+def _check_value(field: FindingField, value: Any) -> str | None:
+    """Return a message when ``value`` is not allowed for ``field``; None when it is."""
+    kind = field.type
+    if kind == "boolean":
+        return None if isinstance(value, bool) else "must be true or false"
+    if kind in ("integer", "number"):
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not is_number or (isinstance(value, float) and not math.isfinite(value)):
+            return f"must be a {'whole ' if kind == 'integer' else ''}number"
+        if kind == "integer" and isinstance(value, float) and not value.is_integer():
+            return "must be a whole number"
+        if (field.min is not None and value < field.min) or (
+            field.max is not None and value > field.max
+        ):
+            return f"must be between {field.min:g} and {field.max:g}"
+        return None
+    if kind in ("enum", "result"):
+        if isinstance(value, str) and value in field.allowed_values:
+            return None
+        return f"must be one of {', '.join(field.allowed_values)}"
+    if kind == "set":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"must be a list of: {', '.join(field.values)}"
+        unknown = [v for v in value if v not in field.values]
+        if unknown:
+            return f"unknown value {unknown[0]!r}; allowed: {', '.join(field.values)}"
+        if len(set(value)) != len(value):
+            return "must not repeat a value"
+        return None
+    raise AssertionError(f"unknown field type {kind!r} in findings.json")
+
+
+def validate_findings(findings: Any, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """Check a findings mapping against the vocabulary.
+
+    Returns the findings without the absent / null ("not asked") entries. Raises
+    FindingsError naming every unknown field, wrong type and out-of-range value.
+    """
+    vocabulary = vocabulary or load_vocabulary()
+    if not isinstance(findings, dict):
+        raise FindingsError({"findings": "must be an object of field names to values"})
+    by_name = vocabulary.fields_by_name
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for name, value in findings.items():
+        field = by_name.get(name)
+        if field is None:
+            errors[str(name)] = "unknown field (not in the findings vocabulary)"
+            continue
+        if value is None:
+            continue
+        message = _check_value(field, value)
+        if message:
+            errors[name] = message
+        else:
+            clean[name] = int(value) if field.type == "integer" else value
+    if errors:
+        raise FindingsError(errors)
+    return clean

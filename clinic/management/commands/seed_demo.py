@@ -1,0 +1,106 @@
+"""Demo data for a first look: one clinic, its staff, and a dozen runners from the dev vignettes.
+
+Idempotent: running it again creates nothing twice.
+"""
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+import assessments
+from assessments.models import Assessment
+from assessments.services import assessment_sign
+from clinic.models import Clinic, Membership, Patient
+
+VIGNETTES_PATH = Path(assessments.__file__).with_name("vignettes") / "dev.json"
+
+DEMO_CLINIC = "Riverside Running Clinic"
+CLINICIAN = {"username": "demo.pt", "password": "hamstring-demo", "first_name": "Maria"}
+CLINIC_ADMIN = {"username": "demo.admin", "password": "hamstring-admin", "first_name": "Sam"}
+
+# (vignette id, first name, last name, signed?) — names are invented for the demo.
+DEMO_PATIENTS = [
+    ("D01", "Tom", "Archer", True),
+    ("D03", "Lena", "Brooks", True),
+    ("D05", "Priya", "Chandra", False),
+    ("D07", "Marcus", "Dale", True),
+    ("D08", "Jonas", "Eklund", True),
+    ("D13", "Grace", "Fenwick", True),
+    ("D17", "Henrik", "Gould", False),
+    ("D18", "Aisha", "Hale", True),
+    ("D21", "Noor", "Idris", True),
+    ("D24", "Carla", "Jensen", True),
+    ("D27", "Zoe", "Kowalski", True),
+    ("D31", "Peter", "Lund", False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (one clinic, a clinician, a clinic admin, a dozen patients)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        clinic, _ = Clinic.objects.get_or_create(
+            name=DEMO_CLINIC,
+            defaults={
+                "address": "12 River Road, Springfield",
+                "phone": "+44 20 7946 0000",
+                "email": "hello@riverside-running.example",
+            },
+        )
+        clinician = self._user(CLINICIAN, clinic, Membership.Role.CLINICIAN, staff=False)
+        self._user(CLINIC_ADMIN, clinic, Membership.Role.CLINIC_ADMIN, staff=True)
+        vignettes = {v["id"]: v for v in json.loads(VIGNETTES_PATH.read_text(encoding="utf-8"))}
+        created = 0
+        for number, (case_id, first_name, last_name, signed) in enumerate(DEMO_PATIENTS, 1):
+            findings = vignettes[case_id]["findings"]
+            born = date(timezone.localdate().year - findings.get("age", 35), 6, 1)
+            patient, was_created = Patient.objects.get_or_create(
+                clinic=clinic,
+                record_number=f"RR-{number:04d}",
+                defaults={
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "date_of_birth": born,
+                    "sex": findings.get("sex", "other"),
+                    "notes": vignettes[case_id]["narrative"],
+                },
+            )
+            if not was_created or patient.assessments.exists():
+                continue
+            created += 1
+            assessment = Assessment.objects.create(
+                patient=patient,
+                clinician=clinician,
+                assessed_on=timezone.localdate() - timedelta(days=3 * number),
+                side=Assessment.Side.RIGHT,
+                **findings,
+            )
+            if signed:
+                assessment_sign(assessment=assessment, clinician=clinician)
+        self.stdout.write(f"Demo data ready: {created} new patient(s) in {clinic.name}.")
+        self.stdout.write(
+            f"Log in as the clinician: {CLINICIAN['username']} / {CLINICIAN['password']}\n"
+            f"Clinic admin (Django admin): {CLINIC_ADMIN['username']} / {CLINIC_ADMIN['password']}"
+        )
+
+    def _user(self, spec, clinic, role, *, staff):
+        user, created = get_user_model().objects.get_or_create(
+            username=spec["username"],
+            defaults={"first_name": spec["first_name"], "last_name": "Demo", "is_staff": staff},
+        )
+        if created:
+            user.set_password(spec["password"])
+            user.save()
+            if staff:
+                user.user_permissions.set(
+                    Permission.objects.filter(content_type__app_label__in=["clinic", "assessments"])
+                )
+        Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
+        return user

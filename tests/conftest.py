@@ -1,0 +1,50 @@
+"""The fixed cast of every access test (after healthchecks' Alice, Bob and Charlie).
+
+alice treats the patient; bob is her colleague in the same clinic; charlie works in another
+clinic and must never learn the patient exists.
+"""
+
+import pytest
+
+from tests.factories import AssessmentFactory, ClinicFactory, PatientFactory, UserFactory
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(name="Riverside")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(name="Hilltop")
+
+
+@pytest.fixture
+def alice(clinic):
+    return UserFactory(username="alice", clinic=clinic)
+
+
+@pytest.fixture
+def bob(clinic):
+    return UserFactory(username="bob", clinic=clinic)
+
+
+@pytest.fixture
+def charlie(other_clinic):
+    return UserFactory(username="charlie", clinic=other_clinic)
+
+
+@pytest.fixture
+def patient(clinic):
+    return PatientFactory(clinic=clinic, first_name="Rosa", last_name="Runner")
+
+
+@pytest.fixture
+def assessment(patient, alice):
+    return AssessmentFactory(patient=patient, clinician=alice)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client

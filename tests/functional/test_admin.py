@@ -1,0 +1,59 @@
+"""The Django admin: a clinic admin who is staff sees only their own clinic's rows."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from tests.factories import AssessmentFactory, PatientFactory, UserFactory
+
+
+@pytest.fixture
+def clinic_admin_client(client, clinic):
+    user = UserFactory(username="dana", clinic=clinic, clinic__role="clinic_admin", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label__in=["clinic", "assessments"])
+    )
+    client.force_login(user)
+    return client
+
+
+def test_clinic_admin_sees_only_their_clinics_patients(clinic_admin_client, clinic, other_clinic):
+    PatientFactory(clinic=clinic, last_name="Ownclinic")
+    PatientFactory(clinic=other_clinic, last_name="Elsewhere")
+    page = clinic_admin_client.get(reverse("admin:clinic_patient_changelist")).content.decode()
+    assert "Ownclinic" in page and "Elsewhere" not in page
+
+
+def test_clinic_admin_cannot_open_another_clinics_assessment(clinic_admin_client, other_clinic):
+    foreign = AssessmentFactory(patient=PatientFactory(clinic=other_clinic))
+    response = clinic_admin_client.get(
+        reverse("admin:assessments_assessment_change", args=[foreign.pk])
+    )
+    # The admin treats rows outside get_queryset as missing and sends the user away.
+    assert response.status_code == 302
+    assert "Elsewhere" not in clinic_admin_client.get(response.url).content.decode()
+
+
+def test_clinic_admin_sees_only_their_clinic_in_the_clinic_list(
+    clinic_admin_client, clinic, other_clinic
+):
+    page = clinic_admin_client.get(reverse("admin:clinic_clinic_changelist")).content.decode()
+    assert clinic.name in page and other_clinic.name not in page
+
+
+def test_signed_assessment_is_read_only_in_the_admin(clinic_admin_client, assessment, alice):
+    from assessments.services import assessment_sign
+
+    assessment_sign(assessment=assessment, clinician=alice)
+    url = reverse("admin:assessments_assessment_change", args=[assessment.pk])
+    page = clinic_admin_client.get(url).content.decode()
+    assert 'name="_save"' not in page
+    clinic_admin_client.post(url, {"side": "left"})
+    assessment.refresh_from_db()
+    assert assessment.side == "right"
+
+
+@pytest.mark.django_db
+def test_superuser_admin_lists_every_model(admin_client):
+    for name in ["clinic_clinic", "clinic_membership", "clinic_patient", "assessments_assessment"]:
+        assert admin_client.get(reverse(f"admin:{name}_changelist")).status_code == 200

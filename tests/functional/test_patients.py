@@ -1,0 +1,92 @@
+import pytest
+from django.urls import reverse
+
+from clinic.models import Patient
+from tests.factories import PatientFactory
+
+NEW_PATIENT = {
+    "first_name": "Ines",
+    "last_name": "Okafor",
+    "date_of_birth": "1990-02-14",
+    "sex": "female",
+    "email": "ines@example.com",
+    "record_number": "RR-9001",
+    "notes": "Marathon in April.",
+}
+
+
+def test_clinician_creates_a_patient_in_their_clinic(alice_client, clinic):
+    response = alice_client.post(reverse("patient_create"), NEW_PATIENT)
+    patient = Patient.objects.get(record_number="RR-9001")
+    assert response.status_code == 302
+    assert response.url == patient.get_absolute_url()
+    assert patient.clinic == clinic
+
+
+def test_bad_patient_input_names_the_field_and_keeps_what_was_typed(alice_client):
+    response = alice_client.post(
+        reverse("patient_create"), {**NEW_PATIENT, "date_of_birth": "14/14/1990"}
+    )
+    assert response.status_code == 200
+    assert "date_of_birth" in response.context["form"].errors
+    page = response.content.decode()
+    assert "Date of birth" in page and 'value="Okafor"' in page and "Marathon in April." in page
+    assert not Patient.objects.exists()
+
+
+def test_record_number_must_be_unique_within_the_clinic(alice_client, patient):
+    response = alice_client.post(
+        reverse("patient_create"), {**NEW_PATIENT, "record_number": patient.record_number}
+    )
+    assert "record_number" in response.context["form"].errors
+    assert Patient.objects.count() == 1
+
+
+def test_the_same_record_number_is_allowed_in_another_clinic(alice_client, other_clinic):
+    PatientFactory(clinic=other_clinic, record_number="RR-9001")
+    response = alice_client.post(reverse("patient_create"), NEW_PATIENT)
+    assert response.status_code == 302
+
+
+def test_clinician_cannot_move_a_patient_to_a_clinic_they_do_not_work_in(
+    alice_client, patient, other_clinic
+):
+    data = {**NEW_PATIENT, "clinic": other_clinic.pk, "record_number": patient.record_number}
+    alice_client.post(reverse("patient_edit", args=[patient.pk]), data)
+    patient.refresh_from_db()
+    assert patient.clinic != other_clinic
+
+
+def test_editing_a_patient_records_who_changed_it(alice_client, alice, patient):
+    data = {**NEW_PATIENT, "record_number": patient.record_number}
+    response = alice_client.post(reverse("patient_edit", args=[patient.pk]), data)
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.last_name == "Okafor"
+    assert patient.history.first().history_user == alice
+
+
+def test_dashboard_searches_by_name_and_record_number(alice_client, clinic):
+    PatientFactory(clinic=clinic, first_name="Ada", last_name="Quill", record_number="Q-1")
+    PatientFactory(clinic=clinic, first_name="Ben", last_name="Stone", record_number="S-2")
+    by_name = alice_client.get(reverse("dashboard"), {"q": "quill"}).content.decode()
+    assert "Quill" in by_name and "Stone" not in by_name
+    by_number = alice_client.get(reverse("dashboard"), {"q": "S-2"}).content.decode()
+    assert "Stone" in by_number and "Quill" not in by_number
+
+
+def test_dashboard_paginates_with_a_fixed_number_of_queries(
+    alice_client, clinic, django_assert_max_num_queries
+):
+    PatientFactory.create_batch(60, clinic=clinic)
+    with django_assert_max_num_queries(6):
+        response = alice_client.get(reverse("dashboard"), {"page": 2})
+    assert len(response.context["page"].object_list) == 25
+    assert response.context["page"].paginator.num_pages == 3
+
+
+@pytest.mark.django_db
+def test_login_page_logs_a_clinician_in(client, alice):
+    response = client.post(reverse("login"), {"username": "alice", "password": "pw"})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
