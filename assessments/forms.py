@@ -44,22 +44,32 @@ class AssessmentForm(forms.ModelForm):
     class Meta:
         model = Assessment
         fields = ["assessed_on", "side", *(f.name for f in load_vocabulary().fields)]
-        widgets = {"assessed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "assessed_on": forms.DateInput(attrs={"type": "date"}),
+            "side": forms.RadioSelect,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["side"].choices = Assessment.Side.choices
         vocabulary = load_vocabulary()
         for finding in vocabulary.fields:
             self.fields[finding.name] = self._field_for(finding, self.fields[finding.name])
         self.helper = FormHelper()
         self.helper.form_id = "assessment-form"
         self.helper.layout = Layout(
-            Fieldset("Visit", Div("assessed_on", css_class="col-md-4"), InlineRadios("side")),
+            Fieldset(
+                "Visit",
+                Div("assessed_on", css_class="col-md-4"),
+                InlineRadios("side"),
+                css_class="finding-section",
+            ),
             *(
                 Fieldset(
                     section.title,
                     *(self._layout_item(f) for f in section.fields),
                     css_id=f"section-{section.code}",
+                    css_class="finding-section",
                 )
                 for section in vocabulary.sections
             ),
