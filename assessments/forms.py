@@ -76,6 +76,22 @@ class AssessmentForm(forms.ModelForm):
             Submit("save", "Save draft"),
         )
 
+    def findings_so_far(self) -> tuple[dict, list[str]]:
+        """The findings that validate, and the names of those that do not, for a live preview.
+
+        A half-filled form still ranks: a field with an error is left out, not guessed.
+        """
+        if not self.is_bound:
+            return self.instance.to_findings(), []
+        self.is_valid()
+        names = [f.name for f in load_vocabulary().fields]
+        findings = {
+            name: self.cleaned_data[name]
+            for name in names
+            if self.cleaned_data.get(name) is not None
+        }
+        return findings, [name for name in names if name in self.errors]
+
     @staticmethod
     def _field_for(finding, model_field: forms.Field) -> forms.Field:
         label = finding.question
@@ -104,3 +120,25 @@ class AssessmentForm(forms.ModelForm):
         if finding.type in ("boolean", "enum", "result"):
             return InlineRadios(finding.name)
         return Div(finding.name, css_class="col-md-4")
+
+
+class SignForm(forms.Form):
+    """Sign with a working diagnosis; the choices come ranked, the top one preselected."""
+
+    working_diagnosis = forms.ChoiceField(label="Working diagnosis")
+    working_diagnosis_reason = forms.CharField(
+        label="Reason (needed when not the top-ranked cause)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, ranking: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        causes = ranking["causes"]
+        self.top_ranked = causes[0]["code"]
+        self.fields["working_diagnosis"].choices = [
+            (c["code"], f"{c['name']} ({round(c['probability'] * 100)}%)") for c in causes
+        ]
+        self.fields["working_diagnosis"].initial = self.top_ranked
+        self.helper = FormHelper()
+        self.helper.form_tag = False

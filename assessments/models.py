@@ -85,6 +85,22 @@ class Assessment(models.Model):
         help_text="The signed assessment this one corrects.",
     )
     vocabulary_version = models.PositiveSmallIntegerField(default=load_vocabulary().version)
+    working_diagnosis = models.CharField(
+        max_length=40,
+        null=True,
+        blank=True,
+        choices=[(c.code, c.name) for c in load_vocabulary().causes],
+        help_text="The PT's working diagnosis; defaults to the top-ranked cause.",
+    )
+    working_diagnosis_reason = models.TextField(
+        blank=True, help_text="Why the PT chose a cause other than the top-ranked one."
+    )
+    ranking_at_signing = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The differential as the PT saw it when signing (contract output form).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,18 +1,52 @@
-"""Writes to assessments: signing freezes the record; later changes become amendments."""
+"""Writes to assessments: signing freezes the record and the ranking the PT saw."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.differential import rank, ranking_to_contract
 from assessments.models import Assessment, SignedAssessmentError
 from assessments.vocabulary import load_vocabulary
 
 
-def assessment_sign(*, assessment: Assessment, clinician) -> Assessment:
+def assessment_ranking(*, assessment: Assessment) -> dict:
+    """What the PT sees: the stored ranking once signed, a fresh one while drafting."""
+    if assessment.is_signed and assessment.ranking_at_signing:
+        return assessment.ranking_at_signing
+    return ranking_to_contract(rank(assessment.to_findings()), case_id=assessment.pk)
+
+
+def findings_ranking(*, findings: dict) -> dict:
+    return ranking_to_contract(rank(findings))
+
+
+def assessment_sign(
+    *,
+    assessment: Assessment,
+    clinician,
+    working_diagnosis: str | None = None,
+    working_diagnosis_reason: str = "",
+) -> Assessment:
+    """Sign with a working diagnosis (default: the top-ranked cause) and keep the ranking shown.
+
+    Choosing another cause than the top-ranked one needs a reason, so the record explains it.
+    """
     if assessment.is_signed:
         raise SignedAssessmentError("This assessment is already signed.")
+    ranking = assessment_ranking(assessment=assessment)
+    top_ranked = ranking["causes"][0]["code"]
+    working_diagnosis = working_diagnosis or top_ranked
+    if working_diagnosis != top_ranked and not working_diagnosis_reason.strip():
+        raise ValidationError(
+            {"working_diagnosis_reason": "Say why you chose a cause other than the top-ranked one."}
+        )
+    assessment.working_diagnosis = working_diagnosis
+    assessment.working_diagnosis_reason = working_diagnosis_reason.strip()
+    assessment.ranking_at_signing = ranking
     assessment.status = Assessment.Status.SIGNED
     assessment.signed_by = clinician
     assessment.signed_at = timezone.now()
+    assessment.full_clean(exclude=["patient", "clinician", "amends", "signed_by"])
     assessment.save()
     return assessment
 

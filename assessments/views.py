@@ -1,15 +1,34 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from assessments.forms import AssessmentForm
+from assessments.differential import knowledge_report
+from assessments.forms import AssessmentForm, SignForm
 from assessments.models import Assessment
 from assessments.selectors import get_assessment_for_user
-from assessments.services import assessment_amend, assessment_sign
+from assessments.services import (
+    assessment_amend,
+    assessment_ranking,
+    assessment_sign,
+    findings_ranking,
+)
 from assessments.vocabulary import load_vocabulary
 from clinic.selectors import get_patient_for_user
+
+
+def _form_page(request, form, patient, assessment=None):
+    findings, field_errors = form.findings_so_far()
+    context = {
+        "form": form,
+        "patient": patient,
+        "assessment": assessment,
+        "ranking": findings_ranking(findings=findings),
+        "field_errors": field_errors,
+    }
+    return render(request, "assessments/assessment_form.html", context)
 
 
 def assessment_create(request, patient_pk):
@@ -24,7 +43,7 @@ def assessment_create(request, patient_pk):
         assessment = form.save()
         messages.success(request, "Assessment saved as a draft.")
         return redirect(assessment)
-    return render(request, "assessments/assessment_form.html", {"form": form, "patient": patient})
+    return _form_page(request, form, patient)
 
 
 def assessment_edit(request, pk):
@@ -37,27 +56,35 @@ def assessment_edit(request, pk):
         form.save()
         messages.success(request, "Draft saved.")
         return redirect(assessment)
-    return render(
-        request,
-        "assessments/assessment_form.html",
-        {"form": form, "patient": assessment.patient, "assessment": assessment},
-    )
+    return _form_page(request, form, assessment.patient, assessment)
 
 
-def assessment_detail(request, pk):
+@require_POST
+def assessment_preview(request, patient_pk):
+    """The differential panel for the findings typed so far (htmx swaps it in; nothing saved)."""
+    get_patient_for_user(user=request.user, pk=patient_pk)
+    form = AssessmentForm(request.POST)
+    findings, field_errors = form.findings_so_far()
+    context = {"ranking": findings_ranking(findings=findings), "field_errors": field_errors}
+    return render(request, "assessments/includes/differential_panel.html", context)
+
+
+def assessment_detail(request, pk, sign_form=None):
     assessment = get_assessment_for_user(user=request.user, pk=pk)
+    ranking = assessment_ranking(assessment=assessment)
     sections = [
-        (
-            section,
-            [(finding, getattr(assessment, finding.name)) for finding in section.fields],
-        )
+        (section, [(finding, getattr(assessment, finding.name)) for finding in section.fields])
         for section in load_vocabulary().sections
     ]
-    return render(
-        request,
-        "assessments/assessment_detail.html",
-        {"assessment": assessment, "patient": assessment.patient, "sections": sections},
-    )
+    context = {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "sections": sections,
+        "ranking": ranking,
+        "frozen": assessment.is_signed,
+        "sign_form": sign_form or (None if assessment.is_signed else SignForm(ranking=ranking)),
+    }
+    return render(request, "assessments/assessment_detail.html", context)
 
 
 @require_POST
@@ -66,9 +93,16 @@ def assessment_sign_view(request, pk):
         assessment = get_assessment_for_user(user=request.user, pk=pk)
         if assessment.is_signed:
             messages.info(request, "This assessment was already signed.")
-        else:
-            assessment_sign(assessment=assessment, clinician=request.user)
-            messages.success(request, "Assessment signed.")
+            return redirect(assessment)
+        form = SignForm(request.POST, ranking=assessment_ranking(assessment=assessment))
+        if form.is_valid():
+            try:
+                assessment_sign(assessment=assessment, clinician=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+        if form.errors:
+            return assessment_detail(request, pk, sign_form=form)
+    messages.success(request, "Assessment signed.")
     return redirect(assessment)
 
 
@@ -80,3 +114,10 @@ def assessment_amend_view(request, pk):
     amendment = assessment_amend(assessment=assessment, clinician=request.user)
     messages.success(request, "Amendment started: edit it and sign it when done.")
     return redirect("assessment_edit", pk=amendment.pk)
+
+
+def differential_knowledge(request):
+    """Every prior, weight and rule with its source, so a PT can audit the reasoning."""
+    return render(
+        request, "assessments/differential_knowledge.html", {"report": knowledge_report()}
+    )

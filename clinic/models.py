@@ -18,6 +18,11 @@ class Clinic(models.Model):
     pdf_page_size = models.CharField(
         "PDF page size", max_length=6, choices=PageSize.choices, default=PageSize.A4
     )
+    patient_link_days = models.PositiveSmallIntegerField(
+        "patient link days after plan end",
+        default=30,
+        help_text="How long a patient's plan link keeps working after the plan ends.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,5 +12,6 @@ urlpatterns = [
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("", include("assessments.urls")),
+    path("", include("rehab.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ def _urls(patient, assessment):
     return (
         [reverse(name, args=[patient.pk]) for name in PATIENT_PAGES]
         + [reverse(name, args=[assessment.pk]) for name in ASSESSMENT_PAGES]
-        + [reverse("dashboard"), reverse("patient_create")]
+        + [reverse("dashboard"), reverse("patient_create"), reverse("differential_knowledge")]
     )
 
 
@@ -40,6 +40,8 @@ def test_clinician_of_another_clinic_gets_404_for_every_record(
         assert client.get(reverse(name, args=[assessment.pk])).status_code == 404, name
     for name in ASSESSMENT_ACTIONS:
         assert client.post(reverse(name, args=[assessment.pk])).status_code == 404, name
+    preview = reverse("assessment_preview", args=[patient.pk])
+    assert client.post(preview, {"sit_bone_tenderness": "True"}).status_code == 404
     assessment.refresh_from_db()
     assert assessment.status == "draft"
 

@@ -3,6 +3,7 @@ import re
 from django.urls import reverse
 
 from assessments.models import Assessment
+from assessments.services import assessment_ranking
 
 VISIT = {"assessed_on": "2026-11-25", "side": "left"}
 
@@ -66,8 +67,16 @@ def test_form_groups_questions_in_vocabulary_sections(alice_client, patient):
     assert "Not tested" in page and "Not asked" in page
 
 
+def _sign(client, assessment, **data):
+    top_ranked = assessment_ranking(assessment=assessment)["causes"][0]["code"]
+    return client.post(
+        reverse("assessment_sign", args=[assessment.pk]),
+        {"working_diagnosis": top_ranked, **data},
+    )
+
+
 def test_signing_freezes_the_assessment_and_edit_redirects(alice_client, assessment):
-    alice_client.post(reverse("assessment_sign", args=[assessment.pk]))
+    _sign(alice_client, assessment)
     assessment.refresh_from_db()
     assert assessment.is_signed and assessment.signed_by.username == "alice"
     response = alice_client.post(reverse("assessment_edit", args=[assessment.pk]), {**VISIT})
@@ -77,7 +86,7 @@ def test_signing_freezes_the_assessment_and_edit_redirects(alice_client, assessm
 
 
 def test_amend_creates_a_linked_draft(alice_client, assessment, alice):
-    alice_client.post(reverse("assessment_sign", args=[assessment.pk]))
+    _sign(alice_client, assessment)
     response = alice_client.post(reverse("assessment_amend", args=[assessment.pk]))
     amendment = Assessment.objects.get(amends=assessment)
     assert response.url == reverse("assessment_edit", args=[amendment.pk])
@@ -90,3 +99,91 @@ def test_detail_page_shows_not_asked_distinctly_from_no(alice_client, assessment
     page = alice_client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     assert "Felt or heard a pop at onset" in page
     assert "Not asked" in page and "Not tested" in page
+
+
+TENDINOPATHY = {
+    "pain_locations": ["sit_bone"],
+    "aggravated_by_sitting": True,
+    "sit_bone_tenderness": True,
+    "bent_knee_stretch": "positive",
+    "modified_bent_knee_stretch": "positive",
+    "onset": "gradual",
+}
+
+
+def _with_findings(assessment, findings):
+    for name, value in findings.items():
+        setattr(assessment, name, value)
+    assessment.save()
+    return assessment
+
+
+def test_signing_defaults_to_the_top_cause_and_keeps_the_ranking_shown(alice_client, assessment):
+    _with_findings(assessment, TENDINOPATHY)
+    shown = assessment_ranking(assessment=assessment)
+    _sign(alice_client, assessment)
+    assessment.refresh_from_db()
+    assert assessment.working_diagnosis == "proximal_hamstring_tendinopathy"
+    assert assessment.ranking_at_signing == shown
+    page = alice_client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
+    assert "as shown at signing" in page
+
+
+def test_choosing_another_cause_without_a_reason_is_refused_and_nothing_is_signed(
+    alice_client, assessment
+):
+    _with_findings(assessment, TENDINOPATHY)
+    response = alice_client.post(
+        reverse("assessment_sign", args=[assessment.pk]),
+        {"working_diagnosis": "deep_gluteal_syndrome"},
+    )
+    assert response.status_code == 200
+    assert "working_diagnosis_reason" in response.context["sign_form"].errors
+    assessment.refresh_from_db()
+    assert not assessment.is_signed
+
+
+def test_overriding_the_top_cause_with_a_reason_is_recorded(alice_client, assessment):
+    _with_findings(assessment, TENDINOPATHY)
+    reason = "Burning into the calf at night; treat as nerve first."
+    alice_client.post(
+        reverse("assessment_sign", args=[assessment.pk]),
+        {"working_diagnosis": "deep_gluteal_syndrome", "working_diagnosis_reason": reason},
+    )
+    assessment.refresh_from_db()
+    assert assessment.working_diagnosis == "deep_gluteal_syndrome"
+    assert assessment.working_diagnosis_reason == reason
+
+
+def test_the_preview_ranks_the_findings_typed_so_far_without_saving(alice_client, patient):
+    data = {
+        "pain_locations": ["sit_bone"],
+        "aggravated_by_sitting": "True",
+        "sit_bone_tenderness": "True",
+        "bent_knee_stretch": "positive",
+        "pain_run_nrs": "14",
+    }
+    response = alice_client.post(
+        reverse("assessment_preview", args=[patient.pk]), data, HTTP_HX_REQUEST="true"
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.index('data-cause="proximal_hamstring_tendinopathy"') < page.index(
+        'data-cause="lumbar_referred_pain"'
+    )
+    assert "Not counted until corrected: pain run nrs" in page
+    assert not Assessment.objects.exists()
+
+
+def test_red_flag_shows_as_a_banner_with_its_action(alice_client, assessment):
+    _with_findings(assessment, {"saddle_numbness": True, "back_pain": True})
+    page = alice_client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
+    assert 'id="red-flags"' in page
+    assert "Cauda equina" in page
+    assert 'data-advice="stop_and_seek_care"' in page
+
+
+def test_knowledge_page_lists_priors_and_sources(alice_client):
+    page = alice_client.get(reverse("differential_knowledge")).content.decode()
+    assert "Priors" in page
+    assert "Cacchio2012" in page

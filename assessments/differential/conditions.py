@@ -1,0 +1,185 @@
+"""A tiny, readable condition language for the rules in ``knowledge.toml``.
+
+Why a language at all: a clinician reviewing the knowledge file should read
+``"onset = sudden_stretch and felt_pop"`` rather than nested tables. Each condition is
+one conjunction of clauses joined by ``and``; a rule that lists several conditions
+fires when any of them holds.
+
+The one rule that matters clinically: a clause about a field that is absent (not asked,
+not tested) is never true -- not even ``!=``, ``not in`` or ``lacks``. Absent is not
+negative.
+
+Clause forms (``field`` must be in the findings vocabulary and values must be allowed):
+
+* ``field``                    boolean recorded true
+* ``not field``                boolean recorded false
+* ``field = value``            enum / result equals; ``field != value`` differs
+* ``field in (a, b)``          enum / result is one of; ``field not in (a, b)``
+* ``field has value``          set contains value
+* ``field has_any (a, b)``     set contains at least one
+* ``field lacks value``        set recorded and does not contain value
+* ``field lacks_all (a, b)``   set recorded and contains none of them
+* ``field is_empty``           set recorded as empty ("asked, none")
+* ``field >= n`` (also ``>``, ``<=``, ``<``)   number or integer compared with n
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assessments.vocabulary import Vocabulary
+
+_NUMERIC_OPS = (">=", "<=", ">", "<")
+_CLAUSE = re.compile(
+    r"""^\s*(?:
+        (?P<neg>not)\s+(?P<negfield>\w+)
+      | (?P<field>\w+)\s*(?:
+            (?P<cmp>>=|<=|>|<|!=|=)\s*(?P<cmpval>[\w.\-]+)
+          | \s(?P<listop>in|not\s+in|has_any|lacks_all)\s*\((?P<items>[^)]*)\)
+          | \s(?P<memberop>has|lacks)\s+(?P<member>\w+)
+          | \s(?P<empty>is_empty)
+        )?
+    )\s*$""",
+    re.VERBOSE,
+)
+
+
+class ConditionError(ValueError):
+    """A condition in the knowledge file does not parse or does not fit the vocabulary."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One test on one field; ``op`` is a normalised operator name."""
+
+    field: str
+    op: str  # true | false | eq | ne | in | not_in | has | has_any | lacks_all | empty | >= ...
+    operand: Any = None
+
+    def holds(self, findings: Mapping[str, Any]) -> bool:
+        """True when the recorded value satisfies the clause; never true for an absent field."""
+        value = findings.get(self.field)
+        if value is None:
+            return False
+        op, operand = self.op, self.operand
+        if op == "true":
+            return value is True
+        if op == "false":
+            return value is False
+        if op == "eq":
+            return bool(value == operand)
+        if op == "ne":
+            return bool(value != operand)
+        if op == "in":
+            return value in operand
+        if op == "not_in":
+            return value not in operand
+        if op == "has":
+            return operand in value
+        if op == "has_any":
+            return any(item in value for item in operand)
+        if op == "lacks_all":
+            return not any(item in value for item in operand)
+        if op == "empty":
+            return len(value) == 0
+        if op == ">=":
+            return bool(value >= operand)
+        if op == "<=":
+            return bool(value <= operand)
+        if op == ">":
+            return bool(value > operand)
+        if op == "<":
+            return bool(value < operand)
+        raise AssertionError(f"unknown operator {op!r}")
+
+    def shown_value(self, findings: Mapping[str, Any]) -> Any:
+        """The value to show in an explanation: the set member named, else the recorded value."""
+        if self.op == "has":
+            return self.operand
+        value = findings.get(self.field)
+        return list(value) if isinstance(value, list | tuple) else value
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A conjunction of clauses, kept with its source text for explanations and reports."""
+
+    text: str
+    clauses: tuple[Clause, ...]
+
+    def holds(self, findings: Mapping[str, Any]) -> bool:
+        return all(clause.holds(findings) for clause in self.clauses)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Fields named, in order, without repeats."""
+        return tuple(dict.fromkeys(clause.field for clause in self.clauses))
+
+
+def _split_items(text: str) -> tuple[str, ...]:
+    items = tuple(item.strip() for item in text.split(",") if item.strip())
+    if not items:
+        raise ConditionError("an empty list of values")
+    return items
+
+
+def _parse_clause(text: str, vocabulary: Vocabulary) -> Clause:
+    match = _CLAUSE.match(text)
+    if not match:
+        raise ConditionError(f"cannot read clause {text!r}")
+    fields = vocabulary.fields_by_name
+    name = match.group("negfield") or match.group("field")
+    if name not in fields:
+        raise ConditionError(f"unknown field {name!r} in {text!r}")
+    field = fields[name]
+    kind = field.type
+
+    def need(types: tuple[str, ...]) -> None:
+        if kind not in types:
+            raise ConditionError(f"{text!r}: operator does not apply to a {kind} field")
+
+    def check_value(value: str) -> str:
+        if value not in field.allowed_values:
+            raise ConditionError(f"{text!r}: {value!r} is not a value of {name}")
+        return value
+
+    if match.group("neg"):
+        need(("boolean",))
+        return Clause(name, "false")
+    if match.group("cmp"):
+        op, raw = match.group("cmp"), match.group("cmpval")
+        if op in _NUMERIC_OPS:
+            need(("integer", "number"))
+            try:
+                return Clause(name, op, float(raw))
+            except ValueError as exc:
+                raise ConditionError(f"{text!r}: {raw!r} is not a number") from exc
+        need(("enum", "result"))
+        return Clause(name, "eq" if op == "=" else "ne", check_value(raw))
+    if match.group("listop"):
+        op = re.sub(r"\s+", "_", match.group("listop"))
+        items = _split_items(match.group("items"))
+        need(("enum", "result") if op in ("in", "not_in") else ("set",))
+        return Clause(name, op, tuple(check_value(item) for item in items))
+    if match.group("memberop"):
+        need(("set",))
+        member = check_value(match.group("member"))
+        if match.group("memberop") == "has":
+            return Clause(name, "has", member)
+        return Clause(name, "lacks_all", (member,))
+    if match.group("empty"):
+        need(("set",))
+        return Clause(name, "empty")
+    need(("boolean",))
+    return Clause(name, "true")
+
+
+def parse_condition(text: str, vocabulary: Vocabulary) -> Condition:
+    """Parse ``"a and b and c"``; raises ConditionError naming the bad part."""
+    parts = re.split(r"\s+and\s+", text.strip())
+    if not parts or not all(parts):
+        raise ConditionError(f"empty condition {text!r}")
+    return Condition(text=text.strip(), clauses=tuple(_parse_clause(p, vocabulary) for p in parts))

@@ -1,0 +1,154 @@
+"""build_plan(): a staged plan for a working diagnosis, or "refer first"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .knowledge import Knowledge, knowledge
+from .schema import (
+    URGENCY_ORDER,
+    PlanDraft,
+    Protocol,
+    RedFlagAction,
+    ReferFirst,
+    RunningGuidance,
+    RunningRuleText,
+    Step,
+    TissueRule,
+)
+
+_COVERED_BY_PAIN_FREE = ("stop_pain", "built", "above_limit", "continue")
+
+
+def build_plan(
+    *, diagnosis: str, red_flags: Sequence[str] = (), kb: Knowledge | None = None
+) -> PlanDraft | ReferFirst:
+    """Build the plan draft for ``diagnosis`` (a cause code from findings.json).
+
+    Returns ``ReferFirst`` when any red flag is passed (codes of unresolved red flags, e.g. the
+    ``red_flags`` fields of findings.json that are true) or when the diagnosis itself needs a
+    specialist first (proximal hamstring avulsion). Otherwise returns ``PlanDraft`` with all
+    phases, the phase-1 exercises and running guidance, what to avoid, the timeline and the
+    knowledge version. Raises KeyError for an unknown diagnosis.
+    """
+    kb = kb or knowledge()
+    if isinstance(red_flags, str):
+        raise TypeError("red_flags must be a sequence of codes, not a single string")
+    protocol = kb.protocol(diagnosis)
+    flags = tuple(dict.fromkeys(code.strip() for code in red_flags if code and code.strip()))
+    if flags or protocol.refer_first:
+        return _refer_first(kb, protocol, flags)
+    tissue = kb.tissue(protocol.tissue or "")
+    first = protocol.phases[0]
+    running = running_guidance(first.running, first.running_note, tissue, kb=kb)
+    return PlanDraft(
+        diagnosis=protocol.diagnosis,
+        diagnosis_name=protocol.name,
+        tissue=tissue,
+        pain_limit=tissue.pain_limit,
+        what_is_going_on=protocol.what_is_going_on,
+        phases=protocol.phases,
+        exercises=first.exercises,
+        running=running,
+        avoid=protocol.avoid,
+        timeline=protocol.timeline,
+        safety_net=protocol.safety_net,
+        referral_note=protocol.referral_note,
+        knowledge_version=kb.version,
+        sources=_collect_sources((protocol, tissue, running)),
+    )
+
+
+def running_guidance(
+    step: Step, note: str, tissue: TissueRule, *, kb: Knowledge | None = None
+) -> RunningGuidance:
+    """The runner's rules (seed) for ``tissue``, with its pain limit filled in."""
+    kb = kb or knowledge()
+    rules = tuple(
+        RunningRuleText(
+            action=rule.action,
+            when=rule.when.format(threshold=tissue.pain_limit),
+            do=rule.do or "",
+            source=rule.source,
+        )
+        for rule in kb.running_rules
+        if rule.in_plan
+        and (not rule.tissues or tissue.code in rule.tissues)
+        # With a limit of 0 (bone) the "any pain" rule covers the pain-score rules; listing
+        # them too would print redundant or contradictory advice.
+        and not (tissue.pain_limit == 0 and rule.code in _COVERED_BY_PAIN_FREE)
+    )
+    return RunningGuidance(
+        step=step,
+        note=note,
+        pain_limit=tissue.pain_limit,
+        stop_pain=kb.settings["running_stop_pain"],
+        requires_clearance=tissue.running_requires_clearance,
+        rules=rules,
+    )
+
+
+def _refer_first(kb: Knowledge, protocol: Protocol, flags: tuple[str, ...]) -> ReferFirst:
+    actions = tuple(_red_flag_action(kb, code) for code in flags)
+    reasons: list[str] = []
+    urgencies: list[str] = []
+    if actions:
+        listed = "; ".join(f"{a.condition} ({a.code}): {a.action}" for a in actions)
+        reasons.append(
+            f"Refer before any exercise plan: unresolved red flag{'s' if len(actions) > 1 else ''}"
+            f". {listed}"
+        )
+        urgencies.extend(a.urgency for a in actions)
+    if protocol.refer_first:
+        reasons.append(protocol.refer_reason or "")
+        urgencies.append(protocol.refer_urgency or "urgent")
+    urgency = min(urgencies, key=URGENCY_ORDER.index)
+    return ReferFirst(
+        diagnosis=protocol.diagnosis,
+        diagnosis_name=protocol.name,
+        reason=" ".join(reasons),
+        urgency=urgency,
+        red_flags=actions,
+        what_is_going_on=protocol.what_is_going_on,
+        avoid=protocol.avoid,
+        safety_net=protocol.safety_net,
+        timeline=protocol.timeline,
+        knowledge_version=kb.version,
+        sources=_collect_sources((protocol, actions)),
+    )
+
+
+def _red_flag_action(kb: Knowledge, code: str) -> RedFlagAction:
+    entry = kb.red_flags.get(code)
+    known = entry is not None
+    entry = entry or kb.unknown_red_flag
+    return RedFlagAction(
+        code=code,
+        condition=entry["condition"],
+        urgency=entry["urgency"],
+        action=entry["action"],
+        known=known,
+        source=tuple(entry["source"]),
+    )
+
+
+def _collect_sources(objects: Iterable[Any]) -> tuple[str, ...]:
+    """Every ``source`` string found anywhere inside ``objects``, sorted, without duplicates."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if hasattr(value, "__dataclass_fields__"):
+            for name in value.__dataclass_fields__:
+                item = getattr(value, name)
+                if name == "source":
+                    found.update(item)
+                else:
+                    walk(item)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                walk(item)
+
+    for obj in objects:
+        walk(obj)
+    return tuple(sorted(found, key=lambda s: (s.startswith(("EST:", "GK:")), s.lower())))

@@ -1,0 +1,309 @@
+"""propose_progression() and running_advice(): the pain-monitoring model applied to logs.
+
+The rules, thresholds and reason texts live in ``rehab/knowledge/progression.toml``; this module
+applies them in the order described there. One step at a time, never past either end of a ladder.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any
+
+from .knowledge import Knowledge, knowledge
+from .schema import Proposal, Protocol, RunningAdvice, SessionLog, Step, TissueRule
+
+_MEASURES = {"walk": "walking", "walk_run": "running", "run": "running"}
+
+
+class _Fields(dict[str, Any]):
+    """Template fields; a missing one renders as empty text rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _render(template: str, **values: Any) -> str:
+    return string.Formatter().vformat(template, (), _Fields(values))
+
+
+def _resolve(kb: Knowledge, tissue_or_diagnosis: str) -> tuple[Protocol | None, TissueRule | None]:
+    """A diagnosis code gives its protocol and tissue; a tissue code gives just the tissue."""
+    if tissue_or_diagnosis in kb.protocols:
+        protocol = kb.protocols[tissue_or_diagnosis]
+        tissue = kb.tissues.get(protocol.tissue) if protocol.tissue else None
+        return protocol, tissue
+    if tissue_or_diagnosis in kb.tissues:
+        return None, kb.tissues[tissue_or_diagnosis]
+    known = ", ".join([*kb.tissues, *kb.protocols])
+    raise KeyError(f"unknown tissue or diagnosis {tissue_or_diagnosis!r}; known: {known}")
+
+
+# --- Running advice for one run ---------------------------------------------------------------
+
+
+def running_advice(
+    *,
+    tissue_or_diagnosis: str,
+    running_pain: int | None,
+    pattern: str | None = None,
+    travelled: bool = False,
+    next_morning: str | None = None,
+    cleared_to_run: bool = False,
+    kb: Knowledge | None = None,
+) -> RunningAdvice:
+    """The seed's running rules for one run: continue | modify | stop | stop_and_call.
+
+    ``running_pain``: worst pain during the run (0-10) or None if not scored. ``pattern``:
+    warms_up | steady | builds. ``travelled``: pain travelled down the leg. ``next_morning``:
+    better | same | worse, if known. ``cleared_to_run``: a doctor has cleared a bone stress
+    injury to run (ignored for other tissues).
+    """
+    kb = kb or knowledge()
+    protocol, tissue = _resolve(kb, tissue_or_diagnosis)
+    limit = tissue.pain_limit if tissue else None
+    stop_pain = kb.settings["running_stop_pain"]
+    pain = running_pain if running_pain is not None else 0
+
+    def matches(code: str) -> bool:
+        if code == "refer_first":
+            return bool(protocol and protocol.refer_first)
+        if code == "travelled":
+            return travelled
+        if code == "not_cleared":
+            return bool(tissue and tissue.running_requires_clearance and not cleared_to_run)
+        if code == "stop_pain":
+            return pain >= stop_pain
+        if code == "built":
+            return pattern == "builds"
+        if code == "bone_pain":
+            return pain > 0
+        if code == "next_morning_worse":
+            return next_morning == "worse"
+        if code == "above_limit":
+            return limit is not None and pain > limit
+        return code == "continue"
+
+    for rule in kb.running_rules:
+        if rule.tissues and (tissue is None or tissue.code not in rule.tissues):
+            continue
+        if matches(rule.code):
+            return RunningAdvice(
+                action=rule.action,
+                reason=_render(
+                    rule.reason,
+                    pain=pain,
+                    threshold=limit,
+                    tissue=tissue.phrase if tissue else "",
+                ),
+                rule=rule.code,
+                pain_limit=limit,
+                source=rule.source,
+            )
+    raise AssertionError("the 'continue' running rule always matches")  # pragma: no cover
+
+
+def running_advice_from_log(
+    log: SessionLog,
+    *,
+    tissue_or_diagnosis: str,
+    cleared_to_run: bool = False,
+    kb: Knowledge | None = None,
+) -> RunningAdvice | None:
+    """Running advice for a logged session, or None if the session had no run scored."""
+    if log.running_pain is None:
+        return None
+    return running_advice(
+        tissue_or_diagnosis=tissue_or_diagnosis,
+        running_pain=log.running_pain,
+        pattern=log.running_pain_pattern,
+        travelled=log.pain_travelled_down_leg,
+        next_morning=log.next_morning,
+        cleared_to_run=cleared_to_run,
+        kb=kb,
+    )
+
+
+# --- Progression on a ladder ------------------------------------------------------------------
+
+
+def _triggers(
+    log: SessionLog, tissue: TissueRule, measure: str, stop_pain: int
+) -> list[tuple[str, int]]:
+    """Flare triggers in one session, as (trigger code, pain) pairs, in a fixed order."""
+    found: list[tuple[str, int]] = []
+    running = measure != "exercise"
+    pain = log.running_pain if running else log.exercise_pain
+    if pain is not None:
+        if running and pain >= stop_pain:
+            found.append(("running_stop_pain", pain))
+        elif pain > tissue.pain_limit:
+            found.append(("pain_above_limit", pain))
+    if running and log.running_pain_pattern == "builds":
+        found.append(("pain_built", pain or 0))
+    if log.next_morning == "worse":
+        found.append(("next_morning_worse", pain or 0))
+    if log.pain_travelled_down_leg:
+        found.append(("travelled", pain or 0))
+    return found
+
+
+def propose_progression(
+    *,
+    tissue_or_diagnosis: str,
+    ladder: str,
+    current_step: str,
+    logs: Sequence[SessionLog],
+    cleared_to_run: bool = False,
+    kb: Knowledge | None = None,
+) -> Proposal:
+    """Propose progress | hold | regress | refer on one ladder from the sessions at this step.
+
+    ``tissue_or_diagnosis``: a cause code (its protocol's tissue applies) or a tissue code
+    (tendon, strain, nerve, bone, joint). ``logs``: the sessions done at ``current_step`` (any
+    order; sorted by date here). On the running ladder the running pain is judged (the exercise
+    pain on a step with no running) and only sessions with a running score count.
+    ``cleared_to_run``: a doctor has cleared a bone stress injury to run; without it a bone
+    stress injury is never moved onto a step that includes running.
+    """
+    kb = kb or knowledge()
+    the_ladder = kb.ladder(ladder)
+    current = kb.step(current_step)
+    if current.ladder != ladder:
+        raise ValueError(f"step {current_step!r} is on the {current.ladder!r} ladder, not {ladder}")
+    protocol, tissue = _resolve(kb, tissue_or_diagnosis)
+    settings = kb.settings
+    n = settings["consecutive_good_sessions"]
+
+    def proposal(
+        rule_code: str,
+        target_step: Step | None = None,
+        *,
+        at_limit: bool = False,
+        trigger_codes: Sequence[str] = (),
+        **values: Any,
+    ) -> Proposal:
+        """``values`` fill the reason template and may override the defaults below."""
+        rule = kb.progression_rules[rule_code]
+        target = target_step or current
+        fields: dict[str, Any] = {
+            "current": current.name,
+            "target": target.name,
+            "ladder": the_ladder.name,
+            "threshold": tissue.pain_limit if tissue else "",
+            "tissue": tissue.phrase if tissue else "",
+            "n": n,
+        }
+        fields.update(values)
+        text = _render(rule.reason, **fields)
+        latest = ordered[-1] if ordered else None
+        advice = None
+        if latest is not None and (ladder != "running" or current.involves_running):
+            advice = running_advice_from_log(
+                latest,
+                tissue_or_diagnosis=tissue_or_diagnosis,
+                cleared_to_run=cleared_to_run,
+                kb=kb,
+            )
+        sources = rule.source + tuple(
+            s for code in trigger_codes for s in kb.triggers[code].source if s not in rule.source
+        )
+        return Proposal(
+            action=rule.action,
+            ladder=ladder,
+            current_step=current.code,
+            target_step=target.code,
+            target_name=target.name,
+            reason=text,
+            rule=rule.code,
+            tissue=tissue.code if tissue else None,
+            pain_limit=tissue.pain_limit if tissue else None,
+            at_ladder_limit=at_limit,
+            triggers=tuple(dict.fromkeys(trigger_codes)),
+            running_advice=advice,
+            knowledge_version=kb.version,
+            source=tuple(dict.fromkeys(sources)),
+        )
+
+    ordered = sorted(logs, key=lambda log: log.date)
+    if protocol is not None and protocol.refer_first:
+        return proposal("refer_first_diagnosis", refer_reason=protocol.refer_reason or "")
+    if tissue is None:  # pragma: no cover - every non-refer protocol has a tissue (validated)
+        raise KeyError(f"{tissue_or_diagnosis!r} has no tissue for pain thresholds")
+
+    measure = "exercise"
+    if ladder == "running" and current.activity != "none":
+        measure = _MEASURES[current.activity or "run"]
+        if ordered and all(log.running_pain is None for log in ordered):
+            return proposal("hold_no_running_sessions")
+        ordered = [log for log in ordered if log.running_pain is not None]
+    if not ordered:
+        return proposal("hold_no_sessions")
+
+    stop_pain = settings["running_stop_pain"]
+    flares = [_triggers(log, tissue, measure, stop_pain) for log in ordered]
+
+    def describe(found: list[tuple[str, int]]) -> str:
+        return "; ".join(
+            _render(
+                kb.triggers[code].text,
+                measure=measure,
+                pain=pain,
+                threshold=tissue.pain_limit,
+                tissue=tissue.phrase,
+            )
+            for code, pain in found
+        )
+
+    window = ordered[-settings["refer_window"] :]
+    travelled = sum(log.pain_travelled_down_leg for log in window)
+    if travelled >= settings["refer_travelled_count"]:
+        return proposal(
+            "refer_travelled",
+            trigger_codes=("travelled",),
+            count=travelled,
+            window=len(window),
+        )
+    streak = settings["refer_consecutive_flares"]
+    if len(flares) >= streak and all(flares[-streak:]):
+        recent = [item for found in flares[-streak:] for item in found]
+        codes = list(dict.fromkeys(code for code, _ in recent))
+        worst = {code: max(p for c, p in recent if c == code) for code in codes}
+        return proposal(
+            "refer_persistent_flare",
+            trigger_codes=codes,
+            count=streak,
+            triggers=describe([(code, worst[code]) for code in codes]),
+        )
+
+    latest, latest_flares = ordered[-1], flares[-1]
+    if latest_flares:
+        codes = [code for code, _ in latest_flares]
+        text = describe(latest_flares)
+        lower = the_ladder.previous_before(current.code)
+        if lower is None:
+            return proposal("regress_at_bottom", at_limit=True, trigger_codes=codes, triggers=text)
+        return proposal("regress", lower, trigger_codes=codes, triggers=text)
+    if not latest.completed:
+        return proposal("hold_not_completed")
+    if latest.next_morning is None:
+        return proposal("hold_awaiting_next_morning")
+
+    recent = list(zip(ordered[-n:], flares[-n:], strict=True))
+    good = len(recent) == n and all(
+        not found and log.completed and log.next_morning in ("better", "same")
+        for log, found in recent
+    )
+    if not good:
+        return proposal("hold_need_more_sessions")
+    higher = the_ladder.next_after(current.code)
+    if higher is None:
+        return proposal("progress_at_top", at_limit=True)
+    if (
+        ladder == "running"
+        and higher.involves_running
+        and tissue.running_requires_clearance
+        and not cleared_to_run
+    ):
+        return proposal("progress_needs_clearance", target=higher.name)
+    return proposal("progress", higher)

@@ -1,0 +1,248 @@
+"""Rehab plans: what was prescribed, how the runner responded, what was decided and issued.
+
+The clinical content (ladders, protocols, progression rules) is data in ``rehab/knowledge/`` read
+by the plain-Python engine in ``rehab/engine/``; these models store the PT's choices and the
+patient's responses, with the engine's knowledge version stamped on what is saved.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from assessments.models import Assessment
+from assessments.vocabulary import load_vocabulary
+from clinic.models import Patient
+from rehab import engine
+
+CAUSE_CHOICES = [(c.code, c.name) for c in load_vocabulary().causes]
+PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+
+
+class Ladder(models.TextChoices):
+    BRIDGE = "bridge", "Bridge"
+    HIP_THRUST = "hip_thrust", "Hip thrust"
+    RDL = "rdl", "Romanian deadlift"
+    RUNNING = "running", "Running"
+
+
+class Plan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+        ENDED = "ended", "Ended"
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="plans")
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        help_text="The signed assessment whose working diagnosis this plan treats.",
+    )
+    diagnosis = models.CharField(max_length=40, choices=CAUSE_CHOICES)
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.DRAFT)
+    current_phase = models.PositiveSmallIntegerField(default=1)
+    knowledge_version = models.CharField(max_length=40)
+    starts_on = models.DateField()
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Set when the plan ends; the patient link expires after."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plans_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_diagnosis_display()} plan for {self.patient}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("plan_detail", args=[self.pk])
+
+
+class Prescription(models.Model):
+    """One exercise ladder (or running) in a plan: the step the runner is on and its dose."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prescriptions")
+    ladder = models.CharField(max_length=10, choices=Ladder.choices)
+    step_code = models.CharField(max_length=60)
+    sets = models.PositiveSmallIntegerField(null=True, blank=True)
+    reps = models.CharField(max_length=40, blank=True)
+    hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    tempo = models.CharField(max_length=60, blank=True)
+    rest_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    load = models.CharField(max_length=200, blank=True)
+    sessions_per_week = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(14)]
+    )
+    session = models.CharField(
+        max_length=200, blank=True, help_text="Running: what one session is."
+    )
+    note = models.TextField(blank=True, help_text="A note for the patient on this exercise.")
+    position = models.PositiveSmallIntegerField(default=0)
+    step_since = models.DateField(help_text="When the runner started this step.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "ladder"], name="one_prescription_per_ladder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_ladder_display()}: {self.step_code}"
+
+
+class SessionLog(models.Model):
+    """How one session went, logged by the clinician at follow-up or by the patient at home."""
+
+    class NextMorning(models.TextChoices):
+        BETTER = "better", "Better than usual"
+        SAME = "same", "Same as usual"
+        WORSE = "worse", "Worse than usual"
+
+    class RunPattern(models.TextChoices):
+        WARMS_UP = "warms_up", "Eased once warmed up"
+        STEADY = "steady", "Stayed the same"
+        BUILDS = "builds", "Got worse the longer I ran"
+
+    class ReportedBy(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        PATIENT = "patient", "Patient"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="session_logs")
+    session_date = models.DateField()
+    exercise_pain = models.PositiveSmallIntegerField(
+        "worst pain during the exercises (0-10)", validators=PAIN_VALIDATORS
+    )
+    running_pain = models.PositiveSmallIntegerField(
+        "worst pain while running (0-10)", null=True, blank=True, validators=PAIN_VALIDATORS
+    )
+    running_pain_pattern = models.CharField(
+        "during the run the pain", max_length=8, blank=True, choices=RunPattern.choices
+    )
+    next_morning = models.CharField(
+        "the next morning, compared with usual",
+        max_length=6,
+        blank=True,
+        choices=NextMorning.choices,
+    )
+    pain_travelled_down_leg = models.BooleanField("pain travelled down the leg", default=False)
+    completed = models.BooleanField("completed the exercises as prescribed", default=True)
+    load_used = models.CharField("load used", max_length=200, blank=True)
+    weekly_distance_km = models.DecimalField(
+        "running this week (km)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(400)],
+    )
+    notes = models.TextField(blank=True)
+    reported_by = models.CharField(max_length=9, choices=ReportedBy.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The clinician who entered it; empty when the patient logged it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-session_date", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Session {self.session_date} ({self.get_reported_by_display()})"
+
+    def to_engine_log(self) -> engine.SessionLog:
+        return engine.SessionLog(
+            date=self.session_date,
+            exercise_pain=self.exercise_pain,
+            running_pain=self.running_pain,
+            next_morning=self.next_morning or None,
+            pain_travelled_down_leg=self.pain_travelled_down_leg,
+            completed=self.completed,
+            load=self.load_used or None,
+            running_pain_pattern=self.running_pain_pattern or None,
+        )
+
+
+class ProgressionDecision(models.Model):
+    """What the engine proposed for one ladder, and what the PT decided."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        OVERRIDDEN = "overridden", "Overridden"
+
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.CASCADE, related_name="decisions"
+    )
+    proposed_action = models.CharField(max_length=8)
+    proposed_step = models.CharField(max_length=60)
+    reason = models.TextField()
+    rule = models.CharField(max_length=60)
+    from_step = models.CharField(max_length=60)
+    to_step = models.CharField(max_length=60)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    override_reason = models.TextField(blank=True)
+    knowledge_version = models.CharField(max_length=40)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prescription}: {self.from_step} → {self.to_step} ({self.outcome})"
+
+
+class IssuedDocument(models.Model):
+    """A PDF exactly as handed to the patient; never changed after it is issued."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="documents")
+    version = models.PositiveSmallIntegerField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    page_size = models.CharField(max_length=6)
+    large_print = models.BooleanField(default=False)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="one_document_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} — version {self.version}"
+
+
+def new_patient_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class PatientLink(models.Model):
+    """The plan's one stable, revocable link for the patient (no login)."""
+
+    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="patient_link")
+    token = models.CharField(max_length=64, unique=True, default=new_patient_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Patient link for {self.plan}"

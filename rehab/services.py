@@ -1,0 +1,205 @@
+"""Writes to plans: build from a signed assessment, adjust, log, progress, issue.
+
+Each service takes keyword arguments, does one clinical action in one transaction, and leaves
+the reasoning to the plain-Python engine in ``rehab.engine``.
+"""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assessments.models import Assessment
+from rehab import engine
+from rehab.models import (
+    IssuedDocument,
+    PatientLink,
+    Plan,
+    Prescription,
+    ProgressionDecision,
+    SessionLog,
+    new_patient_token,
+)
+
+MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
+
+
+class ReferFirstError(Exception):
+    """No exercise plan: the engine says refer first (red flag or suspected avulsion)."""
+
+    def __init__(self, refer: engine.ReferFirst):
+        self.refer = refer
+        super().__init__(refer.reason)
+
+
+def unresolved_red_flags(assessment: Assessment) -> list[str]:
+    """Red flags raised on the ranking the PT signed: they gate any exercise plan."""
+    ranking = assessment.ranking_at_signing or {}
+    return [flag["code"] for flag in ranking.get("red_flags", [])]
+
+
+def plan_preview(*, assessment: Assessment) -> engine.PlanDraft | engine.ReferFirst:
+    return engine.build_plan(
+        diagnosis=assessment.working_diagnosis, red_flags=unresolved_red_flags(assessment)
+    )
+
+
+def _dose_fields(dose: engine.Dose) -> dict:
+    return {
+        "sets": dose.sets,
+        "reps": dose.reps or "",
+        "hold_seconds": dose.hold_seconds,
+        "tempo": dose.tempo or "",
+        "rest_seconds": dose.rest_seconds,
+        "load": dose.load or "",
+        "sessions_per_week": dose.sessions_per_week,
+        "session": dose.session or "",
+    }
+
+
+@transaction.atomic
+def plan_create(*, assessment: Assessment, clinician) -> Plan:
+    """A draft plan at phase 1 of the working diagnosis's protocol, every dose editable."""
+    if not assessment.is_signed or not assessment.working_diagnosis:
+        raise ValidationError("Sign the assessment with a working diagnosis before planning.")
+    draft = plan_preview(assessment=assessment)
+    if isinstance(draft, engine.ReferFirst):
+        raise ReferFirstError(draft)
+    today = timezone.localdate()
+    plan = Plan.objects.create(
+        patient=assessment.patient,
+        assessment=assessment,
+        diagnosis=draft.diagnosis,
+        knowledge_version=draft.knowledge_version,
+        starts_on=today,
+        created_by=clinician,
+    )
+    for position, exercise in enumerate(draft.exercises):
+        Prescription.objects.create(
+            plan=plan,
+            ladder=exercise.ladder,
+            step_code=exercise.code,
+            note=exercise.note or "",
+            position=position,
+            step_since=today,
+            **_dose_fields(exercise.dose),
+        )
+    Prescription.objects.create(
+        plan=plan,
+        ladder="running",
+        step_code=draft.running.step.code,
+        note=draft.running.note or "",
+        position=len(draft.exercises),
+        step_since=today,
+        **_dose_fields(draft.running.step.dose),
+    )
+    PatientLink.objects.create(plan=plan)
+    return plan
+
+
+def prescription_set_step(*, prescription: Prescription, step_code: str) -> Prescription:
+    """Move a prescription to another step of its ladder, with that step's standard dose."""
+    step = engine.step(step_code)
+    if step.ladder != prescription.ladder:
+        raise ValidationError(
+            {"step_code": f"{step.name} is not on the {prescription.ladder} ladder."}
+        )
+    for name, value in _dose_fields(step.dose).items():
+        setattr(prescription, name, value)
+    prescription.step_code = step.code
+    prescription.step_since = timezone.localdate()
+    prescription.save()
+    return prescription
+
+
+def session_log_create(*, plan: Plan, recorded_by=None, **fields) -> SessionLog:
+    """A session as the clinician (recorded_by set) or the patient (recorded_by None) logged it."""
+    log = SessionLog(
+        plan=plan,
+        recorded_by=recorded_by,
+        reported_by=SessionLog.ReportedBy.CLINICIAN
+        if recorded_by
+        else SessionLog.ReportedBy.PATIENT,
+        **fields,
+    )
+    log.full_clean()
+    log.save()
+    return log
+
+
+@transaction.atomic
+def progression_decide(
+    *,
+    prescription: Prescription,
+    proposal: engine.Proposal,
+    clinician,
+    to_step: str | None = None,
+    override_reason: str = "",
+) -> ProgressionDecision:
+    """Accept the engine's proposal (to_step None) or override it with a reason; keep both."""
+    to_step = to_step or proposal.target_step
+    accepted = to_step == proposal.target_step
+    if not accepted and not override_reason.strip():
+        raise ValidationError({"override_reason": "Say why you are overriding the proposal."})
+    decision = ProgressionDecision.objects.create(
+        prescription=prescription,
+        proposed_action=proposal.action,
+        proposed_step=proposal.target_step,
+        reason=proposal.reason,
+        rule=proposal.rule,
+        from_step=prescription.step_code,
+        to_step=to_step,
+        outcome=(
+            ProgressionDecision.Outcome.ACCEPTED
+            if accepted
+            else ProgressionDecision.Outcome.OVERRIDDEN
+        ),
+        override_reason=override_reason.strip(),
+        knowledge_version=proposal.knowledge_version,
+        decided_by=clinician,
+    )
+    if to_step != prescription.step_code:
+        prescription_set_step(prescription=prescription, step_code=to_step)
+    else:
+        # Holding restarts the count of sessions at this step from today.
+        prescription.step_since = timezone.localdate()
+        prescription.save(update_fields=["step_since"])
+    return decision
+
+
+@transaction.atomic
+def plan_issue(*, plan: Plan, clinician, pdf: bytes, large_print: bool = False) -> IssuedDocument:
+    """Keep the PDF exactly as handed over, numbered per plan."""
+    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    latest = plan.documents.aggregate(latest=Max("version"))["latest"] or 0
+    document = IssuedDocument.objects.create(
+        plan=plan,
+        version=latest + 1,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        page_size=plan.patient.clinic.pdf_page_size,
+        large_print=large_print,
+        issued_by=clinician,
+    )
+    if plan.status == Plan.Status.DRAFT:
+        plan.status = Plan.Status.ISSUED
+        plan.save(update_fields=["status", "updated_at"])
+    return document
+
+
+def patient_link_revoke(*, link: PatientLink, clinician) -> PatientLink:
+    link.revoked_at = timezone.now()
+    link.revoked_by = clinician
+    link.save(update_fields=["revoked_at", "revoked_by"])
+    return link
+
+
+def patient_link_renew(*, link: PatientLink) -> PatientLink:
+    """A fresh token after a revocation; the old one stays dead (its history is kept)."""
+    link.token = new_patient_token()
+    link.revoked_at = None
+    link.revoked_by = None
+    link.save(update_fields=["token", "revoked_at", "revoked_by"])
+    return link
