@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,27 +49,36 @@ class Cause:
 
 @dataclass(frozen=True)
 class Vocabulary:
+    """The findings vocabulary; the derived lookups are built once, as every ranking uses them.
+
+    The cached lookups are shared: read them, never modify them.
+    """
+
     version: int
     sections: tuple[Section, ...]
     causes: tuple[Cause, ...]
 
-    @property
+    @cached_property
     def fields(self) -> tuple[FindingField, ...]:
         return tuple(f for s in self.sections for f in s.fields)
 
     def field(self, name: str) -> FindingField:
         return self.fields_by_name[name]
 
-    @property
+    @cached_property
     def fields_by_name(self) -> dict[str, FindingField]:
         return {f.name: f for f in self.fields}
 
-    @property
+    @cached_property
     def cause_codes(self) -> tuple[str, ...]:
         return tuple(c.code for c in self.causes)
 
     def cause_name(self, code: str) -> str:
-        return {c.code: c.name for c in self.causes}[code]
+        return self._cause_names[code]
+
+    @cached_property
+    def _cause_names(self) -> dict[str, str]:
+        return {c.code: c.name for c in self.causes}
 
 
 @cache

@@ -119,6 +119,13 @@ STORAGES = {
     },
 }
 
+# Patient plan links are printed on PDFs and emailed: they need the public address.
+PATIENT_LINK_BASE_URL = os.environ.get("DJANGO_PATIENT_LINK_BASE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "clinic@localhost")
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

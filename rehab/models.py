@@ -45,6 +45,10 @@ class Plan(models.Model):
     diagnosis = models.CharField(max_length=40, choices=CAUSE_CHOICES)
     status = models.CharField(max_length=6, choices=Status.choices, default=Status.DRAFT)
     current_phase = models.PositiveSmallIntegerField(default=1)
+    cleared_to_run = models.BooleanField(
+        default=False,
+        help_text="A doctor has cleared a bone stress injury to run; until then no running step.",
+    )
     knowledge_version = models.CharField(max_length=40)
     starts_on = models.DateField()
     ends_on = models.DateField(
@@ -98,6 +102,20 @@ class Prescription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_ladder_display()}: {self.step_code}"
+
+    @property
+    def dose(self) -> engine.Dose:
+        """The PT's dose in the engine's form, so the page and the PDF word it the same way."""
+        return engine.Dose(
+            sets=self.sets,
+            reps=self.reps or None,
+            hold_seconds=self.hold_seconds,
+            tempo=self.tempo or None,
+            rest_seconds=self.rest_seconds,
+            load=self.load or None,
+            sessions_per_week=self.sessions_per_week,
+            session=self.session or None,
+        )
 
 
 class SessionLog(models.Model):
@@ -246,3 +264,22 @@ class PatientLink(models.Model):
 
     def __str__(self) -> str:
         return f"Patient link for {self.plan}"
+
+
+class PatientLinkAccess(models.Model):
+    """Every use of a patient link, so the clinic can see who opened what and when."""
+
+    class What(models.TextChoices):
+        PAGE = "page", "Opened the plan page"
+        PDF = "pdf", "Downloaded the PDF"
+        LOG = "log", "Logged a session"
+
+    link = models.ForeignKey(PatientLink, on_delete=models.CASCADE, related_name="accesses")
+    what = models.CharField(max_length=4, choices=What.choices)
+    accessed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-accessed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_what_display()} at {self.accessed_at:%Y-%m-%d %H:%M}"

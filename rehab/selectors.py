@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from rehab import engine
@@ -66,6 +68,13 @@ def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Prop
             ladder=prescription.ladder,
             current_step=prescription.step_code,
             logs=at_step,
+            cleared_to_run=plan.cleared_to_run,
         )
         proposals.append((prescription, proposal))
     return proposals
+
+
+def patient_link_url(link: PatientLink) -> str:
+    """The absolute link printed on the PDF and sent by email."""
+    path = reverse("patient_plan_page", args=[link.token])
+    return f"{settings.PATIENT_LINK_BASE_URL.rstrip('/')}{path}"

@@ -16,6 +16,7 @@ from rehab import engine
 from rehab.models import (
     IssuedDocument,
     PatientLink,
+    PatientLinkAccess,
     Plan,
     Prescription,
     ProgressionDecision,
@@ -203,3 +204,60 @@ def patient_link_renew(*, link: PatientLink) -> PatientLink:
     link.revoked_by = None
     link.save(update_fields=["token", "revoked_at", "revoked_by"])
     return link
+
+
+@transaction.atomic
+def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
+    """Move to the protocol's next phase: each ladder starts at least at that phase's step.
+
+    A runner already past a phase's starting step stays where they are; new ladders are added.
+    """
+    phases = engine.protocol(plan.diagnosis).phases
+    if plan.current_phase >= len(phases):
+        raise ValidationError("This plan is already in its last phase.")
+    phase = phases[plan.current_phase]  # phases are numbered from 1
+    starts = {exercise.ladder: exercise for exercise in phase.exercises}
+    today = timezone.localdate()
+    current = {p.ladder: p for p in plan.prescriptions.all()}
+    for ladder, exercise in starts.items():
+        prescription = current.get(ladder)
+        if prescription is None:
+            current[ladder] = Prescription.objects.create(
+                plan=plan,
+                ladder=ladder,
+                step_code=exercise.code,
+                note=exercise.note or "",
+                position=len(current),
+                step_since=today,
+                **_dose_fields(exercise.dose),
+            )
+        elif _position(prescription.step_code) < exercise.step.position:
+            prescription_set_step(prescription=prescription, step_code=exercise.code)
+    running = current["running"]
+    if _position(running.step_code) < phase.running.position:
+        prescription_set_step(prescription=running, step_code=phase.running.code)
+    plan.current_phase = phase.number
+    plan.save(update_fields=["current_phase", "updated_at"])
+    return plan
+
+
+def _position(step_code: str) -> int:
+    return engine.step(step_code).position
+
+
+def plan_set_cleared_to_run(*, plan: Plan, cleared: bool) -> Plan:
+    plan.cleared_to_run = cleared
+    plan.save(update_fields=["cleared_to_run", "updated_at"])
+    return plan
+
+
+def plan_end(*, plan: Plan) -> Plan:
+    """End the plan; its patient link then expires after the clinic's grace period."""
+    plan.status = Plan.Status.ENDED
+    plan.ends_on = timezone.localdate()
+    plan.save(update_fields=["status", "ends_on", "updated_at"])
+    return plan
+
+
+def patient_link_record_access(*, link: PatientLink, what: str) -> None:
+    PatientLinkAccess.objects.create(link=link, what=what)

@@ -1,3 +1,31 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rehab import views
+
+urlpatterns = [
+    path("assessments/<int:assessment_pk>/plan/", views.plan_create_view, name="plan_create"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/log/", views.session_log_create_view, name="session_log_create"),
+    path("plans/<int:pk>/issue/", views.plan_issue_view, name="plan_issue"),
+    path("plans/<int:pk>/next-phase/", views.plan_advance_phase_view, name="plan_advance_phase"),
+    path("plans/<int:pk>/end/", views.plan_end_view, name="plan_end"),
+    path(
+        "plans/<int:pk>/cleared-to-run/",
+        views.plan_cleared_to_run_view,
+        name="plan_cleared_to_run",
+    ),
+    path(
+        "plans/<int:pk>/link/<str:action>/",
+        views.patient_link_action,
+        name="patient_link_action",
+    ),
+    path("prescriptions/<int:pk>/", views.prescription_edit, name="prescription_edit"),
+    path(
+        "prescriptions/<int:pk>/decide/",
+        views.progression_decide_view,
+        name="progression_decide",
+    ),
+    path("documents/<int:pk>/", views.document_download, name="document_download"),
+    path("p/<str:token>/", views.patient_plan_page, name="patient_plan_page"),
+    path("p/<str:token>/plan.pdf", views.patient_plan_pdf, name="patient_plan_pdf"),
+]

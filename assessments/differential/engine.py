@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from assessments.differential.knowledge import Knowledge, TestGate, WeightRule, load_knowledge
@@ -48,14 +50,24 @@ def _contribution(rule: WeightRule, cause: str, findings: Mapping[str, Any]) -> 
     )
 
 
-def log_scores(
-    findings: Mapping[str, Any], knowledge: Knowledge | None = None
-) -> tuple[dict[str, float], dict[str, list[tuple[float, Contribution]]]]:
-    """Unnormalised log posterior per cause, and the contributions that were counted.
+# group -> cause -> side ("for" / "against") -> (log_lr, rule): the one weight that counts
+GroupBest = dict[str, dict[str, dict[str, tuple[float, WeightRule]]]]
 
-    ``findings`` must already be validated (absent / None entries removed).
+
+def _matching_rules(findings: Mapping[str, Any], kb: Knowledge) -> list[WeightRule]:
+    """Weight rules that hold, in knowledge-file order (the order scores are summed in).
+
+    Only rules about recorded fields are tried: a clause about an absent field is never true.
     """
-    kb = knowledge or load_knowledge()
+    return [
+        rule for rule in kb.weights if rule.field in findings and rule.condition.holds(findings)
+    ]
+
+
+def _tally(
+    findings: Mapping[str, Any], kb: Knowledge
+) -> tuple[dict[str, float], dict[str, list[tuple[float, Contribution]]], GroupBest]:
+    """``log_scores`` plus, per correlated group, the weights it counted (see ``_with_result``)."""
     scores = {cause: math.log(kb.base_prior[cause]) for cause in kb.causes}
     counted: dict[str, list[tuple[float, Contribution]]] = {cause: [] for cause in kb.causes}
 
@@ -77,23 +89,15 @@ def log_scores(
                 )
             )
 
-    # group -> cause -> (strongest supporting, strongest opposing) (log_lr, rule)
-    best: dict[str, dict[str, dict[str, tuple[float, WeightRule]]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
-    for rule in kb.weights:
-        if not rule.condition.holds(findings):
-            continue
-        for weight in rule.weights:
-            log_lr = weight.log_lr
-            if log_lr == 0:
-                continue
+    best: GroupBest = defaultdict(lambda: defaultdict(dict))
+    for rule in _matching_rules(findings, kb):
+        for cause, log_lr in rule.log_weights:
             if rule.group is None:
-                scores[weight.cause] += log_lr
-                counted[weight.cause].append((log_lr, _contribution(rule, weight.cause, findings)))
+                scores[cause] += log_lr
+                counted[cause].append((log_lr, _contribution(rule, cause, findings)))
                 continue
             side = "for" if log_lr > 0 else "against"
-            slot = best[rule.group][weight.cause]
+            slot = best[rule.group][cause]
             if side not in slot or abs(log_lr) > abs(slot[side][0]):
                 slot[side] = (log_lr, rule)
     for per_cause in best.values():
@@ -101,7 +105,49 @@ def log_scores(
             for log_lr, rule in sides.values():
                 scores[cause] += log_lr
                 counted[cause].append((log_lr, _contribution(rule, cause, findings)))
+    return scores, counted, best
+
+
+def log_scores(
+    findings: Mapping[str, Any], knowledge: Knowledge | None = None
+) -> tuple[dict[str, float], dict[str, list[tuple[float, Contribution]]]]:
+    """Unnormalised log posterior per cause, and the contributions that were counted.
+
+    ``findings`` must already be validated (absent / None entries removed).
+    """
+    scores, counted, _ = _tally(findings, knowledge or load_knowledge())
     return scores, counted
+
+
+def _with_result(
+    scores: Mapping[str, float], best: GroupBest, rules: tuple[WeightRule, ...]
+) -> dict[str, float]:
+    """Log scores after adding one finding whose matching weight rules are ``rules``.
+
+    Why incremental: the next-best-test search scores every possible result of every untested
+    examination; re-scoring all findings each time would dominate the ranking's cost. Adding
+    a finding only adds its own weights -- except inside a correlated group, where a weight
+    counts only when it beats the strongest one the group already counts for that cause and
+    side, and then replaces it. That is exactly what ``_tally`` would compute from scratch.
+    """
+    shifted = dict(scores)
+    counts: dict[tuple[str, str, str], float] = {}  # group weights replaced so far
+    for rule in rules:
+        for cause, log_lr in rule.log_weights:
+            if rule.group is None:
+                shifted[cause] += log_lr
+                continue
+            side = "for" if log_lr > 0 else "against"
+            key = (rule.group, cause, side)
+            if key in counts:
+                current = counts[key]
+            else:
+                slot = best.get(rule.group, {}).get(cause, {}).get(side)
+                current = 0.0 if slot is None else slot[0]
+            if abs(log_lr) > abs(current):
+                shifted[cause] += log_lr - current
+                counts[key] = log_lr
+    return shifted
 
 
 def probabilities(scores: Mapping[str, float]) -> dict[str, float]:
@@ -182,24 +228,59 @@ def _gated(
     return any(condition.holds(findings) for condition in gate.conditions)
 
 
-def _outcomes(field: str, kb: Knowledge) -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class _Outcome:
+    """One possible result of an untested examination, precomputed from the knowledge."""
+
+    value: Any
+    rules: tuple[WeightRule, ...]  # the weight rules this result makes hold
+    likelihood: Mapping[str, float]  # cause -> chance of this result under that cause
+
+
+@cache
+def _test_outcomes(field: str, kb: Knowledge) -> tuple[_Outcome, ...]:
+    """The results a test can give and their likelihood per cause (depends on knowledge only).
+
+    Each result's relative likelihood under a cause comes from that field's own LRs (each
+    result equally likely a priori), normalised over the results.
+    """
     spec = load_vocabulary().field(field)
     if spec.type == "boolean":
-        return (True, False)
-    return tuple(value for value in spec.allowed_values if value not in NOT_A_RESULT)
-
-
-def _likelihood(field: str, value: Any, cause: str, kb: Knowledge) -> float:
-    """Relative likelihood of one result under one cause, from that field's own weights."""
-    probe = {field: value}
-    log_lr = sum(
-        w.log_lr
-        for rule in kb.rules_for_field(field)
-        if rule.condition.holds(probe)
-        for w in rule.weights
-        if w.cause == cause
+        values: tuple[Any, ...] = (True, False)
+    else:
+        values = tuple(value for value in spec.allowed_values if value not in NOT_A_RESULT)
+    rules = {value: _rules_holding(field, value, kb) for value in values}
+    like = {
+        cause: {
+            value: math.exp(
+                sum(w.log_lr for r in rules[value] for w in r.weights if w.cause == cause)
+            )
+            for value in values
+        }
+        for cause in kb.causes
+    }
+    return tuple(
+        _Outcome(
+            value=value,
+            rules=rules[value],
+            likelihood={
+                cause: like[cause][value] / sum(like[cause].values()) for cause in kb.causes
+            },
+        )
+        for value in values
     )
-    return math.exp(log_lr)
+
+
+def _rules_holding(field: str, value: Any, kb: Knowledge) -> tuple[WeightRule, ...]:
+    probe = {field: value}
+    return tuple(rule for rule in kb.rules_for_field(field) if rule.condition.holds(probe))
+
+
+@cache
+def _examination_fields(kb: Knowledge) -> tuple[str, ...]:
+    """Weighted fields the PT can still test in the room: the next-best-test candidates."""
+    vocabulary = load_vocabulary()
+    return tuple(f for f in kb.diagnostic_fields if vocabulary.field(f).section == "examination")
 
 
 def next_best_tests(
@@ -207,32 +288,34 @@ def next_best_tests(
     probs: Mapping[str, float],
     flags: tuple[RedFlag, ...],
     knowledge: Knowledge | None = None,
+    *,
+    scored: tuple[Mapping[str, float], GroupBest] | None = None,
 ) -> tuple[NextTest, ...]:
     """Untested examination findings whose result would most move the leading causes.
 
     For each candidate, the predictive distribution of its results is built from its own
-    LRs (each result equally likely a priori), each result is scored with the full engine,
-    and the expected absolute change in the top-three probabilities is summed.
+    LRs (each result equally likely a priori), each result is scored as if it were added to
+    the findings, and the expected absolute change in the top-three probabilities is summed.
+    ``scored`` passes the findings' log scores and group weights when the caller has them.
     """
     kb = knowledge or load_knowledge()
-    vocabulary = load_vocabulary()
+    if scored is None:
+        scores, _, best = _tally(findings, kb)
+    else:
+        scores, best = scored
     leaders = sorted(kb.causes, key=lambda c: probs[c], reverse=True)[:LEADING]
     gates = {gate.field: gate for gate in kb.test_gates}
     candidates = []
-    for field in kb.diagnostic_fields:
-        if field in findings or vocabulary.field(field).section != "examination":
+    for field in _examination_fields(kb):
+        if field in findings:
             continue
         gate = gates.get(field)
         if gate is not None and _gated(gate, findings, flags, probs):
             continue
-        outcomes = _outcomes(field, kb)
-        like = {
-            cause: {v: _likelihood(field, v, cause, kb) for v in outcomes} for cause in kb.causes
-        }
         change: dict[str, float] = dict.fromkeys(leaders, 0.0)
-        for value in outcomes:
-            p_value = sum(probs[c] * like[c][value] / sum(like[c].values()) for c in kb.causes)
-            after = posterior({**findings, field: value}, kb)
+        for outcome in _test_outcomes(field, kb):
+            p_value = sum(probs[c] * outcome.likelihood[c] for c in kb.causes)
+            after = probabilities(_with_result(scores, best, outcome.rules))
             for cause in leaders:
                 change[cause] += p_value * abs(after[cause] - probs[cause])
         total = sum(change.values())
@@ -250,7 +333,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
     """Rank findings that already passed ``validate_findings``."""
     kb = knowledge or load_knowledge()
     vocabulary = load_vocabulary()
-    scores, counted = log_scores(findings, kb)
+    scores, counted, best = _tally(findings, kb)
     probs = probabilities(scores)
     order = sorted(kb.causes, key=lambda c: (-probs[c], kb.causes.index(c)))
     causes = []
@@ -274,7 +357,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
         red_flags=flags,
         run_advice=run_advice(findings, flags, kb),
         see_professional=see_professional(findings, flags, kb),
-        next_best_tests=next_best_tests(findings, probs, flags, kb),
+        next_best_tests=next_best_tests(findings, probs, flags, kb, scored=(scores, best)),
         expected_recovery=ExpectedRecovery(recovery.cause, recovery.typical, recovery.source),
         knowledge_version=kb.version,
     )

@@ -11,7 +11,7 @@ import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -60,8 +60,9 @@ class CauseWeight:
     lr: float  # the LR actually used
     source: str
 
-    @property
+    @cached_property
     def log_lr(self) -> float:
+        """Cached: the engine reads it for every matching rule of every ranking."""
         return math.log(self.lr)
 
 
@@ -76,6 +77,11 @@ class WeightRule:
 
     def weight_for(self, cause: str) -> CauseWeight | None:
         return next((w for w in self.weights if w.cause == cause), None)
+
+    @cached_property
+    def log_weights(self) -> tuple[tuple[str, float], ...]:
+        """(cause, log-LR) for every weight that moves a cause; an LR of exactly 1 does not."""
+        return tuple((w.cause, w.log_lr) for w in self.weights if w.log_lr != 0)
 
 
 @dataclass(frozen=True)
@@ -120,9 +126,13 @@ class Recovery:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Knowledge:
-    """Everything the differential knows, as immutable, checked data."""
+    """Everything the differential knows, as immutable, checked data.
+
+    Compared and hashed by identity (``eq=False``): there is one per knowledge file, and the
+    engine caches tables derived from it.
+    """
 
     version: str
     title: str
@@ -146,12 +156,20 @@ class Knowledge:
     recovery: Mapping[str, Recovery]
 
     def rules_for_field(self, field: str) -> tuple[WeightRule, ...]:
-        return tuple(rule for rule in self.weights if rule.field == field)
+        return self.rules_by_field.get(field, ())
 
-    @property
+    @cached_property
+    def rules_by_field(self) -> Mapping[str, tuple[WeightRule, ...]]:
+        """Weight rules per field, in file order (built once: the engine looks up per ranking)."""
+        by_field: dict[str, list[WeightRule]] = {}
+        for rule in self.weights:
+            by_field.setdefault(rule.field, []).append(rule)
+        return MappingProxyType({name: tuple(rules) for name, rules in by_field.items()})
+
+    @cached_property
     def diagnostic_fields(self) -> tuple[str, ...]:
         """Fields that carry at least one weight, in knowledge-file order."""
-        return tuple(dict.fromkeys(rule.field for rule in self.weights))
+        return tuple(self.rules_by_field)
 
 
 def _require(table: Mapping[str, Any], key: str, where: str) -> Any:

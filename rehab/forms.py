@@ -1,0 +1,139 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout, Row, Submit
+from django import forms
+
+from rehab import engine
+from rehab.models import Prescription, SessionLog
+
+
+class PrescriptionForm(forms.ModelForm):
+    """The PT adjusts one prescription: swap the step on its ladder, change the dose, add a note."""
+
+    step_code = forms.ChoiceField(label="Step")
+
+    class Meta:
+        model = Prescription
+        fields = [
+            "step_code",
+            "sets",
+            "reps",
+            "hold_seconds",
+            "tempo",
+            "rest_seconds",
+            "load",
+            "sessions_per_week",
+            "session",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        steps = engine.ladder_steps(self.instance.ladder)
+        self.fields["step_code"].choices = [
+            (s.code, f"{s.position}. {s.name} (hip flexion {s.hip_flexion.level})") for s in steps
+        ]
+        running = self.instance.ladder == "running"
+        self.helper = FormHelper()
+        dose = (
+            [
+                Row(
+                    Div("session", css_class="col-md-8"),
+                    Div("sessions_per_week", css_class="col-md-4"),
+                )
+            ]
+            if running
+            else [
+                Row(
+                    Div("sets", css_class="col-4 col-md-2"),
+                    Div("reps", css_class="col-4 col-md-2"),
+                    Div("hold_seconds", css_class="col-4 col-md-2"),
+                    Div("rest_seconds", css_class="col-4 col-md-2"),
+                    Div("sessions_per_week", css_class="col-8 col-md-4"),
+                ),
+                Row(Div("tempo", css_class="col-md-4"), Div("load", css_class="col-md-8")),
+            ]
+        )
+        self.helper.layout = Layout("step_code", *dose, "note", Submit("save", "Save exercise"))
+        if running:
+            for name in ("sets", "reps", "hold_seconds", "tempo", "rest_seconds", "load"):
+                del self.fields[name]
+        else:
+            del self.fields["session"]
+
+
+class SessionLogForm(forms.ModelForm):
+    """One session as the clinician or the runner reports it."""
+
+    class Meta:
+        model = SessionLog
+        fields = [
+            "session_date",
+            "exercise_pain",
+            "running_pain",
+            "running_pain_pattern",
+            "next_morning",
+            "pain_travelled_down_leg",
+            "completed",
+            "load_used",
+            "weekly_distance_km",
+            "notes",
+        ]
+        widgets = {
+            "session_date": forms.DateInput(attrs={"type": "date"}),
+            "exercise_pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
+            "running_pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
+            "running_pain_pattern": forms.RadioSelect,
+            "next_morning": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "running_pain": "Leave empty if you did not run or walk-run.",
+            "next_morning": "Leave empty if it is not the next morning yet.",
+        }
+
+    def __init__(self, *args, submit_label="Save session", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["running_pain_pattern"].choices = SessionLog.RunPattern.choices
+        self.fields["running_pain_pattern"].required = False
+        self.fields["next_morning"].choices = SessionLog.NextMorning.choices
+        self.fields["next_morning"].required = False
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(
+                Div("session_date", css_class="col-sm-4"),
+                Div("exercise_pain", css_class="col-sm-4"),
+                Div("running_pain", css_class="col-sm-4"),
+            ),
+            "running_pain_pattern",
+            "next_morning",
+            "pain_travelled_down_leg",
+            "completed",
+            Row(
+                Div("load_used", css_class="col-sm-8"),
+                Div("weekly_distance_km", css_class="col-sm-4"),
+            ),
+            "notes",
+            Submit("save", submit_label),
+        )
+        self.helper.form_tag = False
+
+
+class DecisionForm(forms.Form):
+    """Accept the proposed step, or choose another with a reason."""
+
+    to_step = forms.ChoiceField(label="Move to")
+    override_reason = forms.CharField(
+        label="Reason (needed when you do not follow the proposal)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, proposal: engine.Proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_step"].choices = [
+            (s.code, f"{s.position}. {s.name}") for s in engine.ladder_steps(proposal.ladder)
+        ]
+        self.fields["to_step"].initial = proposal.target_step
+        self.helper = FormHelper()
+        self.helper.form_tag = False

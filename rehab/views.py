@@ -1,0 +1,288 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from assessments.selectors import get_assessment_for_user
+from rehab import engine
+from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
+from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
+from rehab.selectors import (
+    get_plan_for_patient_token,
+    get_plan_for_user,
+    get_prescription_for_user,
+    link_expires_on,
+    patient_link_url,
+    progression_proposals,
+)
+from rehab.services import (
+    MAX_EXERCISES_PER_PHASE,
+    ReferFirstError,
+    patient_link_record_access,
+    patient_link_renew,
+    patient_link_revoke,
+    plan_advance_phase,
+    plan_create,
+    plan_end,
+    plan_issue,
+    plan_set_cleared_to_run,
+    prescription_set_step,
+    progression_decide,
+    session_log_create,
+)
+
+
+@require_POST
+def plan_create_view(request, assessment_pk):
+    assessment = get_assessment_for_user(user=request.user, pk=assessment_pk)
+    try:
+        plan = plan_create(assessment=assessment, clinician=request.user)
+    except ReferFirstError as refer:
+        messages.error(request, f"No exercise plan: refer first. {refer}")
+        return redirect(assessment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(assessment)
+    messages.success(request, "Plan drafted from the working diagnosis. Adjust it, then issue it.")
+    return redirect(plan)
+
+
+def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200):
+    protocol = engine.protocol(plan.diagnosis)
+    prescriptions = list(plan.prescriptions.all())
+    proposals = progression_proposals(plan=plan) if plan.session_logs.exists() else []
+    decision_forms = decision_forms or {}
+    link = plan.patient_link
+    context = {
+        "plan": plan,
+        "patient": plan.patient,
+        "protocol": protocol,
+        "phase": protocol.phases[plan.current_phase - 1],
+        "prescriptions": [(p, engine.step(p.step_code)) for p in prescriptions],
+        "too_many_exercises": sum(p.ladder != "running" for p in prescriptions)
+        > MAX_EXERCISES_PER_PHASE,
+        "max_exercises": MAX_EXERCISES_PER_PHASE,
+        "proposals": [
+            (
+                prescription,
+                proposal,
+                decision_forms.get(prescription.pk) or DecisionForm(proposal=proposal),
+            )
+            for prescription, proposal in proposals
+        ],
+        "logs": plan.session_logs.select_related("recorded_by")[:20],
+        "log_form": log_form or SessionLogForm(initial={"session_date": timezone.localdate()}),
+        "documents": plan.documents.defer("pdf").select_related("issued_by"),
+        "link": link,
+        "link_url": patient_link_url(link),
+        "link_expires_on": link_expires_on(link),
+        "link_accesses": link.accesses.all()[:10],
+    }
+    return render(request, "rehab/plan_detail.html", context, status=status)
+
+
+def plan_detail(request, pk):
+    return _plan_page(request, get_plan_for_user(user=request.user, pk=pk))
+
+
+def prescription_edit(request, pk):
+    prescription = get_prescription_for_user(user=request.user, pk=pk)
+    form = PrescriptionForm(request.POST or None, instance=prescription)
+    if request.method == "POST" and form.is_valid():
+        if "step_code" in form.changed_data:
+            prescription_set_step(
+                prescription=prescription, step_code=form.cleaned_data["step_code"]
+            )
+            # The PT's dose edits win over the new step's standard dose.
+            form = PrescriptionForm(request.POST, instance=prescription)
+            form.is_valid()
+        form.save()
+        messages.success(request, "Exercise saved.")
+        return redirect(prescription.plan)
+    return render(
+        request,
+        "rehab/prescription_form.html",
+        {
+            "form": form,
+            "prescription": prescription,
+            "plan": prescription.plan,
+            "patient": prescription.plan.patient,
+            "step": engine.step(prescription.step_code),
+        },
+    )
+
+
+@require_POST
+def session_log_create_view(request, pk):
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    form = SessionLogForm(request.POST)
+    if form.is_valid():
+        session_log_create(plan=plan, recorded_by=request.user, **form.cleaned_data)
+        messages.success(request, "Session logged.")
+        return redirect(plan)
+    return _plan_page(request, plan, log_form=form, status=400)
+
+
+@require_POST
+def progression_decide_view(request, pk):
+    prescription = get_prescription_for_user(user=request.user, pk=pk)
+    plan = prescription.plan
+    proposal = dict(progression_proposals(plan=plan)).get(prescription)
+    if proposal is None:
+        raise Http404
+    form = DecisionForm(request.POST, proposal=proposal)
+    if form.is_valid():
+        try:
+            progression_decide(
+                prescription=prescription,
+                proposal=proposal,
+                clinician=request.user,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if form.errors:
+        return _plan_page(request, plan, decision_forms={prescription.pk: form}, status=400)
+    messages.success(request, f"{prescription.get_ladder_display()}: decision recorded.")
+    return redirect(plan)
+
+
+@require_POST
+def plan_issue_view(request, pk):
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    from rehab.pdf import render_plan_pdf  # TEMP until rehab/pdf.py lands
+
+    large_print = request.POST.get("large_print") == "on"
+    pdf = render_plan_pdf(plan=plan, large_print=large_print)
+    document = plan_issue(plan=plan, clinician=request.user, pdf=pdf, large_print=large_print)
+    messages.success(request, f"Version {document.version} issued.")
+    return redirect(plan)
+
+
+def _pdf_response(document: IssuedDocument) -> HttpResponse:
+    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="plan-{document.plan_id}-v{document.version}.pdf"'
+    )
+    return response
+
+
+def document_download(request, pk):
+    document = get_object_or_404(
+        IssuedDocument.objects.filter(plan__patient__clinic__memberships__user=request.user), pk=pk
+    )
+    return _pdf_response(document)
+
+
+@require_POST
+def plan_advance_phase_view(request, pk):
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    try:
+        plan_advance_phase(plan=plan, clinician=request.user)
+        messages.success(request, f"Moved to phase {plan.current_phase}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(plan)
+
+
+@require_POST
+def plan_end_view(request, pk):
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    plan_end(plan=plan)
+    messages.success(
+        request, "Plan ended. The patient link expires after the clinic's grace period."
+    )
+    return redirect(plan)
+
+
+@require_POST
+def plan_cleared_to_run_view(request, pk):
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    plan_set_cleared_to_run(plan=plan, cleared=request.POST.get("cleared") == "yes")
+    messages.success(
+        request,
+        "Recorded: cleared to run." if plan.cleared_to_run else "Recorded: not cleared to run.",
+    )
+    return redirect(plan)
+
+
+@require_POST
+def patient_link_action(request, pk, action):
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    link = plan.patient_link
+    if action == "revoke":
+        patient_link_revoke(link=link, clinician=request.user)
+        messages.success(request, "Link revoked: it now shows nothing.")
+    elif action == "renew":
+        patient_link_renew(link=link)
+        messages.success(request, "A new link was made; the old one stays dead.")
+    elif action == "email":
+        if not plan.patient.email:
+            messages.error(request, "This patient has no email address on record.")
+        else:
+            send_mail(
+                subject=f"Your rehab plan from {plan.patient.clinic.name}",
+                message=(
+                    f"Hello {plan.patient.first_name},\n\nYour plan, and a form to log how your "
+                    f"sessions went, are here:\n{patient_link_url(link)}\n\n"
+                    f"{plan.patient.clinic.name}"
+                ),
+                from_email=None,
+                recipient_list=[plan.patient.email],
+            )
+            messages.success(request, f"Link emailed to {plan.patient.email}.")
+    else:
+        raise Http404
+    return redirect(plan)
+
+
+def _patient_headers(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@login_not_required
+def patient_plan_page(request, token):
+    """The runner's page: the current plan, its latest PDF, and a session log form."""
+    plan = get_plan_for_patient_token(token=token)
+    form = SessionLogForm(
+        request.POST or None,
+        initial={"session_date": timezone.localdate()},
+        submit_label="Send to my physio",
+    )
+    if request.method == "POST" and form.is_valid():
+        session_log_create(plan=plan, recorded_by=None, **form.cleaned_data)
+        patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.LOG)
+        messages.success(request, "Thank you — your physio will see this session.")
+        return _patient_headers(redirect(reverse("patient_plan_page", args=[token])))
+    if request.method == "GET":
+        patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PAGE)
+    prescriptions = [(p, engine.step(p.step_code)) for p in plan.prescriptions.all()]
+    context = {
+        "plan": plan,
+        "first_name": plan.patient.first_name,
+        "clinic": plan.patient.clinic,
+        "prescriptions": prescriptions,
+        "latest_document": plan.documents.defer("pdf").first(),
+        "form": form,
+        "token": token,
+        "recent_logs": plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT)[:5],
+    }
+    status = 400 if form.errors else 200
+    return _patient_headers(render(request, "rehab/patient_plan.html", context, status=status))
+
+
+@login_not_required
+def patient_plan_pdf(request, token):
+    plan = get_plan_for_patient_token(token=token)
+    document = plan.documents.first()
+    if document is None:
+        raise Http404
+    patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PDF)
+    return _patient_headers(_pdf_response(document))

@@ -1,0 +1,232 @@
+"""The clinician's plan workflow: build, adjust, log, progress, link; scoped to the clinic."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.services import assessment_sign
+from rehab.models import Plan, ProgressionDecision, SessionLog
+from rehab.services import plan_create
+from tests.factories import AssessmentFactory
+
+TENDINOPATHY = {
+    "pain_locations": ["sit_bone"],
+    "aggravated_by_sitting": True,
+    "sit_bone_tenderness": True,
+    "bent_knee_stretch": "positive",
+    "modified_bent_knee_stretch": "positive",
+    "onset": "gradual",
+}
+
+
+@pytest.fixture
+def signed_assessment(patient, alice):
+    assessment = AssessmentFactory(patient=patient, clinician=alice, **TENDINOPATHY)
+    return assessment_sign(assessment=assessment, clinician=alice)
+
+
+@pytest.fixture
+def plan(signed_assessment, alice):
+    return plan_create(assessment=signed_assessment, clinician=alice)
+
+
+def _good_session(client, plan, day):
+    return client.post(
+        reverse("session_log_create", args=[plan.pk]),
+        {
+            "session_date": day.isoformat(),
+            "exercise_pain": "1",
+            "running_pain": "1",
+            "running_pain_pattern": "warms_up",
+            "next_morning": "same",
+            "completed": "on",
+        },
+    )
+
+
+def test_building_a_plan_from_a_signed_tendinopathy_assessment_starts_with_isometric_bridges(
+    alice_client, signed_assessment
+):
+    response = alice_client.post(reverse("plan_create", args=[signed_assessment.pk]))
+    plan = Plan.objects.get()
+    assert response.url == plan.get_absolute_url()
+    steps = dict(plan.prescriptions.values_list("ladder", "step_code"))
+    assert steps["bridge"] == "bridge_isometric_double"
+    assert "rdl" not in steps
+    assert plan.patient_link.token
+    page = alice_client.get(plan.get_absolute_url()).content.decode()
+    assert "Bridge hold (both legs)" in page
+    assert "Static hamstring stretches" in page
+
+
+def test_red_flag_at_signing_means_no_plan_and_a_refer_message(alice_client, patient, alice):
+    assessment = AssessmentFactory(patient=patient, clinician=alice, saddle_numbness=True)
+    assessment_sign(assessment=assessment, clinician=alice)
+    page = alice_client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
+    assert "No exercise plan: refer first" in page
+    alice_client.post(reverse("plan_create", args=[assessment.pk]))
+    assert not Plan.objects.exists()
+
+
+def test_unsigned_assessment_cannot_be_planned(alice_client, assessment):
+    alice_client.post(reverse("plan_create", args=[assessment.pk]))
+    assert not Plan.objects.exists()
+
+
+def test_pt_swaps_a_step_and_edits_the_dose(alice_client, plan):
+    bridge = plan.prescriptions.get(ladder="bridge")
+    response = alice_client.post(
+        reverse("prescription_edit", args=[bridge.pk]),
+        {
+            "step_code": "bridge_double",
+            "sets": "3",
+            "reps": "10",
+            "sessions_per_week": "4",
+            "note": "Slow on the way down.",
+        },
+    )
+    assert response.status_code == 302
+    bridge.refresh_from_db()
+    assert (bridge.step_code, bridge.sets, bridge.reps) == ("bridge_double", 3, "10")
+    assert bridge.note == "Slow on the way down."
+
+
+def test_bad_dose_names_the_field_and_keeps_the_input(alice_client, plan):
+    bridge = plan.prescriptions.get(ladder="bridge")
+    response = alice_client.post(
+        reverse("prescription_edit", args=[bridge.pk]),
+        {"step_code": "bridge_double", "sets": "-2", "note": "keep me"},
+    )
+    assert response.status_code == 200
+    assert "sets" in response.context["form"].errors
+    assert "keep me" in response.content.decode()
+
+
+def test_two_good_sessions_propose_progress_and_the_pt_accepts(alice_client, plan):
+    today = timezone.localdate()
+    for day in (today, today + dt.timedelta(days=1)):
+        assert _good_session(alice_client, plan, day).status_code == 302
+    page = alice_client.get(plan.get_absolute_url()).content.decode()
+    assert 'data-ladder="bridge" data-action="progress"' in page
+    bridge = plan.prescriptions.get(ladder="bridge")
+    response = alice_client.post(
+        reverse("progression_decide", args=[bridge.pk]), {"to_step": "bridge_double"}
+    )
+    assert response.status_code == 302
+    bridge.refresh_from_db()
+    assert bridge.step_code == "bridge_double"
+    decision = ProgressionDecision.objects.get(prescription=bridge)
+    assert decision.outcome == "accepted"
+    assert decision.from_step == "bridge_isometric_double"
+
+
+def test_overriding_a_proposal_needs_a_reason(alice_client, plan):
+    today = timezone.localdate()
+    for day in (today, today + dt.timedelta(days=1)):
+        _good_session(alice_client, plan, day)
+    bridge = plan.prescriptions.get(ladder="bridge")
+    response = alice_client.post(
+        reverse("progression_decide", args=[bridge.pk]), {"to_step": "bridge_single_leg"}
+    )
+    assert response.status_code == 400
+    bridge.refresh_from_db()
+    assert bridge.step_code == "bridge_isometric_double"
+    alice_client.post(
+        reverse("progression_decide", args=[bridge.pk]),
+        {"to_step": "bridge_single_leg", "override_reason": "Strong; did these before injury."},
+    )
+    bridge.refresh_from_db()
+    assert bridge.step_code == "bridge_single_leg"
+
+
+def test_session_log_out_of_range_pain_is_refused_naming_the_field(alice_client, plan):
+    response = alice_client.post(
+        reverse("session_log_create", args=[plan.pk]),
+        {"session_date": "2026-11-20", "exercise_pain": "11"},
+    )
+    assert response.status_code == 400
+    assert "exercise_pain" in response.context["log_form"].errors
+    assert not SessionLog.objects.exists()
+
+
+def test_moving_to_the_next_phase_never_moves_a_runner_backwards(alice_client, plan):
+    alice_client.post(reverse("plan_advance_phase", args=[plan.pk]))
+    plan.refresh_from_db()
+    assert plan.current_phase == 2
+    bridge = plan.prescriptions.get(ladder="bridge")
+    assert bridge.step_code != "bridge_isometric_double"
+
+
+def test_clinician_of_another_clinic_gets_404_on_every_plan_url(client, charlie, plan):
+    client.force_login(charlie)
+    prescription = plan.prescriptions.first()
+    for url in [
+        reverse("plan_detail", args=[plan.pk]),
+        reverse("prescription_edit", args=[prescription.pk]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    for url in [
+        reverse("session_log_create", args=[plan.pk]),
+        reverse("plan_issue", args=[plan.pk]),
+        reverse("plan_advance_phase", args=[plan.pk]),
+        reverse("plan_end", args=[plan.pk]),
+        reverse("plan_cleared_to_run", args=[plan.pk]),
+        reverse("patient_link_action", args=[plan.pk, "revoke"]),
+        reverse("progression_decide", args=[prescription.pk]),
+        reverse("plan_create", args=[plan.assessment.pk]),
+    ]:
+        assert client.post(url).status_code == 404, url
+    plan.refresh_from_db()
+    assert plan.patient_link.revoked_at is None
+
+
+def test_patient_link_shows_first_name_only_and_takes_a_log(client, plan):
+    url = reverse("patient_plan_page", args=[plan.patient_link.token])
+    response = client.get(url)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Hello Rosa" in page and "Runner" not in page
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response["X-Robots-Tag"]
+    response = client.post(
+        url,
+        {
+            "session_date": "2026-11-20",
+            "exercise_pain": "2",
+            "next_morning": "same",
+            "completed": "on",
+        },
+    )
+    assert response.status_code == 302
+    log = SessionLog.objects.get()
+    assert log.reported_by == "patient" and log.recorded_by is None
+    assert [a.what for a in plan.patient_link.accesses.all()] == ["log", "page"]
+
+
+def test_wrong_revoked_or_expired_patient_link_is_404(client, alice, plan):
+    from rehab.services import patient_link_renew, patient_link_revoke, plan_end
+
+    link = plan.patient_link
+    assert client.get(reverse("patient_plan_page", args=["not-a-token"])).status_code == 404
+    old_token = link.token
+    patient_link_revoke(link=link, clinician=alice)
+    assert client.get(reverse("patient_plan_page", args=[old_token])).status_code == 404
+    patient_link_renew(link=link)
+    assert client.get(reverse("patient_plan_page", args=[old_token])).status_code == 404
+    assert client.get(reverse("patient_plan_page", args=[link.token])).status_code == 200
+    plan_end(plan=plan)
+    plan.ends_on = timezone.localdate() - dt.timedelta(
+        days=plan.patient.clinic.patient_link_days + 1
+    )
+    plan.save()
+    assert client.get(reverse("patient_plan_page", args=[link.token])).status_code == 404
+
+
+def test_emailing_the_link_sends_it_to_the_patient(alice_client, plan, mailoutbox):
+    plan.patient.email = "rosa@example.com"
+    plan.patient.save()
+    alice_client.post(reverse("patient_link_action", args=[plan.pk, "email"]))
+    assert len(mailoutbox) == 1
+    assert plan.patient_link.token in mailoutbox[0].body
