@@ -23,6 +23,11 @@ class Clinic(models.Model):
         default=30,
         help_text="How long a patient's plan link keeps working after the plan ends.",
     )
+    require_two_factor = models.BooleanField(
+        "require two-factor login",
+        default=False,
+        help_text="Everyone in this clinic enters a code from an authenticator app at login.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

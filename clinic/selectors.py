@@ -1,7 +1,11 @@
 """Reads scoped to the user's clinics: the one place that decides who sees which patient."""
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+
+from django.db.models import Max, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from clinic.models import Clinic, Membership, Patient
 
@@ -19,6 +23,29 @@ def patients_for_user(*, user, search: str = "") -> QuerySet[Patient]:
             | Q(record_number__iexact=term)
         )
     return patients
+
+
+def patients_seen_recently(*, user, days: int = 30) -> QuerySet[Patient]:
+    """The user's own patients (assessed or followed up by them) seen in the last ``days``."""
+    since = timezone.localdate() - dt.timedelta(days=days)
+    never = Value(dt.date(2000, 1, 1))
+    return (
+        patients_for_user(user=user)
+        .annotate(
+            last_assessed=Max("assessments__assessed_on", filter=Q(assessments__clinician=user)),
+            last_followed_up=Max(
+                "plans__session_logs__session_date",
+                filter=Q(plans__session_logs__recorded_by=user),
+            ),
+        )
+        .annotate(
+            last_seen=Greatest(
+                Coalesce("last_assessed", never), Coalesce("last_followed_up", never)
+            )
+        )
+        .filter(last_seen__gte=since)
+        .order_by("-last_seen")
+    )
 
 
 def get_patient_for_user(*, user, pk) -> Patient:

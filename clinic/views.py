@@ -3,16 +3,27 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from clinic.forms import PatientForm
-from clinic.selectors import get_patient_for_user, patients_for_user
+from clinic.selectors import get_patient_for_user, patients_for_user, patients_seen_recently
+from clinic.timeline import patient_timeline
+from rehab.selectors import plans_due_for_follow_up, plans_with_worsening_alerts
 
 PATIENTS_PER_PAGE = 25
+DASHBOARD_LIST_SIZE = 8
 
 
 def dashboard(request):
+    """Where a PT's day starts: alerts first, then who was seen and who is due, then search."""
     search = request.GET.get("q", "").strip()
     patients = patients_for_user(user=request.user, search=search)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "clinic/dashboard.html", {"page": page, "search": search})
+    context = {
+        "page": page,
+        "search": search,
+        "alerts": list(plans_with_worsening_alerts(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "seen_recently": list(patients_seen_recently(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "due": list(plans_due_for_follow_up(user=request.user)[:DASHBOARD_LIST_SIZE]),
+    }
+    return render(request, "clinic/dashboard.html", context)
 
 
 def patient_create(request):
@@ -36,9 +47,8 @@ def patient_edit(request, pk):
 
 def patient_detail(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
-    assessments = patient.assessments.select_related("clinician", "signed_by", "amends")
     return render(
         request,
         "clinic/patient_detail.html",
-        {"patient": patient, "assessments": assessments},
+        {"patient": patient, "timeline": patient_timeline(patient=patient)},
     )

@@ -283,3 +283,61 @@ class PatientLinkAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+def outcome_measure_choices() -> list[tuple[str, str]]:
+    from rehab import outcomes  # imported here so this model is only appended to the module
+
+    return [(m.code, m.name) for m in outcomes.measures()]
+
+
+class OutcomeMeasurement(models.Model):
+    """One outcome measure (LEFS, VISA-H, pain) answered on one date, scored by rehab.outcomes."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="outcome_measurements"
+    )
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcome_measurements",
+        help_text="The plan the patient was on, if any.",
+    )
+    measure = models.CharField(max_length=20, choices=outcome_measure_choices)
+    measured_on = models.DateField()
+    responses = models.JSONField(help_text="Item code -> answer, as scored.")
+    total = models.PositiveSmallIntegerField()
+    measures_version = models.CharField(
+        max_length=40, help_text="Version of rehab/outcomes/measures.toml that scored it."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-measured_on", "-created_at"]
+        indexes = [models.Index(fields=["patient", "measure", "measured_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_measure_display()} {self.measured_on}: {self.total}"
+
+    @property
+    def definition(self):
+        """The measure's definition (``rehab.outcomes.Measure``)."""
+        from rehab import outcomes
+
+        return outcomes.measure(self.measure)
+
+    def to_score(self):
+        """The stored total as a ``rehab.outcomes.Score``, to compare visits with ``change``."""
+        from rehab import outcomes
+
+        return outcomes.score_total(self.measure, self.total)

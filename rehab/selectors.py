@@ -3,14 +3,15 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from rehab import engine
-from rehab.models import PatientLink, Plan, Prescription, SessionLog
+from rehab.models import PatientLink, Plan, Prescription, ProgressionDecision, SessionLog
 
 
 def plans_for_user(*, user) -> QuerySet[Plan]:
@@ -78,3 +79,67 @@ def patient_link_url(link: PatientLink) -> str:
     """The absolute link printed on the PDF and sent by email."""
     path = reverse("patient_plan_page", args=[link.token])
     return f"{settings.PATIENT_LINK_BASE_URL.rstrip('/')}{path}"
+
+
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+# A runner on an active plan is due a check when nothing was logged for this long (EST: the
+# progression rules judge two consecutive sessions; weekly contact keeps them moving).
+FOLLOW_UP_AFTER_DAYS = 7
+# Worsening patterns are looked for in this window of patient-reported sessions.
+ALERT_WINDOW_DAYS = 14
+
+
+def active_plans_for_user(*, user) -> QuerySet[Plan]:
+    return plans_for_user(user=user).filter(status__in=[Plan.Status.DRAFT, Plan.Status.ISSUED])
+
+
+def plans_due_for_follow_up(*, user, today: dt.date | None = None) -> QuerySet[Plan]:
+    """Active plans with no session logged in the last week, longest waiting first."""
+    today = today or timezone.localdate()
+    cutoff = today - dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
+    return (
+        active_plans_for_user(user=user)
+        .annotate(last_session=Max("session_logs__session_date"))
+        .filter(Q(last_session__lt=cutoff) | Q(last_session__isnull=True, starts_on__lte=cutoff))
+        .order_by(F("last_session").asc(nulls_first=True), "starts_on")
+    )
+
+
+def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QuerySet[Plan]:
+    """Active plans where recent patient logs show the next morning worse twice, or pain that
+    travelled down the leg, since the clinician last acted on the plan (a log or a decision)."""
+    today = today or timezone.localdate()
+    since = today - dt.timedelta(days=ALERT_WINDOW_DAYS)
+    last_clinician_log = (
+        SessionLog.objects.filter(plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.CLINICIAN)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    last_decision = (
+        ProgressionDecision.objects.filter(prescription__plan=OuterRef("pk"))
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    last_clinician_action = Greatest(
+        Coalesce(Subquery(last_clinician_log), Value(EPOCH)),
+        Coalesce(Subquery(last_decision), Value(EPOCH)),
+    )
+    recent_patient_logs = Q(
+        session_logs__reported_by=SessionLog.ReportedBy.PATIENT,
+        session_logs__session_date__gte=since,
+        session_logs__created_at__gt=last_clinician_action,
+    )
+    return (
+        active_plans_for_user(user=user)
+        .annotate(
+            worse_mornings=Count(
+                "session_logs", filter=recent_patient_logs & Q(session_logs__next_morning="worse")
+            ),
+            travelled=Count(
+                "session_logs",
+                filter=recent_patient_logs & Q(session_logs__pain_travelled_down_leg=True),
+            ),
+        )
+        .filter(Q(worse_mornings__gte=2) | Q(travelled__gte=1))
+    )

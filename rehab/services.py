@@ -12,9 +12,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from assessments.models import Assessment
-from rehab import engine
+from rehab import engine, outcomes
 from rehab.models import (
     IssuedDocument,
+    OutcomeMeasurement,
     PatientLink,
     PatientLinkAccess,
     Plan,
@@ -261,3 +262,23 @@ def plan_end(*, plan: Plan) -> Plan:
 
 def patient_link_record_access(*, link: PatientLink, what: str) -> None:
     PatientLinkAccess.objects.create(link=link, what=what)
+
+
+@transaction.atomic
+def outcome_measurement_record(
+    *, patient, measure: str, measured_on, responses, recorded_by=None, plan=None
+) -> OutcomeMeasurement:
+    """Score the answers (raising ``outcomes.ScoringError``) and store them with the total."""
+    if plan is not None and plan.patient_id != patient.pk:
+        raise ValueError("the plan belongs to another patient")
+    result = outcomes.score(measure, outcomes.applicable_responses(measure, responses))
+    return OutcomeMeasurement.objects.create(
+        patient=patient,
+        plan=plan,
+        measure=measure,
+        measured_on=measured_on,
+        responses=dict(result.responses),
+        total=result.total,
+        measures_version=outcomes.measures_version(),
+        recorded_by=recorded_by,
+    )

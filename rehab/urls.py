@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rehab import views
+from rehab import outcome_views, views
 
 urlpatterns = [
     path("assessments/<int:assessment_pk>/plan/", views.plan_create_view, name="plan_create"),
@@ -28,4 +28,14 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("p/<str:token>/", views.patient_plan_page, name="patient_plan_page"),
     path("p/<str:token>/plan.pdf", views.patient_plan_pdf, name="patient_plan_pdf"),
+    path(
+        "patients/<int:patient_pk>/outcomes/",
+        outcome_views.outcome_list,
+        name="outcome_list",
+    ),
+    path(
+        "patients/<int:patient_pk>/outcomes/<str:measure>/new/",
+        outcome_views.outcome_record,
+        name="outcome_record",
+    ),
 ]

@@ -12,6 +12,7 @@ from assessments.selectors import get_assessment_for_user
 from rehab import engine
 from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
+from rehab.pdf import render_plan_pdf
 from rehab.selectors import (
     get_plan_for_patient_token,
     get_plan_for_user,
@@ -155,8 +156,6 @@ def progression_decide_view(request, pk):
 @require_POST
 def plan_issue_view(request, pk):
     plan = get_plan_for_user(user=request.user, pk=pk)
-    from rehab.pdf import render_plan_pdf  # TEMP until rehab/pdf.py lands
-
     large_print = request.POST.get("large_print") == "on"
     pdf = render_plan_pdf(plan=plan, large_print=large_print)
     document = plan_issue(plan=plan, clinician=request.user, pdf=pdf, large_print=large_print)

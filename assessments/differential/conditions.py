@@ -25,8 +25,9 @@ Clause forms (``field`` must be in the findings vocabulary and values must be al
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,25 @@ _CLAUSE = re.compile(
 )
 
 
+# operator -> test of a recorded (never None) value against the clause's operand
+_TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "true": lambda value, _: value is True,
+    "false": lambda value, _: value is False,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "in": lambda value, operand: value in operand,
+    "not_in": lambda value, operand: value not in operand,
+    "has": operator.contains,
+    "has_any": lambda value, operand: any(item in value for item in operand),
+    "lacks_all": lambda value, operand: not any(item in value for item in operand),
+    "empty": lambda value, _: len(value) == 0,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+
+
 class ConditionError(ValueError):
     """A condition in the knowledge file does not parse or does not fit the vocabulary."""
 
@@ -62,38 +82,7 @@ class Clause:
     def holds(self, findings: Mapping[str, Any]) -> bool:
         """True when the recorded value satisfies the clause; never true for an absent field."""
         value = findings.get(self.field)
-        if value is None:
-            return False
-        op, operand = self.op, self.operand
-        if op == "true":
-            return value is True
-        if op == "false":
-            return value is False
-        if op == "eq":
-            return bool(value == operand)
-        if op == "ne":
-            return bool(value != operand)
-        if op == "in":
-            return value in operand
-        if op == "not_in":
-            return value not in operand
-        if op == "has":
-            return operand in value
-        if op == "has_any":
-            return any(item in value for item in operand)
-        if op == "lacks_all":
-            return not any(item in value for item in operand)
-        if op == "empty":
-            return len(value) == 0
-        if op == ">=":
-            return bool(value >= operand)
-        if op == "<=":
-            return bool(value <= operand)
-        if op == ">":
-            return bool(value > operand)
-        if op == "<":
-            return bool(value < operand)
-        raise AssertionError(f"unknown operator {op!r}")
+        return value is not None and _TESTS[self.op](value, self.operand)
 
     def shown_value(self, findings: Mapping[str, Any]) -> Any:
         """The value to show in an explanation: the set member named, else the recorded value."""
@@ -111,7 +100,10 @@ class Condition:
     clauses: tuple[Clause, ...]
 
     def holds(self, findings: Mapping[str, Any]) -> bool:
-        return all(clause.holds(findings) for clause in self.clauses)
+        for clause in self.clauses:  # noqa: SIM110 - faster than all(); runs for every rule
+            if not clause.holds(findings):
+                return False
+        return True
 
     @property
     def fields(self) -> tuple[str, ...]:

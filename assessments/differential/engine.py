@@ -5,18 +5,29 @@ per finding -- and each term carries its source, so the explanation *is* the com
 Its known weakness, double counting of correlated findings, is handled by the groups in
 ``knowledge.toml`` (per cause, only the strongest supporting and strongest opposing weight
 of a group count). Red flags, run advice and referral triggers are rules, never scores.
+
+Speed (the panel re-ranks on every answer): only weight rules about recorded fields are
+tried, tables that depend on the knowledge alone are built once, and the next-best-test
+search adds one hypothetical result to the findings' tally instead of re-scoring them all.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from assessments.differential.knowledge import Knowledge, TestGate, WeightRule, load_knowledge
+from assessments.differential.knowledge import (
+    CauseWeight,
+    Knowledge,
+    TestGate,
+    WeightRule,
+    load_knowledge,
+)
 from assessments.differential.result import (
     CauseResult,
     Contribution,
@@ -34,24 +45,32 @@ NEXT_TESTS = 3
 MIN_EXPECTED_CHANGE = 0.01  # a test expected to move the leaders less than this is not worth it
 NOT_A_RESULT = frozenset({"not_done_unsafe"})  # enum values that record why a test was not done
 
+# group -> cause -> side ("for" / "against") -> (log_lr, rule): the one weight the group counts
+GroupBest = dict[str, dict[str, dict[str, tuple[float, WeightRule]]]]
+GroupSlot = tuple[str, str, str]  # (group, cause, side)
+
 
 def _unique(names: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _contribution(rule: WeightRule, cause: str, findings: Mapping[str, Any]) -> Contribution:
-    weight = rule.weight_for(cause)
-    assert weight is not None  # noqa: S101 - callers only ask for causes the rule names
-    return Contribution(
-        field=rule.field,
-        value=rule.condition.clauses[0].shown_value(findings),
-        weight=round(weight.log_lr, 2),
-        source=weight.source,
-    )
+def _side(log_lr: float) -> str:
+    return "for" if log_lr > 0 else "against"
 
 
-# group -> cause -> side ("for" / "against") -> (log_lr, rule): the one weight that counts
-GroupBest = dict[str, dict[str, dict[str, tuple[float, WeightRule]]]]
+def _contribution(
+    rule: WeightRule, weight: CauseWeight, findings: Mapping[str, Any]
+) -> Contribution:
+    value = rule.condition.clauses[0].shown_value(findings)
+    if isinstance(value, list):  # a set finding's members: not hashable, so not shared
+        return Contribution(rule.field, value, round(weight.log_lr, 2), weight.source)
+    return _shared_contribution(rule.field, value, weight.log_lr, weight.source)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 30 and 30.0 are shown differently
+def _shared_contribution(field: str, value: Any, log_lr: float, source: str) -> Contribution:
+    """Build each explanation once: the same few recur in every ranking, and they are frozen."""
+    return Contribution(field, value, round(log_lr, 2), source)
 
 
 def _matching_rules(findings: Mapping[str, Any], kb: Knowledge) -> list[WeightRule]:
@@ -64,48 +83,74 @@ def _matching_rules(findings: Mapping[str, Any], kb: Knowledge) -> list[WeightRu
     ]
 
 
-def _tally(
-    findings: Mapping[str, Any], kb: Knowledge
-) -> tuple[dict[str, float], dict[str, list[tuple[float, Contribution]]], GroupBest]:
-    """``log_scores`` plus, per correlated group, the weights it counted (see ``_with_result``)."""
-    scores = {cause: math.log(kb.base_prior[cause]) for cause in kb.causes}
-    counted: dict[str, list[tuple[float, Contribution]]] = {cause: [] for cause in kb.causes}
+@cache
+def _log_prior(kb: Knowledge) -> Mapping[str, float]:
+    """The mixture prior (onset not recorded) per cause, as log odds."""
+    return {cause: math.log(kb.base_prior[cause]) for cause in kb.causes}
 
-    column_name = kb.onset_column.get(findings.get("onset", ""))
-    if column_name is not None:
-        column = kb.prior_columns[column_name]
-        for cause in kb.causes:
-            shift = math.log(column[cause] / kb.base_prior[cause])
-            scores[cause] += shift
-            counted[cause].append(
-                (
-                    shift,
-                    Contribution(
-                        field="onset",
-                        value=findings["onset"],
-                        weight=round(shift, 2),
-                        source=f"Prior shift to the {column_name}-onset column: {kb.prior_source}",
-                    ),
-                )
-            )
+
+@cache
+def _onset_shift(onset: str, kb: Knowledge) -> tuple[tuple[str, float, Contribution], ...]:
+    """(cause, log shift, explanation) when a recorded onset selects its prior column."""
+    column_name = kb.onset_column.get(onset)
+    if column_name is None:
+        return ()
+    column = kb.prior_columns[column_name]
+    source = f"Prior shift to the {column_name}-onset column: {kb.prior_source}"
+    shifts = []
+    for cause in kb.causes:
+        shift = math.log(column[cause] / kb.base_prior[cause])
+        shifts.append((cause, shift, Contribution("onset", onset, round(shift, 2), source)))
+    return tuple(shifts)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The findings' unnormalised log score per cause and what was counted to reach it.
+
+    ``group_best`` keeps, per correlated group, cause and side, the one weight counted, so a
+    further finding can be added without re-scoring the rest (see ``_score_shift``).
+    """
+
+    scores: dict[str, float]
+    counted: dict[str, list[tuple[float, Contribution]]]
+    group_best: GroupBest
+
+
+def tally(findings: Mapping[str, Any], knowledge: Knowledge | None = None) -> Tally:
+    """Log prior (onset column) plus every counted log-LR, each kept with its reason.
+
+    ``findings`` must already be validated (absent / None entries removed).
+    """
+    kb = knowledge or load_knowledge()
+    scores = dict(_log_prior(kb))
+    counted: dict[str, list[tuple[float, Contribution]]] = {cause: [] for cause in kb.causes}
+    for cause, shift, contribution in _onset_shift(findings.get("onset", ""), kb):
+        scores[cause] += shift
+        counted[cause].append((shift, contribution))
 
     best: GroupBest = defaultdict(lambda: defaultdict(dict))
     for rule in _matching_rules(findings, kb):
-        for cause, log_lr in rule.log_weights:
-            if rule.group is None:
-                scores[cause] += log_lr
-                counted[cause].append((log_lr, _contribution(rule, cause, findings)))
+        for weight in rule.weights:
+            log_lr = weight.log_lr
+            if log_lr == 0:
                 continue
-            side = "for" if log_lr > 0 else "against"
-            slot = best[rule.group][cause]
+            if rule.group is None:
+                scores[weight.cause] += log_lr
+                counted[weight.cause].append((log_lr, _contribution(rule, weight, findings)))
+                continue
+            side = _side(log_lr)
+            slot = best[rule.group][weight.cause]
             if side not in slot or abs(log_lr) > abs(slot[side][0]):
                 slot[side] = (log_lr, rule)
     for per_cause in best.values():
         for cause, sides in per_cause.items():
             for log_lr, rule in sides.values():
+                weight = rule.weight_for(cause)
+                assert weight is not None  # noqa: S101 - the rule was kept for this cause
                 scores[cause] += log_lr
-                counted[cause].append((log_lr, _contribution(rule, cause, findings)))
-    return scores, counted, best
+                counted[cause].append((log_lr, _contribution(rule, weight, findings)))
+    return Tally(scores, counted, best)
 
 
 def log_scores(
@@ -115,39 +160,8 @@ def log_scores(
 
     ``findings`` must already be validated (absent / None entries removed).
     """
-    scores, counted, _ = _tally(findings, knowledge or load_knowledge())
-    return scores, counted
-
-
-def _with_result(
-    scores: Mapping[str, float], best: GroupBest, rules: tuple[WeightRule, ...]
-) -> dict[str, float]:
-    """Log scores after adding one finding whose matching weight rules are ``rules``.
-
-    Why incremental: the next-best-test search scores every possible result of every untested
-    examination; re-scoring all findings each time would dominate the ranking's cost. Adding
-    a finding only adds its own weights -- except inside a correlated group, where a weight
-    counts only when it beats the strongest one the group already counts for that cause and
-    side, and then replaces it. That is exactly what ``_tally`` would compute from scratch.
-    """
-    shifted = dict(scores)
-    counts: dict[tuple[str, str, str], float] = {}  # group weights replaced so far
-    for rule in rules:
-        for cause, log_lr in rule.log_weights:
-            if rule.group is None:
-                shifted[cause] += log_lr
-                continue
-            side = "for" if log_lr > 0 else "against"
-            key = (rule.group, cause, side)
-            if key in counts:
-                current = counts[key]
-            else:
-                slot = best.get(rule.group, {}).get(cause, {}).get(side)
-                current = 0.0 if slot is None else slot[0]
-            if abs(log_lr) > abs(current):
-                shifted[cause] += log_lr - current
-                counts[key] = log_lr
-    return shifted
+    tallied = tally(findings, knowledge)
+    return tallied.scores, tallied.counted
 
 
 def probabilities(scores: Mapping[str, float]) -> dict[str, float]:
@@ -230,18 +244,19 @@ def _gated(
 
 @dataclass(frozen=True)
 class _Outcome:
-    """One possible result of an untested examination, precomputed from the knowledge."""
+    """One possible result of an untested examination, worked out from the knowledge alone."""
 
     value: Any
-    rules: tuple[WeightRule, ...]  # the weight rules this result makes hold
-    likelihood: Mapping[str, float]  # cause -> chance of this result under that cause
+    likelihood: tuple[float, ...]  # chance of this result under each cause, in knowledge order
+    shift: tuple[tuple[str, float], ...]  # (cause, summed log-LR of its ungrouped weights)
+    grouped: tuple[tuple[GroupSlot, float], ...]  # its strongest weight per group slot
 
 
 @cache
 def _test_outcomes(field: str, kb: Knowledge) -> tuple[_Outcome, ...]:
-    """The results a test can give and their likelihood per cause (depends on knowledge only).
+    """The results a test can give, with their likelihood per cause; built once per field.
 
-    Each result's relative likelihood under a cause comes from that field's own LRs (each
+    A result's relative likelihood under a cause comes from the field's own LRs (each
     result equally likely a priori), normalised over the results.
     """
     spec = load_vocabulary().field(field)
@@ -249,7 +264,10 @@ def _test_outcomes(field: str, kb: Knowledge) -> tuple[_Outcome, ...]:
         values: tuple[Any, ...] = (True, False)
     else:
         values = tuple(value for value in spec.allowed_values if value not in NOT_A_RESULT)
-    rules = {value: _rules_holding(field, value, kb) for value in values}
+    rules = {
+        value: [r for r in kb.rules_for_field(field) if r.condition.holds({field: value})]
+        for value in values
+    }
     like = {
         cause: {
             value: math.exp(
@@ -259,21 +277,27 @@ def _test_outcomes(field: str, kb: Knowledge) -> tuple[_Outcome, ...]:
         }
         for cause in kb.causes
     }
-    return tuple(
-        _Outcome(
-            value=value,
-            rules=rules[value],
-            likelihood={
-                cause: like[cause][value] / sum(like[cause].values()) for cause in kb.causes
-            },
+    outcomes = []
+    for value in values:
+        shift: dict[str, float] = {}
+        strongest: dict[GroupSlot, float] = {}  # the first of the strongest, as in ``tally``
+        for rule in rules[value]:
+            for cause, log_lr in rule.log_weights:
+                if rule.group is None:
+                    shift[cause] = shift.get(cause, 0.0) + log_lr
+                    continue
+                slot = (rule.group, cause, _side(log_lr))
+                if slot not in strongest or abs(log_lr) > abs(strongest[slot]):
+                    strongest[slot] = log_lr
+        outcomes.append(
+            _Outcome(
+                value=value,
+                likelihood=tuple(like[c][value] / sum(like[c].values()) for c in kb.causes),
+                shift=tuple(shift.items()),
+                grouped=tuple(strongest.items()),
+            )
         )
-        for value in values
-    )
-
-
-def _rules_holding(field: str, value: Any, kb: Knowledge) -> tuple[WeightRule, ...]:
-    probe = {field: value}
-    return tuple(rule for rule in kb.rules_for_field(field) if rule.condition.holds(probe))
+    return tuple(outcomes)
 
 
 @cache
@@ -283,28 +307,56 @@ def _examination_fields(kb: Knowledge) -> tuple[str, ...]:
     return tuple(f for f in kb.diagnostic_fields if vocabulary.field(f).section == "examination")
 
 
+def _score_shift(
+    outcome: _Outcome, group_counts: Mapping[GroupSlot, float]
+) -> Iterable[tuple[str, float]]:
+    """(cause, change of its log score) when ``outcome`` is added to the findings.
+
+    Ungrouped weights simply add. Inside a correlated group the result's strongest weight
+    counts only when it beats the one the group already counts for that cause and side
+    (``group_counts``), and then replaces it -- as ``tally`` would for the extended findings.
+    """
+    if not outcome.grouped:
+        return outcome.shift
+    shift = dict(outcome.shift)
+    for slot, log_lr in outcome.grouped:
+        current = group_counts.get(slot, 0.0)
+        if abs(log_lr) > abs(current):
+            cause = slot[1]
+            shift[cause] = shift.get(cause, 0.0) + log_lr - current
+    return shift.items()
+
+
 def next_best_tests(
     findings: Mapping[str, Any],
+    tallied: Tally,
     probs: Mapping[str, float],
     flags: tuple[RedFlag, ...],
     knowledge: Knowledge | None = None,
-    *,
-    scored: tuple[Mapping[str, float], GroupBest] | None = None,
 ) -> tuple[NextTest, ...]:
     """Untested examination findings whose result would most move the leading causes.
 
     For each candidate, the predictive distribution of its results is built from its own
-    LRs (each result equally likely a priori), each result is scored as if it were added to
-    the findings, and the expected absolute change in the top-three probabilities is summed.
-    ``scored`` passes the findings' log scores and group weights when the caller has them.
+    LRs (each result equally likely a priori), each result is added to the findings' tally
+    (``tallied``, from :func:`tally`), and the expected absolute change in the top-three
+    probabilities is summed.
     """
     kb = knowledge or load_knowledge()
-    if scored is None:
-        scores, _, best = _tally(findings, kb)
-    else:
-        scores, best = scored
     leaders = sorted(kb.causes, key=lambda c: probs[c], reverse=True)[:LEADING]
     gates = {gate.field: gate for gate in kb.test_gates}
+    prob_vector = [probs[cause] for cause in kb.causes]
+    group_counts = {
+        (group, cause, side): log_lr
+        for group, per_cause in tallied.group_best.items()
+        for cause, sides in per_cause.items()
+        for side, (log_lr, _) in sides.items()
+    }
+    # P(cause) = mass[cause] / total. A result moving some causes' log scores by d multiplies
+    # their mass by exp(d) and leaves the others' mass as it is.
+    top = max(tallied.scores.values())
+    mass = {cause: math.exp(score - top) for cause, score in tallied.scores.items()}
+    total = sum(mass.values())
+    leader_mass = {cause: mass[cause] for cause in leaders}
     candidates = []
     for field in _examination_fields(kb):
         if field in findings:
@@ -314,17 +366,25 @@ def next_best_tests(
             continue
         change: dict[str, float] = dict.fromkeys(leaders, 0.0)
         for outcome in _test_outcomes(field, kb):
-            p_value = sum(probs[c] * outcome.likelihood[c] for c in kb.causes)
-            after = probabilities(_with_result(scores, best, outcome.rules))
-            for cause in leaders:
-                change[cause] += p_value * abs(after[cause] - probs[cause])
-        total = sum(change.values())
-        if total < MIN_EXPECTED_CHANGE:
+            if not (outcome.shift or outcome.grouped):
+                continue  # a result that carries no weight leaves every probability as it is
+            p_value = sum(map(operator.mul, prob_vector, outcome.likelihood))
+            after = dict(leader_mass)
+            moved_total = total
+            for cause, d in _score_shift(outcome, group_counts):
+                moved = mass[cause] * math.exp(d)
+                moved_total += moved - mass[cause]
+                if cause in after:
+                    after[cause] = moved
+            for cause, moved in after.items():
+                change[cause] += p_value * abs(moved / moved_total - probs[cause])
+        expected = sum(change.values())
+        if expected < MIN_EXPECTED_CHANGE:
             continue
         ordered = sorted(leaders, key=lambda c: change[c], reverse=True)
         separates = [c for c in ordered if change[c] >= 0.25 * change[ordered[0]]]
         separates = ordered[:2] if len(separates) < 2 else separates
-        candidates.append(NextTest(field, tuple(separates), round(total, 3)))
+        candidates.append(NextTest(field, tuple(separates), round(expected, 3)))
     candidates.sort(key=lambda test: test.expected_change, reverse=True)
     return tuple(candidates[:NEXT_TESTS])
 
@@ -333,12 +393,12 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
     """Rank findings that already passed ``validate_findings``."""
     kb = knowledge or load_knowledge()
     vocabulary = load_vocabulary()
-    scores, counted, best = _tally(findings, kb)
-    probs = probabilities(scores)
+    tallied = tally(findings, kb)
+    probs = probabilities(tallied.scores)
     order = sorted(kb.causes, key=lambda c: (-probs[c], kb.causes.index(c)))
     causes = []
     for cause in order:
-        items = counted[cause]
+        items = tallied.counted[cause]
         supporting = sorted((i for i in items if i[0] > 0), key=lambda i: -i[0])
         opposing = sorted((i for i in items if i[0] < 0), key=lambda i: i[0])
         causes.append(
@@ -357,7 +417,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
         red_flags=flags,
         run_advice=run_advice(findings, flags, kb),
         see_professional=see_professional(findings, flags, kb),
-        next_best_tests=next_best_tests(findings, probs, flags, kb, scored=(scores, best)),
+        next_best_tests=next_best_tests(findings, tallied, probs, flags, kb),
         expected_recovery=ExpectedRecovery(recovery.cause, recovery.typical, recovery.source),
         knowledge_version=kb.version,
     )

@@ -79,7 +79,7 @@ def test_dashboard_paginates_with_a_fixed_number_of_queries(
     alice_client, clinic, django_assert_max_num_queries
 ):
     PatientFactory.create_batch(60, clinic=clinic)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(11):
         response = alice_client.get(reverse("dashboard"), {"page": 2})
     assert len(response.context["page"].object_list) == 25
     assert response.context["page"].paginator.num_pages == 3
@@ -90,3 +90,14 @@ def test_login_page_logs_a_clinician_in(client, alice):
     response = client.post(reverse("login"), {"username": "alice", "password": "pw"})
     assert response.status_code == 302
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_dashboard_query_count_does_not_grow_with_patients(
+    alice_client, clinic, django_assert_max_num_queries
+):
+    PatientFactory.create_batch(5, clinic=clinic)
+    with django_assert_max_num_queries(11) as few:
+        alice_client.get(reverse("dashboard"))
+    PatientFactory.create_batch(200, clinic=clinic)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        alice_client.get(reverse("dashboard"))

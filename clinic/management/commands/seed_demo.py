@@ -100,7 +100,9 @@ class Command(BaseCommand):
             user.save()
             if staff:
                 user.user_permissions.set(
-                    Permission.objects.filter(content_type__app_label__in=["clinic", "assessments"])
+                    Permission.objects.filter(
+                        content_type__app_label__in=["clinic", "assessments", "rehab"]
+                    )
                 )
         Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
         return user

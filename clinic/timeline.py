@@ -1,0 +1,97 @@
+"""One patient's story on one page: assessments, plans, issued PDFs, sessions and decisions.
+
+Each kind is read with one query, so the page costs the same however long the history is.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from assessments.models import Assessment
+from clinic.models import Patient
+from rehab.models import IssuedDocument, Plan, ProgressionDecision, SessionLog
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # assessment | plan | document | session | decision
+    on: dt.date
+    title: str
+    detail: str = ""
+    url: str = ""
+    flags: tuple[str, ...] = field(default=())
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
+
+
+def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for assessment in Assessment.objects.filter(patient=patient).select_related("clinician"):
+        red_flags = [f["code"] for f in (assessment.ranking_at_signing or {}).get("red_flags", [])]
+        entries.append(
+            TimelineEntry(
+                kind="assessment",
+                on=assessment.assessed_on,
+                title=f"Assessment ({assessment.get_status_display().lower()})",
+                detail=assessment.get_working_diagnosis_display() or "No working diagnosis yet",
+                url=assessment.get_absolute_url(),
+                flags=tuple(code.replace("_", " ") for code in red_flags),
+            )
+        )
+    for plan in Plan.objects.filter(patient=patient):
+        entries.append(
+            TimelineEntry(
+                kind="plan",
+                on=plan.starts_on,
+                title=f"Rehab plan started ({plan.get_status_display().lower()})",
+                detail=f"{plan.get_diagnosis_display()} · phase {plan.current_phase}",
+                url=plan.get_absolute_url(),
+            )
+        )
+    documents = IssuedDocument.objects.filter(plan__patient=patient).defer("pdf")
+    for document in documents.select_related("issued_by"):
+        entries.append(
+            TimelineEntry(
+                kind="document",
+                on=_as_date(document.issued_at),
+                title=f"Plan PDF version {document.version} issued",
+                detail=f"{document.page_size}{' · large print' if document.large_print else ''}",
+                url=reverse("document_download", args=[document.pk]),
+            )
+        )
+    for log in SessionLog.objects.filter(plan__patient=patient):
+        flags = []
+        if log.pain_travelled_down_leg:
+            flags.append("pain travelled down the leg")
+        if log.next_morning == SessionLog.NextMorning.WORSE:
+            flags.append("next morning worse")
+        running = f", running {log.running_pain}/10" if log.running_pain is not None else ""
+        entries.append(
+            TimelineEntry(
+                kind="session",
+                on=log.session_date,
+                title=f"Session ({log.get_reported_by_display().lower()}-reported)",
+                detail=f"Exercise pain {log.exercise_pain}/10{running}",
+                url=reverse("plan_detail", args=[log.plan_id]),
+                flags=tuple(flags),
+            )
+        )
+    decisions = ProgressionDecision.objects.filter(prescription__plan__patient=patient)
+    for decision in decisions.select_related("prescription"):
+        entries.append(
+            TimelineEntry(
+                kind="decision",
+                on=_as_date(decision.decided_at),
+                title=f"{decision.prescription.get_ladder_display()}: {decision.outcome}",
+                detail=f"{_words(decision.from_step)} → {_words(decision.to_step)}",
+                url=reverse("plan_detail", args=[decision.prescription.plan_id]),
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.on, reverse=True)

@@ -1,0 +1,64 @@
+"""Two-factor login with a TOTP app: who must use it, their device, and its QR code.
+
+A user must pass a one-time code when any clinic they belong to sets ``require_two_factor``.
+The device is django-otp's ``TOTPDevice``; enrolment keeps one unconfirmed device per user
+until a first correct code confirms it. A lost phone: an administrator deletes the device in
+the Django admin, and the user enrols again at the next login.
+"""
+
+from base64 import b32encode
+
+import segno
+from django.utils.safestring import SafeString, mark_safe
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic.models import Membership
+
+DEVICE_NAME = "Authenticator app"
+
+
+def two_factor_required(*, user) -> bool:
+    return Membership.objects.filter(user=user, clinic__require_two_factor=True).exists()
+
+
+def confirmed_device(*, user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def enrolment_device(*, user) -> TOTPDevice:
+    """The user's unconfirmed device, made once so the QR code stays the same on reload."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    return device
+
+
+def device_verify(*, device: TOTPDevice, token: str) -> tuple[bool, str]:
+    """Check a code; (ok, message for the user). Throttling backs off after each failure."""
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        return False, "Too many wrong codes in a row. Wait a few seconds and try again."
+    if device.verify_token(token):
+        return True, ""
+    return False, "That code is not valid. Check the clock on your phone and try the next code."
+
+
+def device_confirm(*, device: TOTPDevice) -> TOTPDevice:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def manual_key(device: TOTPDevice) -> str:
+    """The secret as authenticator apps ask for it when typed: base32, in groups of four."""
+    key = b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+def qr_svg(device: TOTPDevice) -> SafeString:
+    """The provisioning URI as an inline SVG QR code (no inline styles: the CSP forbids them)."""
+    svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=4, title="QR code for your authenticator app", svgclass="otp-qr"
+    )
+    # segno writes the markup itself from the URI; nothing a user typed is in it.
+    return mark_safe(svg)  # noqa: S308
