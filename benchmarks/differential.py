@@ -2,18 +2,18 @@
 
 Run from the project root (it makes its own in-memory SQLite test database, then drops it):
 
-    .venv/bin/python benchmarks/differential.py            # full run, about a minute
+    .venv/bin/python benchmarks/differential.py            # full run, about half a minute
     .venv/bin/python benchmarks/differential.py --quick    # fewer repetitions, a smoke test
 
 Figures, all measured in the same run:
 
-1. ``rank()`` per case, in-process, over the dev vignettes: mean and p95.
+1. ``rank()`` per case, in-process, over the dev vignettes: mean, median and p95.
 2. The panel (POST to ``assessment_preview`` with a vignette's form fields, as htmx sends
    them) against a trivial view that answers "ok" behind the same middleware (sessions,
    CSRF, login required, two-factor, ...): median per request and the ratio. The issue's
    target is a ratio of at most 2.
-3. Where the panel's time goes, in-process: binding and validating the form, ranking plus
-   contract output, rendering the panel template.
+3. Where the panel's time goes, in-process: the patient access check, binding and validating
+   the form, ranking, contract output, rendering the panel template.
 
 Not a test: timings depend on the machine; nothing here fails a build.
 """

@@ -6,7 +6,7 @@ Run from the project root (it makes its own in-memory SQLite test database, then
     .venv/bin/python benchmarks/pdf.py --quick    # 5 rounds, a smoke test
     .venv/bin/python benchmarks/pdf.py --large-print
 
-Figures, all measured in the same run on the demo plan (stage 3 of proximal hamstring
+Figures, all measured in the same run on the demo plan (phase 3 of proximal hamstring
 tendinopathy: three exercise cards, running card, schedule, log sheet):
 
 1. End to end: the ``plan_pdf_preview`` view through the Django test client when the project

@@ -10,12 +10,19 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from clinic.models import Patient
-from rehab.models import IssuedDocument, Plan, ProgressionDecision, SessionLog
+from rehab import outcomes
+from rehab.models import (
+    IssuedDocument,
+    OutcomeMeasurement,
+    Plan,
+    ProgressionDecision,
+    SessionLog,
+)
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # assessment | plan | document | session | decision
+    kind: str  # assessment | plan | document | session | decision | outcome
     on: dt.date
     title: str
     detail: str = ""
@@ -92,6 +99,17 @@ def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
                 title=f"{decision.prescription.get_ladder_display()}: {decision.outcome}",
                 detail=f"{_words(decision.from_step)} → {_words(decision.to_step)}",
                 url=reverse("plan_detail", args=[decision.prescription.plan_id]),
+            )
+        )
+    for measurement in OutcomeMeasurement.objects.filter(patient=patient):
+        measure = outcomes.measure(measurement.measure)
+        entries.append(
+            TimelineEntry(
+                kind="outcome",
+                on=measurement.measured_on,
+                title=measure.name,
+                detail=f"{measurement.total:g} of {measure.maximum:g}",
+                url=reverse("outcome_list", args=[patient.pk]),
             )
         )
     return sorted(entries, key=lambda entry: entry.on, reverse=True)

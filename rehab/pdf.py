@@ -19,6 +19,7 @@ and the document carries no random identifier. Issued PDFs are stored as bytes
 
 from __future__ import annotations
 
+import base64
 import posixpath
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -27,15 +28,16 @@ import segno
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from weasyprint.urls import URLFetcherResponse
 
-from rehab import engine
-from rehab.models import Plan, Prescription
+from rehab import charts, engine
+from rehab.chart_data import plan_chart_data
+from rehab.models import Plan, Prescription, SessionLog
 
 TEMPLATE = "rehab/pdf/plan.html"
 STYLESHEET = "rehab/pdf/plan.css"
@@ -53,6 +55,7 @@ ASSET_TYPES = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",
 }
+CHART_DATA_PREFIX = "data:image/svg+xml;base64,"
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}  # clinic setting -> CSS @page size
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged, with the document language and title
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -93,6 +96,11 @@ class StaticAssetFetcher(weasyprint.URLFetcher):
     """
 
     def fetch(self, url, headers=None):
+        if url.startswith(CHART_DATA_PREFIX):
+            # Progress charts are SVG drawn by rehab.charts, embedded by our own template; typed
+            # text is escaped, so it can never become such a URI.
+            body = base64.b64decode(url.removeprefix(CHART_DATA_PREFIX), validate=True)
+            return URLFetcherResponse(url, body, headers={"Content-Type": "image/svg+xml"})
         path = self.static_path(url)
         found = finders.find(path)
         if not found:
@@ -170,7 +178,7 @@ class ExerciseCard:
     note: str
     next_step: engine.Step | None
     days: tuple[int, ...]
-    dose_edited: bool  # the PT's dose differs from the step's standard one
+    dose_edited: bool  # the dose differs from the step's standard one: amounts in how_to differ
 
 
 @dataclass(frozen=True)
@@ -291,11 +299,16 @@ GLOSSARY_BY_DIAGNOSIS = {
 }
 
 
-def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | None = None):
+def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> dict:
     """Everything the plan template needs, built in two queries (plan with its relations, then
-    the prescriptions). The result holds plain values and engine dataclasses only."""
+    the prescriptions). The result holds plain values and engine dataclasses only.
+
+    Every date comes from the plan, never the clock, so the same plan renders the same bytes:
+    the document's date is when the plan last changed.
+    """
     plan = (
         Plan.objects.select_related("patient__clinic", "assessment", "created_by", "patient_link")
+        .annotate(has_logs=Exists(SessionLog.objects.filter(plan=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("prescriptions", queryset=Prescription.objects.order_by("position", "pk"))
         )
@@ -328,7 +341,7 @@ def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | N
         "created_iso": timezone.localtime(plan.created_at).replace(microsecond=0).isoformat(),
         "modified_iso": updated.replace(microsecond=0).isoformat(),
         "document_date": updated.date(),
-        "patient": {"full_name": patient.full_name, "date_of_birth": patient.date_of_birth},
+        "patient": {"full_name": patient.full_name},
         "side": plan.assessment.get_side_display().lower(),
         "clinic": {
             "name": clinic.name,
@@ -358,10 +371,12 @@ def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | N
         "link_url": link_url,
         "link_text": link_url.split("://", 1)[-1] if link_url else "",
         "qr_svg": _qr_svg(link_url) if link_url else "",
+        # Re-issued after follow-ups: the runner sees their progress (same charts as the page).
+        "charts": charts.plan_charts(plan_chart_data(plan=plan)) if plan.has_logs else [],
     }
 
 
-def render_plan_html(*, plan: Plan, large_print: bool = False, base_url: str | None = None):
+def render_plan_html(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> str:
     context = plan_pdf_context(plan=plan, large_print=large_print, base_url=base_url)
     return render_to_string(TEMPLATE, context)
 
@@ -469,7 +484,9 @@ def _exercise_card(key: str, prescription: Prescription) -> ExerciseCard:
     )
 
 
-def running_now(step: engine.Step, tissue: engine.TissueRule, *, cleared_to_run: bool):
+def running_now(
+    step: engine.Step, tissue: engine.TissueRule, *, cleared_to_run: bool
+) -> tuple[Signal, str, str]:
     """What to do about running now, from the running step the PT prescribed.
 
     Returns ``(Signal, headline, explanation)``: stop for no running (cross-training, walking, or
@@ -513,7 +530,7 @@ def running_now(step: engine.Step, tissue: engine.TissueRule, *, cleared_to_run:
     )
 
 
-def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueRule):
+def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueRule) -> RunningCard:
     step = engine.step(prescription.step_code)
     dose = prescription_dose(prescription, effort=step.dose.effort)
     guidance = engine.running_guidance(step, prescription.note, tissue)
@@ -624,7 +641,7 @@ def call_groups(*, protocol: engine.Protocol, tissue: engine.TissueRule) -> tupl
 
 
 def _phase_bars(protocol: engine.Protocol, current: int) -> tuple[PhaseBar, ...]:
-    # Widths follow the weeks, but no stage is squeezed below a readable share.
+    # Widths follow the weeks, but no phase is squeezed below a readable share.
     spans = [max(phase.weeks[1] - phase.weeks[0], 1) for phase in protocol.phases]
     shares = [max(span / sum(spans), MIN_PHASE_SHARE) for span in spans]
     bars = []
@@ -690,4 +707,4 @@ def _qr_svg(url: str) -> SafeString:
         omitsize=True,
     )
     # segno's output is generated from the URL (our base URL and a URL-safe token), not typed text.
-    return mark_safe(svg)  # noqa: S308
+    return mark_safe(svg)  # noqa: S308  # nosec B308 B703

@@ -113,7 +113,23 @@ def prescription_set_step(*, prescription: Prescription, step_code: str) -> Pres
     prescription.step_code = step.code
     prescription.step_since = timezone.localdate()
     prescription.save()
+    plan_touch(plan=prescription.plan)
     return prescription
+
+
+def prescription_update(*, form) -> Prescription:
+    """Save the PT's edit of a prescription; a new step starts its count from today."""
+    prescription = form.instance
+    if "step_code" in form.changed_data:
+        prescription.step_since = timezone.localdate()
+    form.save()
+    plan_touch(plan=prescription.plan)
+    return prescription
+
+
+def plan_touch(*, plan: Plan) -> None:
+    """The PDF is dated when the plan last changed; changing a prescription changes the plan."""
+    Plan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
 
 
 def session_log_create(*, plan: Plan, recorded_by=None, **fields) -> SessionLog:

@@ -32,7 +32,7 @@ from rehab.services import (
     plan_end,
     plan_issue,
     plan_set_cleared_to_run,
-    prescription_set_step,
+    prescription_update,
     progression_decide,
     session_log_create,
 )
@@ -95,14 +95,7 @@ def prescription_edit(request, pk):
     prescription = get_prescription_for_user(user=request.user, pk=pk)
     form = PrescriptionForm(request.POST or None, instance=prescription)
     if request.method == "POST" and form.is_valid():
-        if "step_code" in form.changed_data:
-            prescription_set_step(
-                prescription=prescription, step_code=form.cleaned_data["step_code"]
-            )
-            # The PT's dose edits win over the new step's standard dose.
-            form = PrescriptionForm(request.POST, instance=prescription)
-            form.is_valid()
-        form.save()
+        prescription_update(form=form)
         messages.success(request, "Exercise saved.")
         return redirect(prescription.plan)
     return render(
@@ -161,6 +154,15 @@ def plan_issue_view(request, pk):
     document = plan_issue(plan=plan, clinician=request.user, pdf=pdf, large_print=large_print)
     messages.success(request, f"Version {document.version} issued.")
     return redirect(plan)
+
+
+def plan_pdf_preview(request, pk):
+    """The PDF as it would be issued now, to check before handing it over (not stored)."""
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    pdf = render_plan_pdf(plan=plan, large_print=request.GET.get("large_print") == "on")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}-preview.pdf"'
+    return response
 
 
 def _pdf_response(document: IssuedDocument) -> HttpResponse:

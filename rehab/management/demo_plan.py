@@ -2,7 +2,7 @@
 
 A runner with proximal hamstring tendinopathy (sit bone pain, worse sitting, tender sit bone,
 positive bent-knee stretch, gradual onset): a signed assessment, ``plan_create``, two
-``plan_advance_phase`` steps to stage 3 (three exercises and running), and doses and notes edited
+``plan_advance_phase`` steps to phase 3 (three exercises and running), and doses and notes edited
 the way a physio would. Callers run it inside a transaction they roll back.
 """
 

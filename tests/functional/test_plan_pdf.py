@@ -46,7 +46,7 @@ def plan(patient, alice):
 
 @pytest.fixture
 def phase_three_plan(patient, alice):
-    """Stage 3 of the tendinopathy protocol: bridge, hip thrust and hinge, plus running."""
+    """Phase 3 of the tendinopathy protocol: bridge, hip thrust and hinge, plus running."""
     return plan_for(patient=patient, clinician=alice, phase=3)
 
 
@@ -91,8 +91,8 @@ def test_timeline_shows_every_phase_and_marks_the_current_one(phase_three_plan):
     html = render_plan_html(plan=phase_three_plan)
     for phase in engine.protocol("proximal_hamstring_tendinopathy").phases:
         assert phase.name in html
-    assert "Stage 3 · you are here" in html
-    assert "Stage 1 · done" in html
+    assert "Phase 3 · you are here" in html
+    assert "Phase 1 · done" in html
 
 
 def test_cards_use_the_physios_dose_and_note_not_the_engine_defaults(plan):
@@ -104,7 +104,7 @@ def test_cards_use_the_physios_dose_and_note_not_the_engine_defaults(plan):
     assert "4 × 30 s hold · rest 1 min 30 s · 7× a week" in html
     assert "Do these before your run as well." in html
     assert "5 × 45 s hold" not in html  # the step's standard dose
-    assert "Your physio set your own dose" in html
+    assert "Where these steps give amounts, follow “Your dose” above." in html
 
 
 def test_every_prescribed_exercise_gets_a_card_with_steps_cues_feel_and_progression(
@@ -209,7 +209,7 @@ def test_pain_guide_uses_the_plans_tissue_limit(plan):
 def test_schedule_and_log_sheet_are_printed(phase_three_plan):
     html = render_plan_html(plan=phase_three_plan)
     assert "Week by week" in html
-    assert "Week 7" in html and "Week 12" in html  # stage 3 runs weeks 7-12
+    assert "Week 7" in html and "Week 12" in html  # phase 3 runs weeks 7-12
     assert "Your log sheet" in html
     assert html.count("better · same · worse") == 18
 
@@ -461,3 +461,26 @@ def test_an_issued_pdf_keeps_its_bytes_when_the_plan_changes_later(plan, alice):
     stored = IssuedDocument.objects.get(pk=document.pk)
     assert bytes(stored.pdf) == pdf
     assert stored.page_size == "A4"
+
+
+def test_a_plan_reissued_after_follow_ups_carries_the_progress_charts(plan, caplog):
+    from rehab.services import session_log_create
+
+    assert "Your progress so far" not in render_plan_html(plan=plan)
+    today = timezone.localdate()
+    for days_ago, pain in ((6, 4), (3, 3), (0, 2)):
+        session_log_create(
+            plan=plan,
+            session_date=today - timezone.timedelta(days=days_ago),
+            exercise_pain=pain,
+            running_pain=pain,
+            next_morning="same",
+        )
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf = render_plan_pdf(plan=plan)
+    reader = read_pdf(pdf)
+    progress_page = next(p for p in reader.pages if "Your progress so far" in p.extract_text())
+    # The charts are drawn as vector graphics on that page (SVG in WeasyPrint), not text.
+    assert len(progress_page["/Resources"]["/XObject"]) >= 2
+    assert not [r for r in caplog.records if "refused" in r.getMessage().lower()]
+    assert render_plan_pdf(plan=plan) == pdf

@@ -61,8 +61,8 @@ def test_render_plan_uses_the_given_base_url_for_the_patient_link(plan, tmp_path
 
 
 def test_render_plan_refuses_an_unknown_plan(db, tmp_path):
-    with pytest.raises(CommandError, match="No plan with id 999"):
-        call_command("render_plan", "999", "-o", str(tmp_path / "x.pdf"))
+    with pytest.raises(CommandError, match="No plan with id 987654321"):
+        call_command("render_plan", "987654321", "-o", str(tmp_path / "x.pdf"))
 
 
 def test_render_plan_needs_a_plan_id_or_demo_but_not_both(plan, tmp_path):

@@ -17,12 +17,23 @@ import assessments
 from assessments.models import Assessment
 from assessments.services import assessment_sign
 from clinic.models import Clinic, Membership, Patient
+from rehab.pdf import render_plan_pdf
+from rehab.selectors import progression_proposals
+from rehab.services import (
+    outcome_measurement_record,
+    plan_create,
+    plan_issue,
+    progression_decide,
+    session_log_create,
+)
 
 VIGNETTES_PATH = Path(assessments.__file__).with_name("vignettes") / "dev.json"
 
 DEMO_CLINIC = "Riverside Running Clinic"
 CLINICIAN = {"username": "demo.pt", "password": "hamstring-demo", "first_name": "Maria"}
 CLINIC_ADMIN = {"username": "demo.admin", "password": "hamstring-admin", "first_name": "Sam"}
+
+DEMO_PLAN_PATIENT = "RR-0001"  # Tom Archer, proximal hamstring tendinopathy (vignette D01)
 
 # (vignette id, first name, last name, signed?) — names are invented for the demo.
 DEMO_PATIENTS = [
@@ -78,17 +89,71 @@ class Command(BaseCommand):
             assessment = Assessment.objects.create(
                 patient=patient,
                 clinician=clinician,
-                assessed_on=timezone.localdate() - timedelta(days=3 * number),
+                # The demo plan's runner was assessed before their two weeks of follow-up.
+                assessed_on=timezone.localdate()
+                - timedelta(days=15 if patient.record_number == DEMO_PLAN_PATIENT else 3 * number),
                 side=Assessment.Side.RIGHT,
                 **findings,
             )
             if signed:
                 assessment_sign(assessment=assessment, clinician=clinician)
+        if self._demo_plan(clinic, clinician):
+            self.stdout.write("Demo plan with follow-ups, outcome scores and an issued PDF added.")
         self.stdout.write(f"Demo data ready: {created} new patient(s) in {clinic.name}.")
         self.stdout.write(
             f"Log in as the clinician: {CLINICIAN['username']} / {CLINICIAN['password']}\n"
             f"Clinic admin (Django admin): {CLINIC_ADMIN['username']} / {CLINIC_ADMIN['password']}"
         )
+
+    def _demo_plan(self, clinic, clinician) -> bool:
+        """One runner shows the whole product: a plan, sessions, a decision, scores, a PDF."""
+        patient = Patient.objects.get(clinic=clinic, record_number=DEMO_PLAN_PATIENT)
+        if patient.plans.exists():
+            return False
+        assessment = patient.assessments.filter(status=Assessment.Status.SIGNED).first()
+        plan = plan_create(assessment=assessment, clinician=clinician)
+        today = timezone.localdate()
+        plan.starts_on = assessment.assessed_on
+        plan.save(update_fields=["starts_on"])
+        plan.prescriptions.update(step_since=plan.starts_on)
+        sessions = [  # (days ago, exercise pain, running pain, next morning, by the clinician?)
+            (12, 3, 3, "same", True),
+            (9, 2, 3, "same", False),
+            (6, 2, 2, "better", False),
+            (3, 1, 2, "same", False),
+        ]
+        for days_ago, exercise_pain, running_pain, next_morning, by_clinician in sessions:
+            session_log_create(
+                plan=plan,
+                recorded_by=clinician if by_clinician else None,
+                session_date=today - timedelta(days=days_ago),
+                exercise_pain=exercise_pain,
+                running_pain=running_pain,
+                running_pain_pattern="warms_up",
+                next_morning=next_morning,
+                weekly_distance_km=20,
+            )
+        proposals = dict(progression_proposals(plan=plan))
+        bridge = plan.prescriptions.get(ladder="bridge")
+        progression_decide(prescription=bridge, proposal=proposals[bridge], clinician=clinician)
+        for days_ago, lefs_answer, rest, running in ((14, 2, 3, 5), (0, 3, 1, 2)):
+            on = today - timedelta(days=days_ago)
+            lefs = {f"lefs_{n:02d}": lefs_answer for n in range(1, 21)}
+            for measure, responses in (
+                ("lefs", lefs),
+                ("pain_rest", {"pain": rest}),
+                ("pain_running", {"pain": running}),
+            ):
+                outcome_measurement_record(
+                    patient=patient,
+                    measure=measure,
+                    measured_on=on,
+                    responses=responses,
+                    recorded_by=clinician,
+                    plan=plan,
+                )
+        plan_issue(plan=plan, clinician=clinician, pdf=render_plan_pdf(plan=plan))
+        return True
 
     def _user(self, spec, clinic, role, *, staff):
         user, created = get_user_model().objects.get_or_create(
