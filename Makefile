@@ -49,3 +49,15 @@ format: install-dev ## Apply ruff fixes and formatting
 
 migrations: install-dev ## Create migrations after a model change
 	$(PY) manage.py makemigrations
+
+.PHONY: e2e bench previews
+e2e: install-dev ## Run only the browser tests (Debian's Chromium through Playwright)
+	$(VENV)/bin/pytest -m e2e
+
+bench: install-dev ## Print the benchmark figures (differential, panel vs trivial view, PDF)
+	$(PY) benchmarks/differential.py
+	$(PY) benchmarks/pdf.py
+
+previews: install-dev ## Render the demo plan's PDF pages to docs/pdf-preview/ (needs pdftoppm)
+	$(PY) scripts/pdf_previews.py
+	$(PY) scripts/pdf_previews.py --large-print

@@ -7,6 +7,7 @@ from django import forms
 
 from assessments.models import Assessment
 from assessments.vocabulary import load_vocabulary
+from clinic.integrity import VersionFormMixin
 
 NONE_OF_THESE = "none_of_these"
 
@@ -40,7 +41,7 @@ class FindingSetField(forms.MultipleChoiceField):
         return list(value)
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(VersionFormMixin, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = ["assessed_on", "side", *(f.name for f in load_vocabulary().fields)]
@@ -58,6 +59,7 @@ class AssessmentForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_id = "assessment-form"
         self.helper.layout = Layout(
+            "version",
             Fieldset(
                 "Visit",
                 Div("assessed_on", css_class="col-md-4"),

@@ -14,6 +14,7 @@ from django.utils.deconstruct import deconstructible
 from simple_history.models import HistoricalRecords
 
 from assessments.vocabulary import load_vocabulary
+from clinic.integrity import GuardedManager, VersionedModel
 from clinic.models import Patient
 
 
@@ -51,7 +52,7 @@ class SignedAssessmentError(Exception):
     """A signed assessment is part of the record; changes go into an amendment."""
 
 
-class Assessment(models.Model):
+class Assessment(VersionedModel):
     class Side(models.TextChoices):
         LEFT = "left", "Left"
         RIGHT = "right", "Right"
@@ -240,6 +241,8 @@ class Assessment(models.Model):
     unable_to_activate_hamstring = models.BooleanField(null=True, blank=True)
 
     history = HistoricalRecords()
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-assessed_on", "-created_at"]

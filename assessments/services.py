@@ -20,6 +20,16 @@ def findings_ranking(*, findings: dict) -> dict:
     return ranking_to_contract(rank(findings))
 
 
+@transaction.atomic
+def assessment_update(*, form) -> Assessment:
+    """Save the PT's edit of a draft.
+
+    Raises ``clinic.integrity.StaleVersionError`` (nothing saved) when someone else saved the
+    draft after this form was loaded, and ``SignedAssessmentError`` once it is signed.
+    """
+    return form.save()
+
+
 def assessment_sign(
     *,
     assessment: Assessment,

@@ -13,9 +13,12 @@ from assessments.services import (
     assessment_amend,
     assessment_ranking,
     assessment_sign,
+    assessment_update,
     findings_ranking,
 )
 from assessments.vocabulary import load_vocabulary
+from clinic.audit import access_record
+from clinic.integrity import StaleVersionError
 from clinic.selectors import get_patient_for_user
 
 
@@ -53,9 +56,13 @@ def assessment_edit(request, pk):
         return redirect(assessment)
     form = AssessmentForm(request.POST or None, instance=assessment)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Draft saved.")
-        return redirect(assessment)
+        try:
+            assessment_update(form=form)
+        except StaleVersionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect(assessment)
     return _form_page(request, form, assessment.patient, assessment)
 
 
@@ -71,6 +78,7 @@ def assessment_preview(request, patient_pk):
 
 def assessment_detail(request, pk, sign_form=None):
     assessment = get_assessment_for_user(user=request.user, pk=pk)
+    access_record(request=request, patient=assessment.patient, what="assessment", obj=assessment)
     ranking = assessment_ranking(assessment=assessment)
     sections = [
         (section, [(finding, getattr(assessment, finding.name)) for finding in section.fields])

@@ -2,11 +2,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
 
+from clinic.integrity import VersionFormMixin
 from clinic.models import Patient
 from clinic.selectors import clinics_for_user
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(VersionFormMixin, forms.ModelForm):
     class Meta:
         model = Patient
         fields = [
@@ -36,6 +37,7 @@ class PatientForm(forms.ModelForm):
                 self.fields["clinic"].initial = clinics.first()
         self.helper = FormHelper()
         self.helper.layout = Layout(
+            "version",
             "clinic",
             Row(Div("first_name", css_class="col-md-6"), Div("last_name", css_class="col-md-6")),
             Row(

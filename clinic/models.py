@@ -3,7 +3,10 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
+
+from clinic.integrity import GuardedManager, VersionedModel
 
 
 class Clinic(models.Model):
@@ -61,7 +64,7 @@ class Membership(models.Model):
         return f"{self.user} at {self.clinic} ({self.get_role_display()})"
 
 
-class Patient(models.Model):
+class Patient(VersionedModel):
     class Sex(models.TextChoices):
         FEMALE = "female", "Female"
         MALE = "male", "Male"
@@ -81,6 +84,8 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
+    objects = GuardedManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -99,3 +104,57 @@ class Patient(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+
+class AccessEvent(models.Model):
+    """Who read, exported or erased a patient's record, and when (append-only).
+
+    Written by ``clinic.audit.access_record`` from the views that show or hand out a record,
+    and by ``clinic.services.patient_anonymise``. ``user`` is empty when the patient used
+    their plan link. ``object_repr`` names the kind and id only, never the patient.
+    """
+
+    class What(models.TextChoices):
+        PATIENT = "patient", "Opened the patient record"
+        ASSESSMENT = "assessment", "Opened an assessment"
+        PLAN = "plan", "Opened a plan"
+        OUTCOMES = "outcomes", "Opened the outcome measures"
+        DOCUMENT = "document", "Downloaded an issued PDF"
+        PREVIEW = "preview", "Opened a PDF preview"
+        HISTORY = "history", "Opened the record's history"
+        EXPORT = "export", "Exported the record"
+        LINK_PAGE = "link_page", "Patient link: opened the plan page"
+        LINK_POST = "link_post", "Patient link: sent the session form"
+        LINK_PDF = "link_pdf", "Patient link: downloaded the PDF"
+        ERASURE = "erasure", "Anonymised the record"
+
+    # No database constraint: the audit outlives a deleted patient row (the id stays).
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="access_events",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the patient used their plan link.",
+    )
+    what = models.CharField(max_length=10, choices=What.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(max_length=120, blank=True)
+    reason = models.TextField(blank=True)
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"])]
+
+    def __str__(self) -> str:
+        what = self.object_repr or "record"
+        return f"{self.get_what_display()} ({what}) at {self.at:%Y-%m-%d %H:%M}"

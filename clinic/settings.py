@@ -113,7 +113,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Refuses any login attempt while the username + address pair is locked out.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, but the session's user comes with "must pass 2FA?" in the same query.
+    "clinic.two_factor.TwoFactorAwareBackend",
 ]
 
 LOGIN_URL = "login"

@@ -9,6 +9,9 @@ the Django admin, and the user enrols again at the next login.
 from base64 import b32encode
 
 import segno
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Exists, OuterRef
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,8 +20,31 @@ from clinic.models import Membership
 DEVICE_NAME = "Authenticator app"
 
 
+def _strict_memberships(user):
+    return Membership.objects.filter(user=user, clinic__require_two_factor=True)
+
+
 def two_factor_required(*, user) -> bool:
-    return Membership.objects.filter(user=user, clinic__require_two_factor=True).exists()
+    """Read off the user row when TwoFactorAwareBackend loaded it; else one small query."""
+    known = getattr(user, "two_factor_required", None)
+    if known is not None:
+        return known
+    return _strict_memberships(user.pk).exists()
+
+
+class TwoFactorAwareBackend(ModelBackend):
+    """Django's ModelBackend, loading the session's user with "must pass 2FA?" in the same query.
+
+    TwoFactorMiddleware asks this on every request; folding it into the user query keeps the
+    per-request cost of two-factor login at zero queries.
+    """
+
+    def get_user(self, user_id):
+        users = get_user_model()._default_manager.annotate(
+            two_factor_required=Exists(_strict_memberships(OuterRef("pk")))
+        )
+        user = users.filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def confirmed_device(*, user) -> TOTPDevice | None:

@@ -2,8 +2,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from clinic.audit import access_record
 from clinic.forms import PatientForm
+from clinic.integrity import StaleVersionError
+from clinic.models import AccessEvent
 from clinic.selectors import get_patient_for_user, patients_for_user, patients_seen_recently
+from clinic.services import patient_update
 from clinic.timeline import patient_timeline
 from rehab.selectors import plans_due_for_follow_up, plans_with_worsening_alerts
 
@@ -39,14 +43,19 @@ def patient_edit(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
     form = PatientForm(request.POST or None, instance=patient, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Patient details saved.")
-        return redirect(patient)
+        try:
+            patient_update(form=form)
+        except StaleVersionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Patient details saved.")
+            return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})
 
 
 def patient_detail(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
+    access_record(request=request, patient=patient, what=AccessEvent.What.PATIENT)
     return render(
         request,
         "clinic/patient_detail.html",

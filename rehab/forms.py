@@ -2,11 +2,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
 
+from clinic.integrity import VersionFormMixin
 from rehab import engine
 from rehab.models import Prescription, SessionLog
 
 
-class PrescriptionForm(forms.ModelForm):
+class PrescriptionForm(VersionFormMixin, forms.ModelForm):
     """The PT adjusts one prescription: swap the step on its ladder, change the dose, add a note."""
 
     step_code = forms.ChoiceField(label="Step")
@@ -54,7 +55,9 @@ class PrescriptionForm(forms.ModelForm):
                 Row(Div("tempo", css_class="col-md-4"), Div("load", css_class="col-md-8")),
             ]
         )
-        self.helper.layout = Layout("step_code", *dose, "note", Submit("save", "Save exercise"))
+        self.helper.layout = Layout(
+            "version", "step_code", *dose, "note", Submit("save", "Save exercise")
+        )
         if running:
             for name in ("sets", "reps", "hold_seconds", "tempo", "rest_seconds", "load"):
                 del self.fields[name]

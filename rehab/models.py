@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from assessments.models import Assessment
 from assessments.vocabulary import load_vocabulary
+from clinic.integrity import GuardedManager, VersionedModel
 from clinic.models import Patient
 from rehab import engine
 
@@ -61,6 +62,8 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -71,7 +74,7 @@ class Plan(models.Model):
         return reverse("plan_detail", args=[self.pk])
 
 
-class Prescription(models.Model):
+class Prescription(VersionedModel):
     """One exercise ladder (or running) in a plan: the step the runner is on and its dose."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prescriptions")
@@ -93,6 +96,8 @@ class Prescription(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     step_since = models.DateField(help_text="When the runner started this step.")
     history = HistoricalRecords()
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["plan", "position"]
@@ -176,6 +181,8 @@ class SessionLog(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = GuardedManager()
+
     class Meta:
         ordering = ["-session_date", "-created_at"]
 
@@ -216,12 +223,19 @@ class ProgressionDecision(models.Model):
     knowledge_version = models.CharField(max_length=40)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     decided_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-decided_at"]
 
     def __str__(self) -> str:
         return f"{self.prescription}: {self.from_step} → {self.to_step} ({self.outcome})"
+
+
+class IssuedDocumentError(Exception):
+    """An issued PDF is exactly what the patient received: no change, no deletion."""
 
 
 class IssuedDocument(models.Model):
@@ -235,6 +249,16 @@ class IssuedDocument(models.Model):
     large_print = models.BooleanField(default=False)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     issued_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the patient's data was erased: the bytes are gone, the SHA-256 stays.",
+    )
+    # The bytes are not copied into the history: they never change, the SHA-256 is kept.
+    history = HistoricalRecords(excluded_fields=["pdf"])
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-version"]
@@ -244,6 +268,14 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan} — version {self.version}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and type(self)._base_manager.filter(pk=self.pk).exists():
+            raise IssuedDocumentError("An issued PDF is never changed; issue a new version.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise IssuedDocumentError("An issued PDF is part of the record and is never deleted.")
 
 
 def new_patient_token() -> str:
@@ -261,6 +293,8 @@ class PatientLink(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
     )
     history = HistoricalRecords()
+
+    objects = GuardedManager()
 
     def __str__(self) -> str:
         return f"Patient link for {self.plan}"
@@ -321,6 +355,8 @@ class OutcomeMeasurement(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = GuardedManager()
 
     class Meta:
         ordering = ["-measured_on", "-created_at"]

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.audit import access_record
+from clinic.models import AccessEvent
 from clinic.selectors import get_patient_for_user
 from rehab import charts, outcomes
 from rehab.chart_data import outcome_history, outcome_measurements_for_patient, pain_series
@@ -18,6 +20,7 @@ from rehab.services import outcome_measurement_record
 
 def outcome_list(request, patient_pk):
     patient = get_patient_for_user(user=request.user, pk=patient_pk)
+    access_record(request=request, patient=patient, what=AccessEvent.What.OUTCOMES)
     measurements = list(outcome_measurements_for_patient(patient=patient))
     histories = outcome_history(measurements)
     pain = pain_series(measurements=measurements)

@@ -117,8 +117,13 @@ def prescription_set_step(*, prescription: Prescription, step_code: str) -> Pres
     return prescription
 
 
+@transaction.atomic
 def prescription_update(*, form) -> Prescription:
-    """Save the PT's edit of a prescription; a new step starts its count from today."""
+    """Save the PT's edit of a prescription; a new step starts its count from today.
+
+    Raises ``clinic.integrity.StaleVersionError`` (nothing saved) when someone else saved
+    this prescription after the form was loaded (the form carries the version it showed).
+    """
     prescription = form.instance
     if "step_code" in form.changed_data:
         prescription.step_since = timezone.localdate()
@@ -128,8 +133,11 @@ def prescription_update(*, form) -> Prescription:
 
 
 def plan_touch(*, plan: Plan) -> None:
-    """The PDF is dated when the plan last changed; changing a prescription changes the plan."""
-    Plan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
+    """The PDF is dated when the plan last changed; changing a prescription changes the plan.
+
+    Read afresh and saved, so the change history records it and no stale copy is written.
+    """
+    Plan.objects.filter(pk=plan.pk).update_with_history(updated_at=timezone.now())
 
 
 def session_log_create(*, plan: Plan, recorded_by=None, **fields) -> SessionLog:

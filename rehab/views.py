@@ -6,9 +6,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from assessments.selectors import get_assessment_for_user
+from clinic.audit import access_record, link_use
+from clinic.integrity import StaleVersionError
+from clinic.models import AccessEvent
 from rehab import engine
 from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
@@ -88,16 +92,22 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
 
 
 def plan_detail(request, pk):
-    return _plan_page(request, get_plan_for_user(user=request.user, pk=pk))
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    access_record(request=request, patient=plan.patient, what=AccessEvent.What.PLAN, obj=plan)
+    return _plan_page(request, plan)
 
 
 def prescription_edit(request, pk):
     prescription = get_prescription_for_user(user=request.user, pk=pk)
     form = PrescriptionForm(request.POST or None, instance=prescription)
     if request.method == "POST" and form.is_valid():
-        prescription_update(form=form)
-        messages.success(request, "Exercise saved.")
-        return redirect(prescription.plan)
+        try:
+            prescription_update(form=form)
+        except StaleVersionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Exercise saved.")
+            return redirect(prescription.plan)
     return render(
         request,
         "rehab/prescription_form.html",
@@ -159,6 +169,7 @@ def plan_issue_view(request, pk):
 def plan_pdf_preview(request, pk):
     """The PDF as it would be issued now, to check before handing it over (not stored)."""
     plan = get_plan_for_user(user=request.user, pk=pk)
+    access_record(request=request, patient=plan.patient, what=AccessEvent.What.PREVIEW, obj=plan)
     pdf = render_plan_pdf(plan=plan, large_print=request.GET.get("large_print") == "on")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}-preview.pdf"'
@@ -177,6 +188,7 @@ def document_download(request, pk):
     document = get_object_or_404(
         IssuedDocument.objects.filter(plan__patient__clinic__memberships__user=request.user), pk=pk
     )
+    access_record(request=request, patient=document.plan.patient, what="document", obj=document)
     return _pdf_response(document)
 
 
@@ -249,9 +261,17 @@ def _patient_headers(response: HttpResponse) -> HttpResponse:
 
 
 @login_not_required
+@csrf_exempt
 def patient_plan_page(request, token):
-    """The runner's page: the current plan, its latest PDF, and a session log form."""
+    """The runner's page: the current plan, its latest PDF, and a session log form.
+
+    No CSRF token: the page is sent with ``Referrer-Policy: no-referrer``, so browsers post
+    its form with ``Origin: null``, which Django's CSRF check refuses. CSRF guards ambient
+    credentials (a session cookie); this page uses none — the secret token in the URL is the
+    only credential, and whoever holds it can post anyway.
+    """
     plan = get_plan_for_patient_token(token=token)
+    access_record(request=request, patient=plan.patient, what=link_use(request), obj=plan)
     form = SessionLogForm(
         request.POST or None,
         initial={"session_date": timezone.localdate()},
@@ -285,5 +305,6 @@ def patient_plan_pdf(request, token):
     document = plan.documents.first()
     if document is None:
         raise Http404
+    access_record(request=request, patient=plan.patient, what="link_pdf", obj=document)
     patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PDF)
     return _patient_headers(_pdf_response(document))

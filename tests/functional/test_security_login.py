@@ -15,6 +15,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.security import client_ip
 from tests.factories import UserFactory
 
 LOGIN = "/login/"
@@ -142,3 +143,15 @@ def test_login_gives_the_session_a_new_key(client, alice):
     assert after != before
     assert not Session.objects.filter(session_key=before).exists()
     assert client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_client_address_is_remote_addr_without_a_proxy(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert client_ip(request) == "10.0.0.9"  # a client cannot pick its address by header
+
+
+def test_client_address_behind_one_proxy_ignores_what_the_client_wrote(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_ip(request) == "203.0.113.7"

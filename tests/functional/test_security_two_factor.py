@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -162,3 +164,15 @@ def test_next_pointing_elsewhere_is_ignored(client, alice, strict_clinic, enroll
         reverse("two_factor_verify"), {"token": _code(enrolled), "next": "https://evil.example/"}
     )
     assert response.url == reverse("dashboard")
+
+
+def test_the_two_factor_check_rides_on_the_user_query(client, alice, strict_clinic, enrolled):
+    _log_in(client)
+    client.post(reverse("two_factor_verify"), {"token": _code(enrolled)})
+    client.post(reverse("logout"))
+    _log_in(client)  # a fresh, unverified session: the middleware must ask on every request
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dashboard")).status_code == 302
+    asking = [q["sql"] for q in queries.captured_queries if "require_two_factor" in q["sql"]]
+    assert len(asking) == 1
+    assert asking[0].startswith('SELECT "auth_user"')

@@ -112,6 +112,7 @@ ROUTES: dict[str, Route] = {
     "plan_detail": Route(_plan, member=(200, 200)),
     "session_log_create": Route(_plan, member=(405, 400)),
     "plan_issue": Route(_plan, member=(405, 302)),
+    "plan_pdf_preview": Route(_plan, member=(200, 200)),
     "plan_advance_phase": Route(_plan, member=(405, 302)),
     "plan_end": Route(_plan, member=(405, 302)),
     "plan_cleared_to_run": Route(_plan, member=(405, 302)),
@@ -152,7 +153,11 @@ def _walk(patterns, namespace=""):
             yield f"{namespace}{entry.name}" if entry.name else f"<unnamed {route!r}>"
 
 
-URL_NAMES = sorted(set(_walk(get_resolver().url_patterns)))
+try:
+    URL_NAMES = sorted(set(_walk(get_resolver().url_patterns)))
+    URLCONF_ERROR = None
+except Exception as error:  # a broken URLconf fails these tests, not the whole collection
+    URL_NAMES, URLCONF_ERROR = ["<URLconf did not import>"], error
 
 
 @pytest.fixture
@@ -190,8 +195,10 @@ def objects(clinic, alice):
 def _quick_pdf(monkeypatch):
     """plan_issue renders a real PDF elsewhere (tests of rehab.pdf); here only access matters."""
     import rehab.pdf
+    import rehab.views
 
     monkeypatch.setattr(rehab.pdf, "render_plan_pdf", lambda **kwargs: PDF)
+    monkeypatch.setattr(rehab.views, "render_plan_pdf", lambda **kwargs: PDF, raising=False)
 
 
 def _user_for(role, clinic, other_clinic, alice, charlie):
@@ -218,6 +225,7 @@ def expected(route: Route, role: str, method: str) -> int | str:
 
 
 def test_every_url_pattern_is_in_the_access_matrix():
+    assert URLCONF_ERROR is None, f"the URLconf did not import: {URLCONF_ERROR!r}"
     missing = [name for name in URL_NAMES if name not in ROUTES]
     assert not missing, (
         f"URL patterns with no line in ROUTES of {__file__}: {', '.join(missing)}. "
@@ -232,6 +240,7 @@ def test_every_url_pattern_is_in_the_access_matrix():
 def test_url_answers_each_visitor_as_the_matrix_says(
     name, role, client, objects, clinic, other_clinic, alice, charlie
 ):
+    assert URLCONF_ERROR is None, f"the URLconf did not import: {URLCONF_ERROR!r}"
     route = ROUTES.get(name)
     if route is None:
         pytest.fail(f"URL pattern {name!r} is not in the access matrix: add it to ROUTES.")

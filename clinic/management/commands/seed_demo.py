@@ -115,7 +115,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         plan.starts_on = assessment.assessed_on
         plan.save(update_fields=["starts_on"])
-        plan.prescriptions.update(step_since=plan.starts_on)
+        plan.prescriptions.update_with_history(step_since=plan.starts_on)
         sessions = [  # (days ago, exercise pain, running pain, next morning, by the clinician?)
             (12, 3, 3, "same", True),
             (9, 2, 3, "same", False),

@@ -1,0 +1,159 @@
+"""Back up the whole database and every issued PDF into a folder.
+
+    python manage.py backup_clinic OUT_DIR
+
+OUT_DIR (new or empty) receives:
+
+- ``data.json``: every installed app's rows in ``dumpdata``'s format (``loaddata`` reads it):
+  clinic, assessments and rehab with their change-history tables and the audit of reads,
+  users, groups, the admin's log, login lockouts, two-factor devices; natural keys for content
+  types and permissions (``migrate`` recreates those, with other ids), and times to the
+  microsecond (``dumpdata`` itself keeps milliseconds). Left out: content types and
+  permissions themselves, and sessions (a restore logs everybody out). The PDFs' bytes are
+  taken out of the JSON:
+- ``documents/``: each issued PDF as its own file, exactly the stored bytes.
+- ``manifest.json``: the SHA-256 of ``data.json`` and of every PDF file (with the SHA-256
+  recorded when the PDF was issued), the number of rows per model, and the migrations the
+  database had, so ``restore_clinic`` can check everything before it writes a row.
+
+Everything is read in one transaction (on PostgreSQL: REPEATABLE READ, READ ONLY), so the
+backup is one consistent moment even while the clinic works. The folder holds patient data in
+clear: store it encrypted (docs/security.md).
+"""
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import django
+from django.apps import apps
+from django.core import serializers
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from clinic.export import FullPrecisionJSONEncoder
+
+BACKUP_FORMAT = "hamstring-clinic/backup"
+BACKUP_FORMAT_VERSION = 1
+DATA_FILE = "data.json"
+MANIFEST_FILE = "manifest.json"
+DOCUMENTS_DIR = "documents"
+DOCUMENT_MODEL = "rehab.issueddocument"
+# Recreated by ``migrate`` (and referenced by natural key), or not worth restoring.
+NOT_BACKED_UP = {"contenttypes", "auth.permission", "sessions"}
+
+
+def backed_up_models() -> list:
+    """Every model whose rows the backup holds (and the restore requires empty)."""
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label not in NOT_BACKED_UP
+        and model._meta.label_lower not in NOT_BACKED_UP
+        and model._meta.managed
+        and not model._meta.proxy
+    ]
+
+
+def applied_migrations(using: str = DEFAULT_DB_ALIAS) -> dict[str, list[str]]:
+    applied: dict[str, list[str]] = {}
+    for app, name in sorted(MigrationRecorder(connections[using]).applied_migrations()):
+        applied.setdefault(app, []).append(name)
+    return applied
+
+
+def dump_all(database: str = DEFAULT_DB_ALIAS) -> str:
+    """``dumpdata`` of every backed-up model (natural foreign keys, base managers, dependency
+    order), but with full-precision times: ``dumpdata``'s encoder cuts datetimes to
+    milliseconds, and a restore must give back what was stored."""
+    wanted = set(backed_up_models())
+    app_list = [
+        (config, [m for m in config.get_models() if m in wanted])
+        for config in apps.get_app_configs()
+    ]
+    ordered = serializers.sort_dependencies([a for a in app_list if a[1]], allow_cycles=True)
+    rows = (
+        obj
+        for model in ordered
+        for obj in model._base_manager.using(database).order_by(model._meta.pk.name).iterator()
+    )
+    return serializers.serialize(
+        "json", rows, use_natural_foreign_keys=True, cls=FullPrecisionJSONEncoder
+    )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_file_name(row: dict) -> str:
+    fields = row["fields"]
+    return f"{DOCUMENTS_DIR}/plan-{fields['plan']}-v{fields['version']}-doc{row['pk']}.pdf"
+
+
+class Command(BaseCommand):
+    help = (
+        "Back up the database (every app, natural keys) and the issued PDFs (files with their "
+        "SHA-256 in a manifest) into OUT_DIR, new or empty. Restore with restore_clinic."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("out_dir", help="A new or empty folder.")
+        parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
+
+    def handle(self, *args, out_dir, database, **options):
+        out = Path(out_dir)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise CommandError(f"{out} must be a new or empty folder.")
+        (out / DOCUMENTS_DIR).mkdir(parents=True, exist_ok=True)
+        connection = connections[database]
+        outermost = not connection.in_atomic_block
+        with transaction.atomic(using=database):
+            if connection.vendor == "postgresql" and outermost:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            objects = json.loads(dump_all(database))
+            migrations = applied_migrations(database)
+        documents = []
+        counts: dict[str, int] = {}
+        for row in objects:
+            counts[row["model"]] = counts.get(row["model"], 0) + 1
+            if row["model"] != DOCUMENT_MODEL:
+                continue
+            pdf = base64.b64decode(row["fields"].pop("pdf") or "")
+            name = document_file_name(row)
+            (out / name).write_bytes(pdf)
+            documents.append(
+                {
+                    "pk": row["pk"],
+                    "file": name,
+                    "sha256": sha256(pdf),
+                    "recorded_sha256": row["fields"]["sha256"],
+                    "erased": row["fields"].get("erased_at") is not None,
+                }
+            )
+            if not documents[-1]["erased"] and documents[-1]["sha256"] != row["fields"]["sha256"]:
+                raise CommandError(
+                    f"Issued document {row['pk']}: the stored bytes do not match the SHA-256 "
+                    "recorded when it was issued. Nothing was backed up."
+                )
+        data = json.dumps(objects, ensure_ascii=False, indent=1).encode()
+        (out / DATA_FILE).write_bytes(data)
+        manifest = {
+            "format": BACKUP_FORMAT,
+            "format_version": BACKUP_FORMAT_VERSION,
+            "created_at": timezone.now().isoformat(),
+            "django": django.get_version(),
+            "database_vendor": connection.vendor,
+            "migrations": migrations,
+            "data": {"file": DATA_FILE, "sha256": sha256(data), "models": counts},
+            "documents": documents,
+        }
+        (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        self.stdout.write(
+            f"Backed up {len(objects)} rows of {len(counts)} models and {len(documents)} "
+            f"issued PDF(s) to {out}."
+        )

@@ -1,0 +1,163 @@
+"""The patient's history page: every change (with the changed fields) and every read, newest
+first, paginated, for the clinicians of the patient's clinic, at a bounded number of queries.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clinic import urls as project_urls
+from clinic import urls_history
+from clinic.audit import patient_audit_stream
+from clinic.models import AccessEvent
+from clinic.views_history import HISTORY_PER_PAGE
+from rehab.services import plan_create, plan_issue, session_log_create
+from tests.rehab_factories import signed_assessment
+
+# Until clinic/urls.py includes clinic.urls_history, these tests serve both URL lists.
+urlpatterns = [*urls_history.urlpatterns, *project_urls.urlpatterns]
+pytestmark = pytest.mark.urls(__name__)
+
+
+def _history(client, patient, **params):
+    return client.get(reverse("patient_history", args=[patient.pk]), params)
+
+
+def test_the_fixed_cast_treating_clinician_colleague_other_clinic_anonymous(
+    client, alice, bob, charlie, patient
+):
+    url = reverse("patient_history", args=[patient.pk])
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    for user, status in ((alice, 200), (bob, 200), (charlie, 404)):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == status, user
+    assert b"Rosa" not in response.content and b"Runner" not in response.content
+
+
+def test_a_change_shows_who_when_and_the_changed_field_old_and_new(
+    alice_client, alice, bob, client, patient
+):
+    data = {
+        "first_name": "Rosa",
+        "last_name": "Runner",
+        "date_of_birth": "1988-04-02",
+        "sex": "female",
+        "record_number": patient.record_number,
+        "notes": "Half marathon in May",
+    }
+    alice_client.post(reverse("patient_edit", args=[patient.pk]), data)
+    client.force_login(bob)
+    client.get(reverse("patient_detail", args=[patient.pk]))
+
+    entries = _history(client, patient).context["entries"]
+
+    history_read, bob_read, alice_change, created = entries
+    assert (history_read.kind, history_read.action) == ("read", "Opened the record's history")
+    assert (bob_read.kind, bob_read.who, bob_read.ip) == ("read", bob.get_full_name(), "127.0.0.1")
+    assert bob_read.action == "Opened the patient record"
+    assert (alice_change.kind, alice_change.action, alice_change.who) == (
+        "change",
+        "changed",
+        alice.get_full_name(),
+    )
+    assert [(c.field, c.old, c.new) for c in alice_change.changes] == [
+        ("notes", "—", "Half marathon in May")
+    ]
+    assert (created.action, created.record) == ("created", f"Patient #{patient.pk}")
+    assert [entry.at for entry in entries] == sorted((e.at for e in entries), reverse=True)
+
+
+def test_changes_of_assessments_plans_prescriptions_logs_and_documents_are_listed(
+    alice_client, alice, patient
+):
+    plan = plan_create(
+        assessment=signed_assessment(patient=patient, clinician=alice), clinician=alice
+    )
+    bridge = plan.prescriptions.get(ladder="bridge")
+    alice_client.post(
+        reverse("prescription_edit", args=[bridge.pk]),
+        {"step_code": bridge.step_code, "sets": "4", "reps": "6"},
+    )
+    session_log_create(plan=plan, recorded_by=alice, session_date=plan.starts_on, exercise_pain=2)
+    plan_issue(plan=plan, clinician=alice, pdf=b"%PDF-1.4")
+    page = _history(alice_client, patient)
+    records = {entry.record.split(" #")[0] for entry in page.context["entries"]}
+    assert {
+        "Patient",
+        "Assessment",
+        "Plan",
+        "Prescription",
+        "Session log",
+        "Issued document",
+        "Patient link",
+    } <= records
+    bridge_edit = next(
+        e
+        for e in page.context["entries"]
+        if e.record == f"Prescription #{bridge.pk}" and e.action == "changed"
+    )
+    assert ("sets", "4") in [(c.field, c.new) for c in bridge_edit.changes]
+    assert "<strong>sets</strong>" in page.content.decode()
+
+
+def _fill(client, patient, reads):
+    AccessEvent.objects.bulk_create(
+        AccessEvent(patient=patient, what=AccessEvent.What.PATIENT) for _ in range(reads)
+    )
+
+
+def test_the_history_is_paginated_newest_first(alice_client, patient):
+    _fill(alice_client, patient, HISTORY_PER_PAGE + 10)
+    first = _history(alice_client, patient)
+    second = _history(alice_client, patient, page=2)
+    assert len(first.context["entries"]) == HISTORY_PER_PAGE
+    # + the patient's creation + this opening of the history
+    assert first.context["page"].paginator.count == HISTORY_PER_PAGE + 12
+    assert first.context["entries"][-1].at >= second.context["entries"][0].at
+    assert "Older" in first.content.decode()
+
+
+def test_the_query_count_does_not_grow_with_the_history(alice_client, alice, patient):
+    """The same kinds of entries on page 1, behind a short and a long history: same queries."""
+    plan = plan_create(
+        assessment=signed_assessment(patient=patient, clinician=alice), clinician=alice
+    )
+    bridge = plan.prescriptions.get(ladder="bridge")
+
+    def grow(rounds):
+        for n in range(rounds):
+            session_log_create(
+                plan=plan, recorded_by=alice, session_date=plan.starts_on, exercise_pain=n % 10
+            )
+            bridge.note = f"note {n}"
+            bridge.save()  # a change: its diff needs the row before it
+            _fill(alice_client, patient, 1)
+
+    def queries_for_page_one():
+        with CaptureQueriesContext(connection) as captured:
+            response = _history(alice_client, patient)
+        assert {e.record.split(" #")[0] for e in response.context["entries"]} == {
+            "Session log",
+            "Prescription",
+            "",
+        }
+        return len(captured.captured_queries)
+
+    grow(HISTORY_PER_PAGE // 3 + 1)
+    short = queries_for_page_one()
+    grow(120)
+    long = queries_for_page_one()
+    assert long == short, (short, long)
+    assert long <= 16, long
+
+
+def test_the_stream_is_one_union_query_counted_and_sliced_in_the_database(patient):
+    stream = patient_audit_stream(patient=patient)
+    with CaptureQueriesContext(connection) as captured:
+        assert stream.count() == 1
+        assert len(list(stream[:10])) == 1
+    assert len(captured.captured_queries) == 2
+    assert "UNION" in captured.captured_queries[1]["sql"].upper()
