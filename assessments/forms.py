@@ -6,7 +6,7 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 
 from assessments.models import Assessment
-from assessments.vocabulary import load_vocabulary
+from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
 from clinic.integrity import VersionFormMixin
 
 NONE_OF_THESE = "none_of_these"
@@ -14,6 +14,51 @@ NONE_OF_THESE = "none_of_these"
 
 def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
+
+
+def _typed(finding, raw: str):
+    """A posted string as the vocabulary type, the way the form's fields read it."""
+    if finding.type == "boolean":
+        return {"True": True, "False": False}.get(raw, raw)
+    if finding.type in ("integer", "number"):
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        return int(number) if finding.type == "integer" and number.is_integer() else number
+    return raw
+
+
+def preview_findings(data) -> tuple[dict, list[str]]:
+    """The findings typed so far, read straight from a POST for the live differential panel.
+
+    Same reading as AssessmentForm (a test holds the two equal) without building its ~60 fields
+    on every change: the panel must answer about as fast as a trivial page. Returns the valid
+    findings and the names of the fields left out because their value is not allowed.
+    """
+    findings: dict = {}
+    errors: list[str] = []
+    for finding in load_vocabulary().fields:
+        if finding.type == "set":
+            values = data.getlist(finding.name)
+            if not values:
+                continue
+            if NONE_OF_THESE in values:
+                if len(values) > 1:
+                    errors.append(finding.name)
+                    continue
+                values = []
+            value = values
+        else:
+            raw = data.get(finding.name, "").strip()
+            if not raw:
+                continue
+            value = _typed(finding, raw)
+        try:
+            findings.update(validate_findings({finding.name: value}))
+        except FindingsError:
+            errors.append(finding.name)
+    return findings, errors
 
 
 class FindingSetField(forms.MultipleChoiceField):

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.differential import knowledge_report
-from assessments.forms import AssessmentForm, SignForm
+from assessments.forms import AssessmentForm, SignForm, preview_findings
 from assessments.models import Assessment
 from assessments.selectors import get_assessment_for_user
 from assessments.services import (
@@ -19,7 +20,10 @@ from assessments.services import (
 from assessments.vocabulary import load_vocabulary
 from clinic.audit import access_record
 from clinic.integrity import StaleVersionError
-from clinic.selectors import get_patient_for_user
+from clinic.selectors import get_patient_for_user, patients_for_user
+
+# While the PT types, the panel explains the leading causes; the saved assessment explains all.
+PREVIEW_REASONS_FOR = 3
 
 
 def _form_page(request, form, patient, assessment=None):
@@ -30,6 +34,7 @@ def _form_page(request, form, patient, assessment=None):
         "assessment": assessment,
         "ranking": findings_ranking(findings=findings),
         "field_errors": field_errors,
+        "reasons_for": PREVIEW_REASONS_FOR,
     }
     return render(request, "assessments/assessment_form.html", context)
 
@@ -69,10 +74,14 @@ def assessment_edit(request, pk):
 @require_POST
 def assessment_preview(request, patient_pk):
     """The differential panel for the findings typed so far (htmx swaps it in; nothing saved)."""
-    get_patient_for_user(user=request.user, pk=patient_pk)
-    form = AssessmentForm(request.POST)
-    findings, field_errors = form.findings_so_far()
-    context = {"ranking": findings_ranking(findings=findings), "field_errors": field_errors}
+    if not patients_for_user(user=request.user).filter(pk=patient_pk).exists():
+        raise Http404
+    findings, field_errors = preview_findings(request.POST)
+    context = {
+        "ranking": findings_ranking(findings=findings),
+        "field_errors": field_errors,
+        "reasons_for": PREVIEW_REASONS_FOR,
+    }
     return render(request, "assessments/includes/differential_panel.html", context)
 
 

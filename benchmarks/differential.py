@@ -50,7 +50,7 @@ from django.test.utils import setup_test_environment, teardown_test_environment 
 from django.urls import include, path, reverse  # noqa: E402
 
 from assessments.differential import rank, ranking_to_contract  # noqa: E402
-from assessments.forms import NONE_OF_THESE, AssessmentForm  # noqa: E402
+from assessments.forms import NONE_OF_THESE, preview_findings  # noqa: E402
 from assessments.services import findings_ranking  # noqa: E402
 from assessments.vocabulary import load_vocabulary  # noqa: E402
 
@@ -194,19 +194,17 @@ def bench_panel_parts(repetitions: int, user: Any, patient: Any) -> None:
     """The panel view's steps, each timed on its own (median over all vignettes)."""
     from django.http import QueryDict
 
-    from clinic.selectors import get_patient_for_user
+    from assessments.views import PREVIEW_REASONS_FOR
+    from clinic.selectors import patients_for_user
 
     posts = [QueryDict(urlencode(form_fields(v["findings"]))) for v in vignettes()]
     prepared = []
     for post in posts:
-        findings, errors = AssessmentForm(post).findings_so_far()
+        findings, errors = preview_findings(post)
         prepared.append((findings, errors, findings_ranking(findings=findings)))
 
-    def bind(post: QueryDict) -> None:
-        AssessmentForm(post).findings_so_far()
-
     def render(ranking: dict[str, Any], errors: list[str]) -> None:
-        context = {"ranking": ranking, "field_errors": errors}
+        context = {"ranking": ranking, "field_errors": errors, "reasons_for": PREVIEW_REASONS_FOR}
         render_to_string("assessments/includes/differential_panel.html", context)
 
     parts: dict[str, list[float]] = {
@@ -218,16 +216,18 @@ def bench_panel_parts(repetitions: int, user: Any, patient: Any) -> None:
     }
     for _ in range(repetitions):
         for post, (findings, errors, ranking) in zip(posts, prepared, strict=True):
-            parts["patient"].append(timed(lambda: get_patient_for_user(user=user, pk=patient.pk)))
-            parts["form"].append(timed(lambda p=post: bind(p)))
+            parts["patient"].append(
+                timed(lambda: patients_for_user(user=user).filter(pk=patient.pk).exists())
+            )
+            parts["form"].append(timed(lambda p=post: preview_findings(p)))
             result = rank(findings)
             parts["rank"].append(timed(lambda f=findings: rank(f)))
             parts["contract"].append(timed(lambda r=result: ranking_to_contract(r)))
             parts["render"].append(timed(lambda r=ranking, e=errors: render(r, e)))
     print("3. The panel view's steps, in-process (median per request):")
     labels = {
-        "patient": "get_patient_for_user()  (the access check, one query)",
-        "form": "AssessmentForm(POST).findings_so_far()  (bind + validate every field)",
+        "patient": "patient access check (one EXISTS query)",
+        "form": "preview_findings(POST)  (read and validate the typed findings)",
         "rank": "rank(findings)",
         "contract": "ranking_to_contract(ranking)",
         "render": "render differential_panel.html",

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html, format_html_join
 
 register = template.Library()
 
@@ -22,3 +23,25 @@ def percent(probability) -> str:
     if 0 < value < 1:
         return "<1%"
     return f"{value:.0f}%"
+
+
+@register.simple_tag
+def contributions(items, css_class: str, label: str):
+    """A cause's for/against findings with weight and source (built in Python: the live panel
+    renders dozens of these on every change)."""
+    if not items:
+        return ""
+    rows = format_html_join(
+        "",
+        '<li>{} = {} <span class="text-muted">({}; {})</span></li>',
+        (
+            (as_words(i["field"]), as_words(i["value"]), f"{i['weight']:.2f}", i["source"])
+            for i in items
+        ),
+    )
+    return format_html(
+        '<p class="small mb-0 mt-1 {}">{}:</p><ul class="small mb-1">{}</ul>',
+        css_class,
+        label,
+        rows,
+    )
