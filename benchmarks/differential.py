@@ -27,7 +27,6 @@ import os
 import statistics
 import sys
 import time
-import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,33 +42,18 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection  # noqa: E402
-from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
-from django.urls import include, path, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from assessments.differential import rank, ranking_to_contract  # noqa: E402
 from assessments.forms import NONE_OF_THESE, preview_findings  # noqa: E402
 from assessments.services import findings_ranking  # noqa: E402
 from assessments.vocabulary import load_vocabulary  # noqa: E402
+from benchmarks.trivial import TRIVIAL_URL, URLCONF  # noqa: E402
 
 DEV = ROOT / "assessments" / "vignettes" / "dev.json"
-TRIVIAL_URL = "/bench-trivial/"
-
-
-def trivial(request: HttpRequest) -> HttpResponse:
-    """The baseline: no work at all, behind exactly the middleware the panel is behind."""
-    return HttpResponse("ok")
-
-
-# The project's URLs plus the trivial view, installed with override_settings(ROOT_URLCONF).
-bench_urls = types.ModuleType("bench_urls")
-bench_urls.urlpatterns = [  # type: ignore[attr-defined]
-    path(TRIVIAL_URL.strip("/") + "/", trivial, name="bench_trivial"),
-    path("", include("clinic.urls")),
-]
-sys.modules["bench_urls"] = bench_urls
 
 
 def vignettes() -> list[dict[str, Any]]:
@@ -249,7 +233,7 @@ def main() -> None:
     old_name = connection.creation.create_test_db(verbosity=0)
     try:
         user, patient = make_user_and_patient()
-        with override_settings(ROOT_URLCONF="bench_urls"):
+        with override_settings(ROOT_URLCONF=URLCONF):
             bench_http(http_reps, user, patient)
         bench_panel_parts(part_reps, user, patient)
     finally:

@@ -42,12 +42,14 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
+from benchmarks.trivial import TRIVIAL_URL, URLCONF  # noqa: E402
 from rehab.management.demo_plan import build_demo_plan  # noqa: E402
 from rehab.pdf import TEMPLATE, html_to_pdf, plan_pdf_context, render_plan_pdf  # noqa: E402
+from rehab.services import plan_issue  # noqa: E402
 
 
 def timed(work: Callable[[], object]) -> tuple[float, object]:
@@ -78,6 +80,26 @@ def view_renderer(plan, large_print: bool) -> Callable[[], bytes] | None:
         print(f"  (view not usable here: {error}; timing render_plan_pdf() instead)")
         return None
     return get
+
+
+def bench_redownload(plan, requests: int) -> tuple[float, float]:
+    """Re-downloading an issued PDF (stored bytes) against a trivial view, interleaved."""
+    document = plan_issue(plan=plan, clinician=plan.created_by, pdf=render_plan_pdf(plan=plan))
+    client = Client()
+    client.force_login(plan.created_by)
+    url = reverse("document_download", args=[document.pk])
+    with override_settings(ROOT_URLCONF=URLCONF):
+        for _ in range(10):  # warm-up
+            client.get(url)
+            client.get(TRIVIAL_URL)
+        downloads, trivials = [], []
+        for _ in range(requests):
+            seconds, response = timed(lambda: client.get(url))
+            if response.content != bytes(document.pdf):
+                raise RuntimeError("the download is not the issued bytes")
+            downloads.append(seconds)
+            trivials.append(timed(lambda: client.get(TRIVIAL_URL))[0])
+    return statistics.median(downloads), statistics.median(trivials)
 
 
 def ms(seconds: float) -> str:
@@ -120,6 +142,7 @@ def main() -> None:
             seconds, context = timed(lambda: plan_pdf_context(plan=plan, large_print=large))
             contexts.append(seconds)
             templates.append(timed(lambda ctx=context: render_to_string(TEMPLATE, ctx))[0])
+        download_median, trivial_median = bench_redownload(plan, rounds * 20)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
@@ -136,6 +159,12 @@ def main() -> None:
     print(f"median of paired (same round) ratios:   {paired:.3f}")
     print(f"  of which context (2 queries):         median {ms(statistics.median(contexts))}")
     print(f"  of which template rendering:          median {ms(statistics.median(templates))}")
+    print(f"re-download of the issued PDF (stored bytes): median {ms(download_median)}")
+    print(f"trivial view, same middleware:                median {ms(trivial_median)}")
+    print(
+        f"ratio re-download / trivial:                  {download_median / trivial_median:.2f}"
+        "  (target <= 2)"
+    )
 
 
 if __name__ == "__main__":

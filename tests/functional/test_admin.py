@@ -67,3 +67,21 @@ def test_every_project_model_is_in_the_admin_with_search_or_filters(admin_client
         assert model_admin.search_fields or model_admin.list_filter, model.__name__
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         assert admin_client.get(url).status_code == 200, url
+
+
+def test_clinic_admin_can_review_exercises_and_protocols_with_sources(clinic_admin_client):
+    index = clinic_admin_client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:clinical_knowledge") in index
+    page = clinic_admin_client.get(reverse("admin:clinical_knowledge")).content.decode()
+    assert "Bridge hold (both legs)" in page
+    assert "Romanian deadlift" in page
+    assert "Static hamstring stretches" in page
+    assert "Goom2016" in page
+    assert "refer first: no exercise plan" in page
+
+
+@pytest.mark.django_db
+def test_clinical_knowledge_page_is_for_staff_only(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("admin:clinical_knowledge"))
+    assert response.status_code == 302

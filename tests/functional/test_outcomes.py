@@ -220,3 +220,16 @@ def test_list_page_queries_do_not_grow_with_the_measurements(alice_client, alice
         record(patient, "lefs", dict.fromkeys(LEFS_ITEMS, 3), dt.date(2026, 11, day), alice)
         record(patient, "pain_running", {"pain": 5}, dt.date(2026, 11, day), alice)
     assert page_queries() == few
+
+
+def test_outcome_list_shows_a_measurement_recorded_without_a_clinician(alice_client, patient):
+    outcome_measurement_record(
+        patient=patient,
+        measure="pain_rest",
+        measured_on=dt.date(2026, 11, 20),
+        responses={"pain": 2},
+        recorded_by=None,
+    )
+    response = alice_client.get(reverse("outcome_list", args=[patient.pk]))
+    assert response.status_code == 200
+    assert "Patient" in response.content.decode()
