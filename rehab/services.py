@@ -28,6 +28,12 @@ from rehab.models import (
 MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
 
 
+def phase_exercise_count(*, prescriptions, phase) -> int:
+    """What the runner is asked to do in a phase: the ladder exercises (running aside) and the
+    phase's other activities (e.g. the Askling extender, a bike session)."""
+    return sum(p.ladder != "running" for p in prescriptions) + len(phase.other)
+
+
 class ReferFirstError(Exception):
     """No exercise plan: the engine says refer first (red flag or suspected avulsion)."""
 

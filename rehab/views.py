@@ -31,6 +31,7 @@ from rehab.services import (
     patient_link_record_access,
     patient_link_renew,
     patient_link_revoke,
+    phase_exercise_count,
     plan_advance_phase,
     plan_create,
     plan_end,
@@ -59,6 +60,7 @@ def plan_create_view(request, assessment_pk):
 
 def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200):
     protocol = engine.protocol(plan.diagnosis)
+    phase = protocol.phases[plan.current_phase - 1]
     prescriptions = list(plan.prescriptions.all())
     proposals = progression_proposals(plan=plan) if plan.session_logs.exists() else []
     decision_forms = decision_forms or {}
@@ -67,9 +69,9 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "plan": plan,
         "patient": plan.patient,
         "protocol": protocol,
-        "phase": protocol.phases[plan.current_phase - 1],
+        "phase": phase,
         "prescriptions": [(p, engine.step(p.step_code)) for p in prescriptions],
-        "too_many_exercises": sum(p.ladder != "running" for p in prescriptions)
+        "too_many_exercises": phase_exercise_count(prescriptions=prescriptions, phase=phase)
         > MAX_EXERCISES_PER_PHASE,
         "max_exercises": MAX_EXERCISES_PER_PHASE,
         "proposals": [

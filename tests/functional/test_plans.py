@@ -230,3 +230,16 @@ def test_emailing_the_link_sends_it_to_the_patient(alice_client, plan, mailoutbo
     alice_client.post(reverse("patient_link_action", args=[plan.pk, "email"]))
     assert len(mailoutbox) == 1
     assert plan.patient_link.token in mailoutbox[0].body
+
+
+def test_builder_warns_when_a_phase_asks_for_more_than_five_exercises(alice_client, plan):
+    from types import SimpleNamespace
+
+    from rehab.services import MAX_EXERCISES_PER_PHASE, phase_exercise_count
+
+    prescriptions = list(plan.prescriptions.all())
+    busy_phase = SimpleNamespace(other=("Askling extender", "Bike", "Walking", "Stretch", "Core"))
+    assert phase_exercise_count(prescriptions=prescriptions, phase=busy_phase) > (
+        MAX_EXERCISES_PER_PHASE
+    )
+    assert "more than 5 exercises" not in alice_client.get(plan.get_absolute_url()).content.decode()
