@@ -50,7 +50,7 @@ format: install-dev ## Apply ruff fixes and formatting
 migrations: install-dev ## Create migrations after a model change
 	$(PY) manage.py makemigrations
 
-.PHONY: e2e bench previews
+.PHONY: e2e bench previews load
 e2e: install-dev ## Run only the browser tests (Debian's Chromium through Playwright)
 	$(VENV)/bin/pytest -m e2e
 
@@ -61,3 +61,7 @@ bench: install-dev ## Print the benchmark figures (differential, panel vs trivia
 previews: install-dev ## Render the demo plan's PDF pages to docs/pdf-preview/ (needs pdftoppm)
 	$(PY) scripts/pdf_previews.py
 	$(PY) scripts/pdf_previews.py --large-print
+
+load: install-dev ## Load test: PostgreSQL, gunicorn on 127.0.0.1, locust headless (at most 2 min); not in make test
+	$(PY) -m pip install -q -c constraints.txt -e '.[load]'
+	loadtest/run.sh

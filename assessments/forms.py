@@ -1,5 +1,7 @@
 """The assessment form, built from the findings vocabulary so each question is defined once."""
 
+import re
+
 from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
@@ -16,16 +18,20 @@ def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
+_DECIMAL_ZEROS = re.compile(r"\.0*\s*$")  # Django's IntegerField accepts "7.0" as 7
+
+
 def _typed(finding, raw: str):
-    """A posted string as the vocabulary type, the way the form's fields read it."""
+    """A posted string as the vocabulary type, read exactly as the form's fields read it."""
     if finding.type == "boolean":
         return {"True": True, "False": False}.get(raw, raw)
-    if finding.type in ("integer", "number"):
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw
-        return int(number) if finding.type == "integer" and number.is_integer() else number
+    try:
+        if finding.type == "integer":
+            return int(_DECIMAL_ZEROS.sub("", raw))
+        if finding.type == "number":
+            return float(raw)
+    except ValueError:
+        return raw
     return raw
 
 
@@ -50,8 +56,8 @@ def preview_findings(data) -> tuple[dict, list[str]]:
                 values = []
             value = values
         else:
-            raw = data.get(finding.name, "").strip()
-            if not raw:
+            raw = data.get(finding.name, "")
+            if raw == "":
                 continue
             value = _typed(finding, raw)
         try:

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clinic import views, views_two_factor
+from clinic import views, views_history, views_two_factor
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -30,6 +30,22 @@ urlpatterns = [
     path("patients/new/", views.patient_create, name="patient_create"),
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:pk>/history/", views_history.patient_history, name="patient_history"),
+    path(
+        "patients/<int:pk>/export.json",
+        views_history.patient_export_json,
+        name="patient_export_json",
+    ),
+    path(
+        "patients/<int:pk>/export.fhir.json",
+        views_history.patient_export_fhir,
+        name="patient_export_fhir",
+    ),
+    path(
+        "patients/<int:pk>/anonymise/",
+        views_history.patient_anonymise_view,
+        name="patient_anonymise",
+    ),
     path("", include("assessments.urls")),
     path("", include("rehab.urls")),
     path("admin/", admin.site.urls),

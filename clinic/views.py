@@ -6,7 +6,12 @@ from clinic.audit import access_record
 from clinic.forms import PatientForm
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
-from clinic.selectors import get_patient_for_user, patients_for_user, patients_seen_recently
+from clinic.selectors import (
+    get_patient_for_user,
+    is_clinic_admin,
+    patients_for_user,
+    patients_seen_recently,
+)
 from clinic.services import patient_update
 from clinic.timeline import patient_timeline
 from rehab.selectors import plans_due_for_follow_up, plans_with_worsening_alerts
@@ -59,5 +64,9 @@ def patient_detail(request, pk):
     return render(
         request,
         "clinic/patient_detail.html",
-        {"patient": patient, "timeline": patient_timeline(patient=patient)},
+        {
+            "patient": patient,
+            "timeline": patient_timeline(patient=patient),
+            "can_anonymise": is_clinic_admin(user=request.user, clinic=patient.clinic),
+        },
     )

@@ -96,6 +96,9 @@ class PatientLinkAccessAdmin(ClinicScopedAdmin):
     list_display = ["link", "what", "accessed_at"]
     list_filter = ["what", "accessed_at"]
 
+    def has_add_permission(self, request):
+        return False  # written only by the patient's own use of the link
+
     def has_change_permission(self, request, obj=None):
         return False
 

@@ -314,6 +314,7 @@ class PatientLinkAccess(models.Model):
 
     class Meta:
         ordering = ["-accessed_at"]
+        verbose_name_plural = "patient link accesses"
 
     def __str__(self) -> str:
         return f"{self.get_what_display()} at {self.accessed_at:%Y-%m-%d %H:%M}"

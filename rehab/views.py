@@ -179,6 +179,9 @@ def plan_pdf_preview(request, pk):
 
 
 def _pdf_response(document: IssuedDocument) -> HttpResponse:
+    if document.erased_at is not None:
+        # The patient was anonymised on request: the bytes are gone, only their hash remains.
+        return HttpResponse("This document was erased at the patient's request.", status=410)
     response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="plan-{document.plan_id}-v{document.version}.pdf"'

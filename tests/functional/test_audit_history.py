@@ -2,22 +2,15 @@
 first, paginated, for the clinicians of the patient's clinic, at a bounded number of queries.
 """
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic import urls as project_urls
-from clinic import urls_history
 from clinic.audit import patient_audit_stream
 from clinic.models import AccessEvent
 from clinic.views_history import HISTORY_PER_PAGE
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.rehab_factories import signed_assessment
-
-# Until clinic/urls.py includes clinic.urls_history, these tests serve both URL lists.
-urlpatterns = [*urls_history.urlpatterns, *project_urls.urlpatterns]
-pytestmark = pytest.mark.urls(__name__)
 
 
 def _history(client, patient, **params):

@@ -79,7 +79,7 @@ def test_patient_timeline_shows_everything_newest_first_in_bounded_queries(
 ):
     _patient_log(plan, 3, pain_travelled_down_leg=True)
     url = reverse("patient_detail", args=[patient.pk])
-    with django_assert_max_num_queries(14) as first:
+    with django_assert_max_num_queries(16) as first:
         page = alice_client.get(url).content.decode()
     assert page.index('data-kind="assessment"') < page.index('data-kind="session"')
     assert "pain travelled down the leg" in page

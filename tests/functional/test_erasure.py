@@ -13,8 +13,6 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment
-from clinic import urls as project_urls
-from clinic import urls_history
 from clinic.models import AccessEvent, Patient
 from clinic.services import patient_anonymise
 from rehab.models import IssuedDocument, OutcomeMeasurement, SessionLog
@@ -28,10 +26,6 @@ from rehab.services import (
 )
 from tests.factories import PatientFactory, UserFactory
 from tests.rehab_factories import signed_assessment
-
-# Until clinic/urls.py includes clinic.urls_history, these tests serve both URL lists.
-urlpatterns = [*urls_history.urlpatterns, *project_urls.urlpatterns]
-pytestmark = pytest.mark.urls(__name__)
 
 FIRST, LAST, OLD_LAST = "Zelda", "Quintavalle", "Brightwater"
 EMAIL, NUMBER, OLD_NUMBER = "zelda.q@example.org", "ZQ-778899", "ZQ-000001"
@@ -250,3 +244,10 @@ def test_erasure_needs_a_reason_and_a_confirmation_and_happens_once(dana_client,
     again = dana_client.post(url, {"reason": "asked again", "confirm": "on"})
     assert again.status_code == 400
     assert AccessEvent.objects.filter(what=AccessEvent.What.ERASURE).count() == 1
+
+
+def test_an_erased_pdf_answers_gone_instead_of_an_empty_file(dana, zelda, alice_client):
+    document = IssuedDocument.objects.get(plan__patient=zelda)
+    patient_anonymise(patient=zelda, by=dana, reason="Request received 1 Dec")
+    response = alice_client.get(reverse("document_download", args=[document.pk]))
+    assert response.status_code == 410

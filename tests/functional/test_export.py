@@ -10,8 +10,6 @@ from django.test import Client
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from clinic import urls as project_urls
-from clinic import urls_history
 from clinic.export import patient_record
 from clinic.models import AccessEvent
 from rehab.services import (
@@ -22,10 +20,6 @@ from rehab.services import (
 )
 from tests.factories import PatientFactory
 from tests.rehab_factories import signed_assessment
-
-# Until clinic/urls.py includes clinic.urls_history, these tests serve both URL lists.
-urlpatterns = [*urls_history.urlpatterns, *project_urls.urlpatterns]
-pytestmark = pytest.mark.urls(__name__)
 
 PDF = b"%PDF-1.4 Rosa's plan"
 

@@ -45,6 +45,13 @@ raw_values = st.one_of(
     st.sampled_from(
         [
             "",
+            " ",
+            "1e1",
+            " True",
+            "7.0",
+            "1_0",
+            "inf",
+            " positive",
             "True",
             "False",
             "yes",
@@ -67,7 +74,7 @@ raw_values = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from([f.name for f in VOCABULARY.fields if f.type != "set"]), raw_values
