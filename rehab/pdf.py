@@ -20,6 +20,7 @@ and the document carries no random identifier. Issued PDFs are stored as bytes
 from __future__ import annotations
 
 import base64
+import dataclasses
 import posixpath
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -397,18 +398,8 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def prescription_dose(prescription: Prescription, *, effort: str | None = None) -> engine.Dose:
-    """The PT's dose as the engine's Dose (for its one-line summary)."""
-    return engine.Dose(
-        sets=prescription.sets,
-        reps=prescription.reps or None,
-        hold_seconds=prescription.hold_seconds,
-        tempo=prescription.tempo or None,
-        rest_seconds=prescription.rest_seconds,
-        load=prescription.load or None,
-        sessions_per_week=prescription.sessions_per_week,
-        session=prescription.session or None,
-        effort=effort,
-    )
+    """The PT's dose as the engine's Dose (for its one-line summary), with the step's effort."""
+    return dataclasses.replace(prescription.dose, effort=effort)
 
 
 def _dose_lines(dose: engine.Dose) -> tuple[DoseLine, ...]:
