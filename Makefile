@@ -32,11 +32,12 @@ run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLi
 	@echo "Open http://$(HOST)/ and log in with the clinician account above."
 	$(PY) manage.py runserver $(HOST)
 
-test: install-dev ## Lint, check migrations and run the whole test suite
+test: install-dev ## Lint, type-check the engines, check migrations, run the whole suite
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/bandit -q -c pyproject.toml -r clinic assessments rehab -lll
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: install-dev ## ruff check and format check only

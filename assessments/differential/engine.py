@@ -146,10 +146,10 @@ def tally(findings: Mapping[str, Any], knowledge: Knowledge | None = None) -> Ta
     for per_cause in best.values():
         for cause, sides in per_cause.items():
             for log_lr, rule in sides.values():
-                weight = rule.weight_for(cause)
-                assert weight is not None  # noqa: S101 - the rule was kept for this cause
+                kept = rule.weight_for(cause)
+                assert kept is not None  # noqa: S101 - the rule was kept for this cause
                 scores[cause] += log_lr
-                counted[cause].append((log_lr, _contribution(rule, weight, findings)))
+                counted[cause].append((log_lr, _contribution(rule, kept, findings)))
     return Tally(scores, counted, best)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from .schema import (
     ACTIVITIES,
@@ -206,7 +206,7 @@ class _Checker:
             and all(isinstance(v, str) and v.strip() for v in value)
         )
         self.need(ok, f"{where}: '{key}' must be a non-empty list of texts")
-        return tuple(value) if ok else ()
+        return tuple(cast(list[str], value)) if ok else ()
 
     def sources(self, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
         value = table.get("source")
@@ -217,9 +217,10 @@ class _Checker:
         )
         if not self.need(ok, f"{where}: 'source' must be a non-empty list"):
             return ()
-        for source in value:
+        sources = tuple(cast(list[str], value))
+        for source in sources:
             self.cited.append((where, source))
-        return tuple(value)
+        return sources
 
     def integer(
         self, where: str, table: Mapping[str, Any], key: str, lo: int, hi: int
@@ -291,7 +292,7 @@ def _ladders(check: _Checker, data: Mapping[str, Any], illustrations: Path) -> d
             else:
                 check.need(activity is None, f"{swhere}: only running steps have an activity")
                 check.need(
-                    dose.sets is not None and (dose.reps or dose.hold_seconds),
+                    bool(dose.sets is not None and (dose.reps or dose.hold_seconds)),
                     f"{swhere}: an exercise dose needs sets and reps or hold_seconds",
                 )
             illustration = s.get("illustration", "")
@@ -654,7 +655,7 @@ def _check_sources(check: _Checker, sources: Mapping[str, Any]) -> None:
             )
     for key, entry in sources.items():
         check.need(
-            isinstance(entry, dict) and entry.get("citation") and entry.get("url"),
+            bool(isinstance(entry, dict) and entry.get("citation") and entry.get("url")),
             f"sources.toml {key!r}: needs citation and url",
         )
 

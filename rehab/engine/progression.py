@@ -289,10 +289,10 @@ def propose_progression(
     if latest.next_morning is None:
         return proposal("hold_awaiting_next_morning")
 
-    recent = list(zip(ordered[-n:], flares[-n:], strict=True))
-    good = len(recent) == n and all(
-        not found and log.completed and log.next_morning in ("better", "same")
-        for log, found in recent
+    last_n = list(zip(ordered[-n:], flares[-n:], strict=True))
+    good = len(last_n) == n and all(
+        not found and session.completed and session.next_morning in ("better", "same")
+        for session, found in last_n
     )
     if not good:
         return proposal("hold_need_more_sessions")
