@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import posixpath
+import tomllib
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -240,64 +241,27 @@ class PhaseBar:
 # with leg pain") and the seed article ("See a professional if ...", "Red flag: if pain starts
 # traveling down your leg during the run"). Each general sign carries the words that show a
 # protocol's own safety-net line already covers it (that line is printed in its place).
-EMERGENCY_SIGNS = (
-    (
-        "Numbness around your bottom, genitals or inner thighs (where you would sit on a saddle).",
-        ("saddle",),
-    ),
-    ("New trouble passing urine or controlling your bladder or bowels.", ("bladder", "urine")),
-    ("Weakness, numbness or pins and needles in both legs.", ("both legs",)),
-)
-SAME_DAY_SIGNS = (
-    ("Pain that travels down your leg, or tingling, numbness or burning in the leg.", ("travel",)),
-    ("Swelling of the calf or thigh with warmth or redness.", ("swelling",)),
-    ("A leg that is getting weaker, or numbness that is spreading.", ("weaker", "weakness")),
-    ("Fever, sweats or feeling generally unwell along with the pain.", ("fever",)),
-)
-REVIEW_SIGNS = (
-    "No improvement after two weeks of following this plan.",
-    "Severe pain even after you have cut back.",
-    "Pain spreading to new areas.",
-    "You cannot hop on the painful leg without pain.",
-    "Nothing you do changes the symptoms, better or worse.",
-)
+def _patient_texts() -> dict:
+    """The safety signs and glossary, reviewable data in rehab/knowledge/patient_texts.toml."""
+    with open(engine.KNOWLEDGE_DIR / "patient_texts.toml", "rb") as handle:
+        return tomllib.load(handle)
 
-GLOSSARY_COMMON = (
-    ("Tendon", "The tough cord that joins a muscle to a bone."),
-    ("Hip flexion", "Bending at the hip, as when you sit or lean forward."),
-    ("Set and repetition (rep)", "One rep is one movement; a set is a group of reps in a row."),
-    ("Hold", "Keeping still in one position with the muscles working (an isometric exercise)."),
-    ("Tempo", "How fast to move, for example 3 seconds up and 3 seconds down."),
-    ("Load", "How heavy an exercise is: your body weight, a band or a weight."),
-    ("Phase", "A stage of your plan. You move on when you meet its goals, not on a fixed date."),
-    ("Flare-up", "A spell of more pain after doing too much. It usually settles in a day or two."),
+
+_TEXTS = _patient_texts()
+# (text, words that mean a protocol's own safety line already says it)
+EMERGENCY_SIGNS = tuple((s["text"], tuple(s["matches"])) for s in _TEXTS["emergency_sign"])
+SAME_DAY_SIGNS = tuple((s["text"], tuple(s["matches"])) for s in _TEXTS["same_day_sign"])
+REVIEW_SIGNS = tuple(s["text"] for s in _TEXTS["review_sign"])  # the seed's triggers
+GLOSSARY_COMMON = tuple(
+    (g["term"], g["meaning"]) for g in _TEXTS["glossary"] if "diagnosis" not in g
 )
-GLOSSARY_BY_DIAGNOSIS = {
-    "proximal_hamstring_tendinopathy": (
-        ("Tendinopathy", "A tendon that has become painful and less able to take load."),
-        ("Proximal", "The top end, near the sit bone."),
-    ),
-    "distal_hamstring_tendinopathy": (
-        ("Tendinopathy", "A tendon that has become painful and less able to take load."),
-        ("Distal", "The lower end, near the knee."),
-    ),
-    "hamstring_strain": (("Strain", "A tear of some muscle fibres, from small to larger."),),
-    "lumbar_referred_pain": (
-        ("Referred pain", "Pain felt in one place that comes from another, here your back."),
-        ("Nerve root", "Where a nerve leaves the spine; irritation there can cause leg pain."),
-    ),
-    "deep_gluteal_syndrome": (
-        ("Sciatic nerve", "The large nerve that runs from your buttock down the back of the leg."),
-        ("Referred pain", "Pain felt in one place that comes from another."),
-    ),
-    "hip_joint_referred_pain": (
-        ("Referred pain", "Pain felt in one place that comes from another, here the hip joint."),
-    ),
-    "bone_stress_injury": (
-        ("Bone stress injury", "Bone that is overloaded faster than it can repair itself."),
-        ("Cleared to run", "A doctor has confirmed the bone has healed enough to run."),
-    ),
-}
+GLOSSARY_BY_DIAGNOSIS: dict[str, tuple[tuple[str, str], ...]] = {}
+for _entry in _TEXTS["glossary"]:
+    if "diagnosis" in _entry:
+        GLOSSARY_BY_DIAGNOSIS[_entry["diagnosis"]] = (
+            *GLOSSARY_BY_DIAGNOSIS.get(_entry["diagnosis"], ()),
+            (_entry["term"], _entry["meaning"]),
+        )
 
 
 def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> dict:
