@@ -78,7 +78,8 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
             (
                 prescription,
                 proposal,
-                decision_forms.get(prescription.pk) or DecisionForm(proposal=proposal),
+                decision_forms.get(prescription.pk)
+                or DecisionForm(proposal=proposal, auto_id=_decision_ids(prescription)),
             )
             for prescription, proposal in proposals
         ],
@@ -91,6 +92,11 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "link_accesses": link.accesses.all()[:10],
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
+
+
+def _decision_ids(prescription) -> str:
+    """One decision form per exercise on the page: ids must differ so each label finds its field."""
+    return f"id_decision_{prescription.pk}_%s"
 
 
 def plan_detail(request, pk):
@@ -141,7 +147,7 @@ def progression_decide_view(request, pk):
     proposal = dict(progression_proposals(plan=plan)).get(prescription)
     if proposal is None:
         raise Http404
-    form = DecisionForm(request.POST, proposal=proposal)
+    form = DecisionForm(request.POST, proposal=proposal, auto_id=_decision_ids(prescription))
     if form.is_valid():
         try:
             progression_decide(
