@@ -14,18 +14,7 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
 
     class Meta:
         model = Prescription
-        fields = [
-            "step_code",
-            "sets",
-            "reps",
-            "hold_seconds",
-            "tempo",
-            "rest_seconds",
-            "load",
-            "sessions_per_week",
-            "session",
-            "note",
-        ]
+        fields = ["step_code", *Prescription.DOSE_FIELDS, "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):

@@ -77,6 +77,18 @@ class Plan(models.Model):
 class Prescription(VersionedModel):
     """One exercise ladder (or running) in a plan: the step the runner is on and its dose."""
 
+    # What the PT may set for a step; the same names as the engine's Dose.
+    DOSE_FIELDS = (
+        "sets",
+        "reps",
+        "hold_seconds",
+        "tempo",
+        "rest_seconds",
+        "load",
+        "sessions_per_week",
+        "session",
+    )
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prescriptions")
     ladder = models.CharField(max_length=10, choices=Ladder.choices)
     step_code = models.CharField(max_length=60)

@@ -402,20 +402,8 @@ def _how_often(per_week: int) -> str:
     return f"{per_week} times a week" if per_week > 1 else "Once a week"
 
 
-DOSE_FIELDS = (
-    "sets",
-    "reps",
-    "hold_seconds",
-    "tempo",
-    "rest_seconds",
-    "load",
-    "sessions_per_week",
-    "session",
-)
-
-
 def _dose_edited(dose: engine.Dose, standard: engine.Dose) -> bool:
-    return any(getattr(dose, name) != getattr(standard, name) for name in DOSE_FIELDS)
+    return any(getattr(dose, name) != getattr(standard, name) for name in Prescription.DOSE_FIELDS)
 
 
 def _next_step(step: engine.Step) -> engine.Step | None:

@@ -12,6 +12,7 @@ PHT_FINDINGS = {
     "aggravated_by_sitting": True,
     "sit_bone_tenderness": True,
     "bent_knee_stretch": "positive",
+    "modified_bent_knee_stretch": "positive",
     "onset": "gradual",
 }
 

@@ -18,17 +18,10 @@ from rehab.services import (
 )
 from tests.e2e.conftest import CLINICIAN_PASSWORD, csp_violations
 from tests.factories import AssessmentFactory, PatientFactory, UserFactory
+from tests.rehab_factories import PHT_FINDINGS
 
 pytestmark = pytest.mark.e2e
 
-TENDINOPATHY = {
-    "pain_locations": ["sit_bone"],
-    "aggravated_by_sitting": True,
-    "sit_bone_tenderness": True,
-    "bent_knee_stretch": "positive",
-    "modified_bent_knee_stretch": "positive",
-    "onset": "gradual",
-}
 
 # Each would set window.__xss if the browser ever ran it.
 XSS = [
@@ -51,7 +44,7 @@ def _record(patient_clinic, clinician, *, hostile: bool):
         notes=text,
     )
     draft = AssessmentFactory(patient=patient, clinician=clinician)
-    signed = AssessmentFactory(patient=patient, clinician=clinician, **TENDINOPATHY)
+    signed = AssessmentFactory(patient=patient, clinician=clinician, **PHT_FINDINGS)
     signed = assessment_sign(assessment=signed, clinician=clinician, working_diagnosis_reason=text)
     plan = plan_create(assessment=signed, clinician=clinician)
     prescription = plan.prescriptions.exclude(ladder="running").first()

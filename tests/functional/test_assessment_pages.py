@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from assessments.services import assessment_ranking
+from tests.rehab_factories import PHT_FINDINGS
 
 VISIT = {"assessed_on": "2026-11-25", "side": "left"}
 
@@ -101,16 +102,6 @@ def test_detail_page_shows_not_asked_distinctly_from_no(alice_client, assessment
     assert "Not asked" in page and "Not tested" in page
 
 
-TENDINOPATHY = {
-    "pain_locations": ["sit_bone"],
-    "aggravated_by_sitting": True,
-    "sit_bone_tenderness": True,
-    "bent_knee_stretch": "positive",
-    "modified_bent_knee_stretch": "positive",
-    "onset": "gradual",
-}
-
-
 def _with_findings(assessment, findings):
     for name, value in findings.items():
         setattr(assessment, name, value)
@@ -119,7 +110,7 @@ def _with_findings(assessment, findings):
 
 
 def test_signing_defaults_to_the_top_cause_and_keeps_the_ranking_shown(alice_client, assessment):
-    _with_findings(assessment, TENDINOPATHY)
+    _with_findings(assessment, PHT_FINDINGS)
     shown = assessment_ranking(assessment=assessment)
     _sign(alice_client, assessment)
     assessment.refresh_from_db()
@@ -132,7 +123,7 @@ def test_signing_defaults_to_the_top_cause_and_keeps_the_ranking_shown(alice_cli
 def test_choosing_another_cause_without_a_reason_is_refused_and_nothing_is_signed(
     alice_client, assessment
 ):
-    _with_findings(assessment, TENDINOPATHY)
+    _with_findings(assessment, PHT_FINDINGS)
     response = alice_client.post(
         reverse("assessment_sign", args=[assessment.pk]),
         {"working_diagnosis": "deep_gluteal_syndrome"},
@@ -144,7 +135,7 @@ def test_choosing_another_cause_without_a_reason_is_refused_and_nothing_is_signe
 
 
 def test_overriding_the_top_cause_with_a_reason_is_recorded(alice_client, assessment):
-    _with_findings(assessment, TENDINOPATHY)
+    _with_findings(assessment, PHT_FINDINGS)
     reason = "Burning into the calf at night; treat as nerve first."
     alice_client.post(
         reverse("assessment_sign", args=[assessment.pk]),

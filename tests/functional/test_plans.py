@@ -10,20 +10,12 @@ from assessments.services import assessment_sign
 from rehab.models import Plan, ProgressionDecision, SessionLog
 from rehab.services import plan_create
 from tests.factories import AssessmentFactory
-
-TENDINOPATHY = {
-    "pain_locations": ["sit_bone"],
-    "aggravated_by_sitting": True,
-    "sit_bone_tenderness": True,
-    "bent_knee_stretch": "positive",
-    "modified_bent_knee_stretch": "positive",
-    "onset": "gradual",
-}
+from tests.rehab_factories import PHT_FINDINGS
 
 
 @pytest.fixture
 def signed_assessment(patient, alice):
-    assessment = AssessmentFactory(patient=patient, clinician=alice, **TENDINOPATHY)
+    assessment = AssessmentFactory(patient=patient, clinician=alice, **PHT_FINDINGS)
     return assessment_sign(assessment=assessment, clinician=alice)
 
 

@@ -23,21 +23,14 @@ from rehab.services import (
     session_log_create,
 )
 from tests.factories import AssessmentFactory
+from tests.rehab_factories import PHT_FINDINGS
 
-TENDINOPATHY = {
-    "pain_locations": ["sit_bone"],
-    "aggravated_by_sitting": True,
-    "sit_bone_tenderness": True,
-    "bent_knee_stretch": "positive",
-    "modified_bent_knee_stretch": "positive",
-    "onset": "gradual",
-}
 DATA_URI = re.compile(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"')
 
 
 @pytest.fixture
 def plan(patient, alice):
-    assessment = AssessmentFactory(patient=patient, clinician=alice, **TENDINOPATHY)
+    assessment = AssessmentFactory(patient=patient, clinician=alice, **PHT_FINDINGS)
     return plan_create(
         assessment=assessment_sign(assessment=assessment, clinician=alice), clinician=alice
     )
