@@ -36,7 +36,7 @@ test: install-dev ## Lint, type-check the engines, check migrations, run the who
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/bandit -q -c pyproject.toml -r clinic assessments rehab -lll
+	$(VENV)/bin/bandit -q -c pyproject.toml -r config clinic assessments rehab records -lll
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 

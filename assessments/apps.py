@@ -1,5 +1,10 @@
 from django.apps import AppConfig
 
+from clinic.patient_records import PatientRecord
+
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
+    patient_records = (
+        PatientRecord("Assessment", via="patient", erase=("working_diagnosis_reason",)),
+    )

@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["DJANGO_SETTINGS_MODULE"] = "clinic.settings_test"
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
 os.environ["DATABASE_URL"] = "sqlite://:memory:"  # never touch a configured database
 
 import django  # noqa: E402

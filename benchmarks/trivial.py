@@ -19,6 +19,6 @@ def trivial(request: HttpRequest) -> HttpResponse:
 bench_urls = types.ModuleType(URLCONF)
 bench_urls.urlpatterns = [  # type: ignore[attr-defined]
     path(TRIVIAL_URL.strip("/") + "/", trivial, name="bench_trivial"),
-    path("", include("clinic.urls")),
+    path("", include("config.urls")),
 ]
 sys.modules[URLCONF] = bench_urls

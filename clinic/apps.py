@@ -1,14 +1,11 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
+
+from clinic.patient_records import PatientRecord
 
 
 class ClinicConfig(AppConfig):
     name = "clinic"
-    default = True
-
-
-class ClinicAdminConfig(admin_apps.AdminConfig):
-    """Django's admin with the project's site (adds the clinical knowledge page)."""
-
-    default = False
-    default_site = "clinic.admin_site.ClinicAdminSite"
+    patient_records = (
+        PatientRecord("Patient", via=None),
+        PatientRecord("AccessEvent", via="patient"),
+    )

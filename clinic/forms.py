@@ -50,6 +50,10 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
             Submit("save", "Save patient"),
         )
 
+    def details(self) -> dict[str, object]:
+        """The patient's fields as typed, for ``patient_update``."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
     def clean(self):
         cleaned = super().clean()
         clinic = cleaned.get("clinic") or (self.instance.clinic_id and self.instance.clinic)

@@ -110,7 +110,7 @@ class AccessEvent(models.Model):
     """Who read, exported or erased a patient's record, and when (append-only).
 
     Written by ``clinic.audit.access_record`` from the views that show or hand out a record,
-    and by ``clinic.services.patient_anonymise``. ``user`` is empty when the patient used
+    and by ``records.services.patient_anonymise``. ``user`` is empty when the patient used
     their plan link. ``object_repr`` names the kind and id only, never the patient.
     """
 

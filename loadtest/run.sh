@@ -48,7 +48,7 @@ createdb "$DB"
 "$PY" manage.py collectstatic --no-input -v0
 
 echo "== gunicorn on 127.0.0.1:$PORT ($WORKERS workers)"
-"$BIN/gunicorn" clinic.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
+"$BIN/gunicorn" config.wsgi:application --bind "127.0.0.1:$PORT" --workers "$WORKERS" \
   --access-logfile /dev/null --error-logfile "$OUT/gunicorn.log" &
 GUNICORN=$!
 trap 'kill "$GUNICORN" 2>/dev/null; wait "$GUNICORN" 2>/dev/null || true' EXIT

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django
 
@@ -23,8 +23,8 @@ from django.db import transaction  # noqa: E402
 
 from assessments.models import Assessment  # noqa: E402
 from assessments.services import assessment_sign  # noqa: E402
-from clinic.management.commands.seed_demo import CLINICIAN, DEMO_CLINIC  # noqa: E402
 from clinic.models import Clinic, Patient  # noqa: E402
+from records.management.commands.seed_demo import CLINICIAN, DEMO_CLINIC  # noqa: E402
 from rehab.models import IssuedDocument  # noqa: E402
 from rehab.pdf import render_plan_pdf  # noqa: E402
 from rehab.services import plan_create, plan_issue  # noqa: E402

@@ -1,5 +1,17 @@
 from django.apps import AppConfig
 
+from clinic.patient_records import PatientRecord
+
 
 class RehabConfig(AppConfig):
     name = "rehab"
+    patient_records = (
+        PatientRecord("Plan", via="patient"),
+        PatientRecord("Prescription", via="plan", erase=("note",)),
+        PatientRecord("SessionLog", via="plan", erase=("notes",)),
+        PatientRecord("ProgressionDecision", via="prescription", erase=("override_reason",)),
+        PatientRecord("IssuedDocument", via="plan", document="pdf"),
+        PatientRecord("PatientLink", via="plan"),
+        PatientRecord("PatientLinkAccess", via="link"),
+        PatientRecord("OutcomeMeasurement", via="patient"),
+    )

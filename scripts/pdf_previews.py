@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="pdf-preview-") as tmp:
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'preview.sqlite3'}"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
         sys.path.insert(0, str(ROOT))
         import django
         from django.core.management import call_command

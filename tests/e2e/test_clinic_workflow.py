@@ -12,7 +12,7 @@ import pypdf
 import pytest
 from django.core.management import call_command
 
-from clinic.management.commands.seed_demo import DEMO_PLAN_PATIENT
+from records.management.commands.seed_demo import DEMO_PLAN_PATIENT
 from rehab.models import Plan
 from tests.e2e.conftest import CLINICIAN_PASSWORD
 from tests.factories import ClinicFactory, UserFactory

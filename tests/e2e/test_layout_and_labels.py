@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from clinic.management.commands.seed_demo import DEMO_PLAN_PATIENT
+from records.management.commands.seed_demo import DEMO_PLAN_PATIENT
 from rehab.models import Plan
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clinic.audit import patient_audit_stream
 from clinic.models import AccessEvent
-from clinic.views_history import HISTORY_PER_PAGE
+from records.history import patient_audit_stream
+from records.views import HISTORY_PER_PAGE
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.rehab_factories import signed_assessment
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from clinic.models import AccessEvent, Patient
-from clinic.services import patient_anonymise
+from records.services import patient_anonymise
 from rehab.models import IssuedDocument, OutcomeMeasurement, SessionLog
 from rehab.selectors import progression_proposals
 from rehab.services import (

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from clinic.export import patient_record
 from clinic.models import AccessEvent
+from records.export import patient_record
 from rehab.services import (
     outcome_measurement_record,
     plan_create,

@@ -281,10 +281,10 @@ def test_context_builder_costs_two_queries_and_the_template_none(
         "https://assets.pdf.invalid.example.com/rehab/pdf/plan.css",
         "https://assets.pdf.invalid/../../etc/passwd",
         "https://assets.pdf.invalid/%2e%2e/%2e%2e/etc/passwd",
-        "https://assets.pdf.invalid/rehab/../../clinic/settings.py",
+        "https://assets.pdf.invalid/rehab/../../config/settings.py",
         "https://assets.pdf.invalid//etc/passwd",
         "https://assets.pdf.invalid/rehab/pdf/plan.css?x=1",
-        "https://assets.pdf.invalid/clinic/settings.py",
+        "https://assets.pdf.invalid/config/settings.py",
         "https://assets.pdf.invalid/rehab/illustrations/not_a_step.svg",
     ],
 )
@@ -401,7 +401,7 @@ def test_pdf_text_needs_no_system_fonts(tmp_path):
     env = {
         **os.environ,
         "FONTCONFIG_FILE": str(config),
-        "DJANGO_SETTINGS_MODULE": "clinic.settings_test",
+        "DJANGO_SETTINGS_MODULE": "config.settings_test",
     }
     result = subprocess.run(  # noqa: S603 - this interpreter, fixed code
         [sys.executable, "-c", code],

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Group, Permission
 from django.core import serializers
 from django.core.management import CommandError, call_command
 
-from clinic.management.commands.backup_clinic import backed_up_models
 from clinic.models import AccessEvent, Patient
-from clinic.services import patient_anonymise
+from records.management.commands.backup_clinic import backed_up_models
+from records.services import patient_anonymise
 from rehab.models import IssuedDocument, Plan
 from rehab.services import plan_create, plan_issue
 from tests.factories import PatientFactory, UserFactory

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    environment.update(env, DJANGO_SETTINGS_MODULE="clinic.settings")
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

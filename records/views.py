@@ -1,11 +1,13 @@
-"""A patient's record as a whole: its history, its export, and its erasure.
+"""What spans the apps: the dashboard and a patient's record as a whole.
 
+- ``dashboard``: where a PT's day starts (alerts, seen recently, due for follow-up, search).
+- ``patient_detail``: the patient's timeline across assessments, plans and outcomes.
 - ``patient_history``: every change (django-simple-history, with the changed fields) and every
   read (``AccessEvent``), newest first, paginated, for the clinicians of the patient's clinic.
 - ``patient_export_json`` / ``patient_export_fhir``: the whole record for an access request or
-  a transfer (``clinic/export.py``).
+  a transfer (``records/export.py``).
 - ``patient_anonymise_view``: erasure, for a clinic admin of the patient's clinic, after a
-  confirmation page (``clinic.services.patient_anonymise``).
+  confirmation page (``records.services.patient_anonymise``).
 
 Access goes through ``get_patient_for_user``: another clinic's patient is a 404.
 """
@@ -22,13 +24,52 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from clinic import export
-from clinic.audit import access_record, patient_audit_entries, patient_audit_stream
+from clinic.audit import access_record
 from clinic.models import AccessEvent
-from clinic.selectors import get_patient_for_user, is_clinic_admin
-from clinic.services import is_anonymised, patient_anonymise
+from clinic.selectors import (
+    get_patient_for_user,
+    is_clinic_admin,
+    patients_for_user,
+    patients_seen_recently,
+)
+from records import export
+from records.history import patient_audit_entries, patient_audit_stream
+from records.services import is_anonymised, patient_anonymise
+from records.timeline import patient_timeline
+from rehab.selectors import plans_due_for_follow_up, plans_with_worsening_alerts
 
+PATIENTS_PER_PAGE = 25
+DASHBOARD_LIST_SIZE = 8
 HISTORY_PER_PAGE = 50
+
+
+def dashboard(request):
+    """Where a PT's day starts: alerts first, then who was seen and who is due, then search."""
+    search = request.GET.get("q", "").strip()
+    patients = patients_for_user(user=request.user, search=search)
+    page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "search": search,
+        "alerts": list(plans_with_worsening_alerts(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "seen_recently": list(patients_seen_recently(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "due": list(plans_due_for_follow_up(user=request.user)[:DASHBOARD_LIST_SIZE]),
+    }
+    return render(request, "records/dashboard.html", context)
+
+
+def patient_detail(request, pk):
+    patient = get_patient_for_user(user=request.user, pk=pk)
+    access_record(request=request, patient=patient, what=AccessEvent.What.PATIENT)
+    return render(
+        request,
+        "records/patient_detail.html",
+        {
+            "patient": patient,
+            "timeline": patient_timeline(patient=patient),
+            "can_anonymise": is_clinic_admin(user=request.user, clinic=patient.clinic),
+        },
+    )
 
 
 def patient_history(request, pk):
@@ -39,7 +80,7 @@ def patient_history(request, pk):
     )
     entries = patient_audit_entries(patient=patient, rows=page.object_list)
     return render(
-        request, "clinic/history.html", {"patient": patient, "page": page, "entries": entries}
+        request, "records/history.html", {"patient": patient, "page": page, "entries": entries}
     )
 
 
@@ -118,7 +159,7 @@ def patient_anonymise_view(request, pk):
             return redirect("patient_detail", pk=patient.pk)
     return render(
         request,
-        "clinic/anonymise_confirm.html",
+        "records/anonymise_confirm.html",
         {"patient": patient, "form": form, "may_erase": may_erase and not done, "done": done},
         status=400 if form.errors else 200,
     )

@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from clinic.management.commands.backup_clinic import (
+from records.management.commands.backup_clinic import (
     BACKUP_FORMAT,
     BACKUP_FORMAT_VERSION,
     DOCUMENT_MODEL,

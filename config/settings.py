@@ -35,7 +35,7 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "clinic.apps.ClinicAdminConfig",
+    "config.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "clinic",
     "assessments",
     "rehab",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -77,7 +78,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "clinic.urls"
+ROOT_URLCONF = "config.urls"
 
 TEMPLATES = [
     {
@@ -94,7 +95,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "clinic.wsgi.application"
+WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.config(

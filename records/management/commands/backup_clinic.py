@@ -34,7 +34,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from clinic.export import FullPrecisionJSONEncoder
+from records.export import FullPrecisionJSONEncoder
 
 BACKUP_FORMAT = "hamstring-clinic/backup"
 BACKUP_FORMAT_VERSION = 1

@@ -20,8 +20,10 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from clinic.audit import history_sources
-from clinic.models import AccessEvent, Patient
+from clinic.models import Patient
+from clinic.patient_records import patient_records, tracked_records
+from rehab import engine, outcomes
+from rehab.models import OutcomeMeasurement, Plan, SessionLog
 
 EXPORT_FORMAT = "hamstring-clinic/patient-record"
 EXPORT_VERSION = 1
@@ -46,37 +48,6 @@ class FullPrecisionJSONEncoder(DjangoJSONEncoder):
         if isinstance(o, dt.time):
             return o.isoformat()
         return super().default(o)
-
-
-def _current_rows(patient: Patient) -> list[tuple[type[models.Model], models.QuerySet]]:
-    from assessments.models import Assessment
-    from rehab.models import (
-        IssuedDocument,
-        OutcomeMeasurement,
-        PatientLink,
-        PatientLinkAccess,
-        Plan,
-        Prescription,
-        ProgressionDecision,
-        SessionLog,
-    )
-
-    return [
-        (Patient, Patient.objects.filter(pk=patient.pk)),
-        (Assessment, Assessment.objects.filter(patient=patient)),
-        (Plan, Plan.objects.filter(patient=patient)),
-        (Prescription, Prescription.objects.filter(plan__patient=patient)),
-        (SessionLog, SessionLog.objects.filter(plan__patient=patient)),
-        (
-            ProgressionDecision,
-            ProgressionDecision.objects.filter(prescription__plan__patient=patient),
-        ),
-        (IssuedDocument, IssuedDocument.objects.filter(plan__patient=patient)),
-        (PatientLink, PatientLink.objects.filter(plan__patient=patient)),
-        (PatientLinkAccess, PatientLinkAccess.objects.filter(link__plan__patient=patient)),
-        (OutcomeMeasurement, OutcomeMeasurement.objects.filter(patient=patient)),
-        (AccessEvent, AccessEvent.objects.filter(patient=patient)),
-    ]
 
 
 def _serialize(queryset: models.QuerySet) -> list[dict]:
@@ -105,13 +76,13 @@ def _user_ids(model: type[models.Model], rows: list[dict]) -> set[int]:
 def patient_record(*, patient: Patient, exported_by=None, at: dt.datetime | None = None) -> dict:
     """Every row of the patient's record as JSON-ready data (see the module docstring)."""
     records, history, user_ids = {}, {}, set()
-    for model, queryset in _current_rows(patient):
-        rows = _serialize(queryset)
-        records[model._meta.label_lower] = rows
-        user_ids |= _user_ids(model, rows)
-    for model, where in history_sources(patient.pk):
-        historical = model.history.model
-        rows = _serialize(historical.objects.filter(where))
+    for record in patient_records():
+        rows = _serialize(record.rows(patient.pk))
+        records[record.label] = rows
+        user_ids |= _user_ids(record.model, rows)
+    for record in tracked_records():
+        historical = record.model.history.model
+        rows = _serialize(record.history_rows(patient.pk))
         history[historical._meta.label_lower] = rows
         user_ids |= _user_ids(historical, rows)
     people = {
@@ -193,9 +164,6 @@ def _observation(kind, pk, *, subject, code: dict, on: dt.date, value: dict, not
 
 
 def _outcome_observations(patient: Patient, subject: str) -> list[dict]:
-    from rehab import outcomes
-    from rehab.models import OutcomeMeasurement
-
     entries = []
     for measurement in OutcomeMeasurement.objects.filter(patient=patient).order_by("pk"):
         measure = outcomes.measure(measurement.measure)
@@ -227,8 +195,6 @@ def _outcome_observations(patient: Patient, subject: str) -> list[dict]:
 
 
 def _session_pain_observations(patient: Patient, subject: str) -> list[dict]:
-    from rehab.models import SessionLog
-
     entries = []
     logs = SessionLog.objects.filter(plan__patient=patient).order_by("pk")
     for log in logs:
@@ -258,9 +224,6 @@ ACTIVITY_STATUS = {"draft": "not-started", "issued": "in-progress", "ended": "co
 
 
 def _care_plans(patient: Patient, subject: str) -> list[dict]:
-    from rehab import engine
-    from rehab.models import Plan
-
     entries = []
     plans = Plan.objects.filter(patient=patient).prefetch_related("prescriptions").order_by("pk")
     for plan in plans:

@@ -1,0 +1,166 @@
+"""A patient's audit trail: every change and every read of their record, newest first.
+
+Changes come from django-simple-history's tables of every tracked patient record
+(``clinic.patient_records``); reads from ``AccessEvent``.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import F, OuterRef, Subquery, Value
+
+from clinic.models import AccessEvent, Patient
+from clinic.patient_records import tracked_records
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    at: dt.datetime
+    kind: str  # "change" or "read"
+    action: str  # created / changed / deleted, or what was read
+    record: str  # "Assessment #12"
+    who: str
+    changes: tuple[Change, ...] = ()
+    ip: str | None = None
+    reason: str = ""
+
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+# Bookkeeping the PT never typed: left out of the diffs (``version`` and the ``auto_now``
+# fields are not editable, so diff_against skips them already).
+NOT_SHOWN = {"updated_at"}
+
+
+READS = -1  # the "kind" number of AccessEvent rows in the merged stream
+
+
+def patient_audit_stream(*, patient: Patient) -> models.QuerySet:
+    """(kind, row id, at) of every historical row and access event, newest first, as one
+    UNION query: a Paginator counts and slices it in the database."""
+    parts = [
+        kind.history_rows(patient.pk)
+        .annotate(
+            trail_kind=Value(number, output_field=models.IntegerField()),
+            trail_row=F("history_id"),
+            trail_at=F("history_date"),
+        )
+        .values_list("trail_kind", "trail_row", "trail_at")
+        for number, kind in enumerate(tracked_records())
+    ]
+    reads = (
+        AccessEvent.objects.filter(patient=patient)
+        .annotate(
+            trail_kind=Value(READS, output_field=models.IntegerField()),
+            trail_row=F("pk"),
+            trail_at=F("at"),
+        )
+        .values_list("trail_kind", "trail_row", "trail_at")
+    )
+    return (
+        reads.order_by()
+        .union(*(part.order_by() for part in parts), all=True)
+        .order_by("-trail_at", "-trail_kind", "-trail_row")
+    )
+
+
+def _who(user, *, nobody: str) -> str:
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.get_username()
+
+
+def _shown(field: models.Field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _changes(model, record, previous) -> tuple[Change, ...]:
+    fields = {f.name: f for f in model._meta.fields}
+    if record.history_type == "~" and previous is not None:
+        delta = record.diff_against(previous, excluded_fields=NOT_SHOWN)
+        pairs = [(c.field, c.old, c.new) for c in delta.changes]
+    elif record.history_type == "+":
+        tracked = [
+            f
+            for f in record.tracked_fields
+            if f.editable and not f.primary_key and f.name not in NOT_SHOWN
+        ]
+        pairs = [
+            (f.name, None, getattr(record, f.attname))
+            for f in tracked
+            if getattr(record, f.attname) not in (None, "", [])
+        ]
+    else:
+        pairs = []
+    return tuple(
+        Change(
+            field=str(fields[name].verbose_name) if name in fields else name,
+            old=_shown(fields[name], old) if name in fields else str(old),
+            new=_shown(fields[name], new) if name in fields else str(new),
+        )
+        for name, old, new in pairs
+    )
+
+
+def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
+    """The page's rows of ``patient_audit_stream`` as entries with who and the diff.
+
+    Two queries per kind of record on the page (its rows with their users, and the rows just
+    before them for the diff) and one for the reads: bounded by the number of kinds, never by
+    the length of the history.
+    """
+    rows = list(rows)
+    found: dict[tuple[int, int], TrailEntry] = {}
+    read_ids = [row for kind, row, _ in rows if kind == READS]
+    if read_ids:
+        for event in AccessEvent.objects.filter(pk__in=read_ids).select_related("user"):
+            found[READS, event.pk] = TrailEntry(
+                at=event.at,
+                kind="read",
+                action=event.get_what_display(),
+                record=event.object_repr,
+                who=_who(event.user, nobody="the patient (plan link)"),
+                ip=event.ip,
+                reason=event.reason,
+            )
+    for number, kind in enumerate(tracked_records()):
+        model = kind.model
+        ids = [row for kind, row, _ in rows if kind == number]
+        if not ids:
+            continue
+        historical = model.history.model
+        earlier = historical.objects.filter(
+            models.Q(history_date__lt=OuterRef("history_date"))
+            | models.Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("pk")),
+            id=OuterRef("id"),
+        ).order_by("-history_date", "-history_id")
+        records = list(
+            historical.objects.filter(pk__in=ids)
+            .select_related("history_user")
+            .annotate(previous_id=Subquery(earlier.values("pk")[:1]))
+        )
+        previous_ids = [r.previous_id for r in records if r.history_type == "~" and r.previous_id]
+        previous = historical.objects.in_bulk(previous_ids) if previous_ids else {}
+        label = str(model._meta.verbose_name).capitalize()
+        for record in records:
+            found[number, record.pk] = TrailEntry(
+                at=record.history_date,
+                kind="change",
+                action=ACTIONS.get(record.history_type, record.history_type),
+                record=f"{label} #{record.id}",
+                who=_who(record.history_user, nobody="no login (the patient's link or a command)"),
+                changes=_changes(model, record, previous.get(record.previous_id)),
+                reason=record.history_change_reason or "",
+            )
+    return [found[kind, row] for kind, row, _ in rows if (kind, row) in found]
