@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # WhiteNoise answers static files itself: nothing below it sees them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.security.RefuseNulMiddleware",
     "clinic.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
