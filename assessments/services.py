@@ -62,10 +62,20 @@ def assessment_sign(
 
 
 @transaction.atomic
+@transaction.atomic
 def assessment_amend(*, assessment: Assessment, clinician) -> Assessment:
-    """Start a draft that copies a signed assessment and points back to it."""
+    """Start a draft that copies a signed assessment and points back to it.
+
+    Idempotent: while a draft amendment of it is open, that draft is returned, so a double
+    click or a resubmitted form never leaves two competing amendments. The signed row is
+    locked (on PostgreSQL) so two requests at once cannot both create one.
+    """
     if not assessment.is_signed:
         raise SignedAssessmentError("Only a signed assessment is amended; edit the draft instead.")
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    open_draft = assessment.amendments.filter(status=Assessment.Status.DRAFT).first()
+    if open_draft is not None:
+        return open_draft
     copied = {f.name: getattr(assessment, f.name) for f in load_vocabulary().fields}
     return Assessment.objects.create(
         patient=assessment.patient,

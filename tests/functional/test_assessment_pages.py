@@ -178,3 +178,11 @@ def test_knowledge_page_lists_priors_and_sources(alice_client):
     page = alice_client.get(reverse("differential_knowledge")).content.decode()
     assert "Priors" in page
     assert "Cacchio2012" in page
+
+
+def test_a_double_clicked_amend_makes_one_draft(alice_client, assessment, alice):
+    _sign(alice_client, assessment)
+    first = alice_client.post(reverse("assessment_amend", args=[assessment.pk]))
+    second = alice_client.post(reverse("assessment_amend", args=[assessment.pk]))
+    assert first.url == second.url
+    assert Assessment.objects.filter(amends=assessment).count() == 1

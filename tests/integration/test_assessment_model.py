@@ -100,3 +100,15 @@ def test_changes_to_an_assessment_are_attributed_in_its_history(assessment, alic
     latest = assessment.history.first()
     assert latest.history_user == alice
     assert latest.felt_pop is True
+
+
+def test_amending_twice_returns_the_open_draft_instead_of_a_second_one(assessment, bob):
+    assessment_sign(assessment=assessment, clinician=assessment.clinician)
+    first = assessment_amend(assessment=assessment, clinician=bob)
+    again = assessment_amend(assessment=assessment, clinician=assessment.clinician)
+    assert again == first
+    assert assessment.amendments.count() == 1
+    assessment_sign(assessment=first, clinician=bob)
+    later = assessment_amend(assessment=assessment, clinician=bob)
+    assert later != first
+    assert assessment.amendments.count() == 2
