@@ -32,6 +32,7 @@ class Clinic(models.Model):
         help_text="Everyone in this clinic enters a code from an authenticator app at login.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -53,6 +54,8 @@ class Membership(models.Model):
     clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.CLINICIAN)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who gave whom access, and when a role changed: the perimeter's own audit trail.
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
