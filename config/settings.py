@@ -180,6 +180,8 @@ AXES_CLIENT_IP_CALLABLE = "clinic.security.client_ip"
 
 # Two-factor login (django-otp, TOTP) for users of a clinic with require_two_factor.
 OTP_TOTP_ISSUER = "Hamstring clinic"
+# The admin never shows a device's secret key or its QR code once the device exists.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content Security Policy (django-csp 4): no inline script or style, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {

@@ -176,3 +176,15 @@ def test_the_two_factor_check_rides_on_the_user_query(client, alice, strict_clin
     asking = [q["sql"] for q in queries.captured_queries if "require_two_factor" in q["sql"]]
     assert len(asking) == 1
     assert asking[0].startswith('SELECT "auth_user"')
+
+
+def test_the_admin_never_shows_a_devices_secret_or_its_qr_code(admin_client, alice):
+    device = TOTPDevice.objects.create(user=alice, name="phone", confirmed=True)
+    change = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert change.status_code == 200
+    assert device.key not in change.content.decode()
+    assert "qrcode" not in change.content.decode().lower()
+    config = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+    assert config.status_code == 403
+    listing = admin_client.get("/admin/otp_totp/totpdevice/")
+    assert device.key not in listing.content.decode()
