@@ -1,0 +1,30 @@
+"""The one way clinical knowledge files are loaded and checked (plain Python, no Django).
+
+* ``Checker``: collects every problem of a set of files, each named by file and key, and the
+  sources they cite; ``done()`` raises ``KnowledgeError`` listing them all.
+* ``references()`` / ``read_references(check, path)``: the repository's reference list
+  (``references.toml``), which every cited source must resolve in.
+* ``cited_keys(text)``: the reference keys a free text cites.
+"""
+
+from .loader import (
+    MARKED_PREFIXES,
+    REFERENCES_PATH,
+    Checker,
+    KnowledgeError,
+    Reference,
+    cited_keys,
+    read_references,
+    references,
+)
+
+__all__ = [
+    "MARKED_PREFIXES",
+    "REFERENCES_PATH",
+    "Checker",
+    "KnowledgeError",
+    "Reference",
+    "cited_keys",
+    "read_references",
+    "references",
+]
