@@ -198,9 +198,10 @@ def _texts_in(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
 
 def _number(check: Checker, where: str, table: Mapping[str, Any], key: str) -> float | None:
     value = table.get(key)
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    check.need(ok, f"{where}.{key}: must be a number")
-    return float(value) if ok else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    check.problems.append(f"{where}.{key}: must be a number")
+    return None
 
 
 def _conditions(
@@ -410,7 +411,7 @@ def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabu
         f"{name}: run_advice: exactly the last rule must be the default",
     )
 
-    triggers = []
+    triggers: list[Trigger] = []
     for index, entry in enumerate(raw.get("see_professional", []), start=1):
         where = f"{name}: see_professional[{index}]"
         conditions = _conditions(check, entry.get("when"), vocabulary, f"{where}.when")
