@@ -9,7 +9,7 @@ change a ranking. Every problem is listed at once, by key, through the shared lo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -182,18 +182,6 @@ class Knowledge:
     def diagnostic_fields(self) -> tuple[str, ...]:
         """Fields that carry at least one weight, in knowledge-file order."""
         return tuple(self.rules_by_field)
-
-
-def _texts_in(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
-    """Every text in the file with its key, so each citation can be checked where it is."""
-    if isinstance(value, str):
-        yield key, value
-    elif isinstance(value, dict):
-        for name, item in value.items():
-            yield from _texts_in(item, f"{key}.{name}" if key else name)
-    elif isinstance(value, list):
-        for index, item in enumerate(value, start=1):
-            yield from _texts_in(item, f"{key}[{index}]")
 
 
 def _number(check: Checker, where: str, table: Mapping[str, Any], key: str) -> float | None:
@@ -462,8 +450,7 @@ def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabu
         f"{name}: meta.findings_vocabulary_version: knowledge was written for another findings "
         "vocabulary version",
     )
-    for key, text in _texts_in(raw):
-        check.cite(f"{name}: {key}", text)
+    check.cite_texts(name, raw, free_text_sources=True)
     frozen = MappingProxyType  # the knowledge is cached and shared: keep it read-only
     return Knowledge(
         version=check.text(f"{name}: meta", meta, "version"),

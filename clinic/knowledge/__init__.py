@@ -4,7 +4,8 @@
   sources they cite; ``done()`` raises ``KnowledgeError`` listing them all.
 * ``references()`` / ``read_references(check, path)``: the repository's reference list
   (``references.toml``), which every cited source must resolve in.
-* ``cited_keys(text)``: the reference keys a free text cites.
+* ``cited_keys(text)`` / ``source_keys(text)``: the reference keys a free text, or a free-text
+  source (``Cacchio2012 (LR+ 10.2 pub)``), cites.
 """
 
 from .loader import (
@@ -16,6 +17,7 @@ from .loader import (
     cited_keys,
     read_references,
     references,
+    source_keys,
 )
 
 __all__ = [
@@ -27,4 +29,5 @@ __all__ = [
     "cited_keys",
     "read_references",
     "references",
+    "source_keys",
 ]

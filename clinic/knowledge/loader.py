@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -67,6 +67,34 @@ def cited_keys(text: str) -> tuple[str, ...]:
     keys += [f"evidence §{number}" for number in _SECTION.findall(text)]
     keys += [word.lower() for word in _DOCUMENTS.findall(text)]
     return tuple(dict.fromkeys(keys))
+
+
+def source_keys(text: str) -> tuple[str, ...]:
+    """The reference keys a free-text source cites, its leading keys included.
+
+    ``Cacchio2012 (LR+ 10.2 pub)`` and ``physiorunner; Bylund2010`` name their keys before any
+    detail; ``EST: reason`` and ``GK: reason`` name none there, only in what they cite.
+    """
+    keys: list[str] = []
+    if not text.startswith(("EST", "GK")):
+        head = re.split(r"[(\[]", text, maxsplit=1)[0]
+        for part in head.split(";"):
+            part = part.strip()
+            if part and "§" not in part and not part.startswith(("GK", "EST")):
+                keys.append(part.lower() if _DOCUMENTS.fullmatch(part) else part)
+    return tuple(dict.fromkeys([*keys, *cited_keys(text)]))
+
+
+def _texts_in(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """Every text in a file's tables with its key, e.g. ``weight[3].lr.hamstring_strain.source``."""
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _texts_in(item, f"{key}.{name}" if key else name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value, start=1):
+            yield from _texts_in(item, f"{key}[{index}]")
 
 
 class Checker:
@@ -179,8 +207,24 @@ class Checker:
         """Every reference a free text cites must resolve (see ``cited_keys``)."""
         self._cited.extend((where, key) for key in cited_keys(text))
 
+    def cite_source(self, where: str, text: str) -> None:
+        """A free-text source: its leading keys and every reference it cites must resolve."""
+        self._cited.extend((where, key) for key in source_keys(text))
+
+    def cite_texts(self, name: str, raw: Mapping[str, Any], *, free_text_sources: bool) -> None:
+        """Every citation in every text of file ``name`` must resolve.
+
+        ``source`` keys hold free text in some files (the differential's) and lists of keys in
+        others, which ``sources()`` checks where they are read.
+        """
+        for key, text in _texts_in(raw):
+            if not re.sub(r"\[\d+\]$", "", key).endswith("source"):
+                self.cite(f"{name}: {key}", text)
+            elif free_text_sources:
+                self.cite_source(f"{name}: {key}", text)
+
     def check_references(self, references: Mapping[str, Reference]) -> None:
-        for where, key in self._cited:
+        for where, key in dict.fromkeys(self._cited):
             self.need(
                 key in references,
                 f"{where}: source {key!r} is not in the reference list (references.toml); "

@@ -771,6 +771,7 @@ def load_knowledge(
         version = data.get("meta", {}).get("version")
         check.need(isinstance(version, int), f"{name}.toml: meta.version: must be a whole number")
         versions.append(str(version))
+        check.cite_texts(f"{name}.toml", data, free_text_sources=False)
     bands = _hip_flexion_bands(check, raw["ladders"])
     ladders = _ladders(check, raw["ladders"], illustrations, bands)
     steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}

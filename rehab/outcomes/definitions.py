@@ -288,6 +288,7 @@ def load_measures(
 ) -> Definitions:
     check = Checker()
     raw = check.read(path)
+    check.cite_texts(path.name, raw, free_text_sources=False)
     measures = [
         _measure(check, f"{path.name}: measure.{m.get('code', '?')}", m)
         for m in raw.get("measure", [])
