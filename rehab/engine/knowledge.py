@@ -53,7 +53,7 @@ KNOWLEDGE_FILES = ("ladders", "protocols", "progression", "red_flags", "patient_
 LADDER_CODES = ("bridge", "hip_thrust", "rdl", "running")
 EXERCISE_LADDERS = ("bridge", "hip_thrust", "rdl")
 PAIN_ZONES = ("green", "amber", "red")
-TRAINING = ("strength", "running")
+TRAINING_KINDS = ("strength", "running")
 
 SETTING_CODES = (
     "consecutive_good_sessions",
@@ -702,13 +702,19 @@ def _pain_zones(check: Checker, data: Mapping[str, Any]) -> tuple[PainZoneText, 
             )
         )
     codes = [zone.code for zone in zones]
-    check.need(codes == list(PAIN_ZONES), f"patient_texts.toml: pain_zone: codes {PAIN_ZONES}")
+    check.need(
+        codes == list(PAIN_ZONES), f"patient_texts.toml: pain_zone: codes must be {PAIN_ZONES}"
+    )
     if codes == list(PAIN_ZONES):
         check.need(
-            bool(zones[0].pain_free_meaning), "patient_texts.toml: pain_zone[1]: pain_free_meaning"
+            bool(zones[0].pain_free_meaning),
+            "patient_texts.toml: pain_zone[1].pain_free_meaning: green needs its text for a "
+            "tissue that allows no pain",
         )
         check.need(
-            bool(zones[1].no_scores_meaning), "patient_texts.toml: pain_zone[2]: no_scores_meaning"
+            bool(zones[1].no_scores_meaning),
+            "patient_texts.toml: pain_zone[2].no_scores_meaning: amber needs its text for when "
+            "no pain score falls in it",
         )
     return tuple(zones)
 
@@ -718,7 +724,7 @@ def _training_days(
 ) -> tuple[dict[str, Mapping[int, tuple[int, ...]]], tuple[str, ...]]:
     raw = check.table("patient_texts.toml: training_days", data.get("training_days", {}))
     days: dict[str, Mapping[int, tuple[int, ...]]] = {}
-    for kind in TRAINING:
+    for kind in TRAINING_KINDS:
         by_count: dict[int, tuple[int, ...]] = {}
         table = check.table(f"patient_texts.toml: training_days.{kind}", raw.get(kind))
         for count in range(1, 8):
