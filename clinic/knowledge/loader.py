@@ -2,8 +2,8 @@
 
 Every knowledge file (the differential's weights, the rehab ladders and protocols, the outcome
 measures, the patient texts) is TOML reviewed by clinicians. A reviewer fixing a file wants all
-of its problems in one go, each named by file and key, e.g.
-``protocols.toml: protocol.lumbar_referred_pain.phase[2].exercise[1]: no such ladder step 'x'``.
+of its problems in one go, each named by file and key, e.g. ``protocols.toml:
+protocol.lumbar_referred_pain.phase[2].exercise[1].step: no such ladder step 'x'``.
 So the loaders share one ``Checker`` that collects problems instead of stopping at the first,
 and one reference list (``references.toml``) that every cited source must resolve in.
 

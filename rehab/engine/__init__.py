@@ -13,7 +13,8 @@ first use. Public API:
   ``glossary(diagnosis)``
 * look-ups: ``ladders()``, ``ladder(code)``, ``ladder_steps(code)``, ``step(code)``,
   ``protocol(diagnosis)``, ``protocols()``, ``tissue(code)``, ``source(key)``,
-  ``knowledge_version()``, ``knowledge()``, ``load_knowledge(directory, illustrations)``
+  ``knowledge_version()``, ``knowledge()``,
+  ``load_knowledge(directory, illustrations, references)``
 """
 
 from .knowledge import (
