@@ -8,3 +8,6 @@ class AssessmentsConfig(AppConfig):
     patient_records = (
         PatientRecord("Assessment", via="patient", erase=("working_diagnosis_reason",)),
     )
+
+    def ready(self):
+        from assessments import checks  # noqa: F401  (registers the knowledge check)

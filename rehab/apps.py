@@ -15,3 +15,6 @@ class RehabConfig(AppConfig):
         PatientRecord("PatientLinkAccess", via="link"),
         PatientRecord("OutcomeMeasurement", via="patient"),
     )
+
+    def ready(self):
+        from rehab import checks  # noqa: F401  (registers the knowledge check)

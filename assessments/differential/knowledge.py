@@ -1,14 +1,14 @@
 """Load and check ``knowledge.toml``: priors, likelihood ratios, groups and rules.
 
 Why a loader with checks: the knowledge is reviewed by clinicians as data, so every typo
-(unknown field, value or cause; an LR outside the policy; an EST weight without a reason)
-must fail loudly at start-up rather than silently change a ranking.
+(unknown field, value or cause; an LR outside the policy; an EST weight without a reason; a
+citation missing from the reference list) must fail loudly at start-up rather than silently
+change a ranking. Every problem is listed at once, by key, through the shared loader.
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -18,15 +18,27 @@ from typing import Any
 
 from assessments.differential.conditions import Condition, ConditionError, parse_condition
 from assessments.vocabulary import Vocabulary, load_vocabulary
+from clinic import knowledge as shared
+from clinic.knowledge import Checker
 
 KNOWLEDGE_PATH = Path(__file__).with_name("knowledge.toml")
 
 URGENCIES = ("emergency", "urgent")
 RUN_ADVICE = ("stop_and_seek_care", "stop", "continue", "modify")
+POLICY_FIELDS = (
+    "published_log_shrink",
+    "lr_max",
+    "lr_min",
+    "source",
+    "weight_scale",
+    "reasoning",
+)
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(shared.KnowledgeError):
     """The knowledge file is inconsistent with itself or with the findings vocabulary."""
+
+    what = "differential knowledge"
 
 
 @dataclass(frozen=True)
@@ -172,191 +184,280 @@ class Knowledge:
         return tuple(self.rules_by_field)
 
 
-def _require(table: Mapping[str, Any], key: str, where: str) -> Any:
-    if key not in table:
-        raise KnowledgeError(f"{where}: missing {key!r}")
-    return table[key]
+def _number(check: Checker, where: str, table: Mapping[str, Any], key: str) -> float | None:
+    value = table.get(key)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    check.problems.append(f"{where}.{key}: must be a number")
+    return None
 
 
-def _conditions(texts: Any, vocabulary: Vocabulary, where: str) -> tuple[Condition, ...]:
+def _conditions(
+    check: Checker, texts: Any, vocabulary: Vocabulary, where: str
+) -> tuple[Condition, ...]:
     if isinstance(texts, str):
         texts = [texts]
-    try:
-        return tuple(parse_condition(text, vocabulary) for text in texts)
-    except ConditionError as exc:
-        raise KnowledgeError(f"{where}: {exc}") from exc
+    if not check.need(isinstance(texts, list), f"{where}: must be a condition or a list of them"):
+        return ()
+    conditions = []
+    for text in texts:
+        try:
+            conditions.append(parse_condition(str(text), vocabulary))
+        except ConditionError as exc:
+            check.problems.append(f"{where}: {exc}")
+    return tuple(conditions)
 
 
 def _normalised(
-    column: Mapping[str, float], causes: tuple[str, ...], where: str
+    check: Checker, column: Mapping[str, Any], causes: tuple[str, ...], where: str
 ) -> dict[str, float]:
-    if set(column) != set(causes):
-        raise KnowledgeError(f"{where}: priors must name exactly the causes {sorted(causes)}")
+    """The column's priors over exactly the causes, summing to one."""
+    if not check.need(
+        set(column) == set(causes), f"{where}: priors must name exactly the causes {sorted(causes)}"
+    ) or not check.need(
+        all(isinstance(v, int | float) and v > 0 for v in column.values()),
+        f"{where}: priors must be positive",
+    ):
+        return dict.fromkeys(causes, 1 / len(causes))
     total = sum(column.values())
-    if not all(value > 0 for value in column.values()):
-        raise KnowledgeError(f"{where}: priors must be positive")
     return {cause: column[cause] / total for cause in causes}
 
 
+def _policy(check: Checker, name: str, raw: Mapping[str, Any]) -> Policy:
+    where = f"{name}: policy"
+    table = check.table(where, raw.get("policy"))
+    numbers = {key: _number(check, where, table, key) for key in POLICY_FIELDS[:3]}
+    texts = {key: check.text(where, table, key) for key in POLICY_FIELDS[3:]}
+    extra = set(table) - set(POLICY_FIELDS)
+    check.need(not extra, f"{where}: unknown key(s) {sorted(extra)}")
+    shrink, lr_max, lr_min = (numbers[key] for key in POLICY_FIELDS[:3])
+    bounds_ok = (
+        lr_min is not None
+        and lr_max is not None
+        and check.need(0 < lr_min < 1 < lr_max, f"{where}: needs 0 < lr_min < 1 < lr_max")
+    )
+    if shrink is None or lr_min is None or lr_max is None or not bounds_ok:
+        return Policy(1.0, 1e300, 1e-300, **texts)  # never used: the file already fails
+    return Policy(shrink, lr_max, lr_min, **texts)
+
+
 def _weight_rule(
-    raw: Mapping[str, Any], vocabulary: Vocabulary, policy: Policy, groups: Mapping[str, str]
-) -> WeightRule:
-    text = _require(raw, "when", "weight")
-    where = f"weight {text!r}"
-    (condition,) = _conditions(text, vocabulary, where)
-    if len(condition.fields) != 1:
-        raise KnowledgeError(f"{where}: a weight must be about exactly one field")
+    check: Checker,
+    where: str,
+    raw: Mapping[str, Any],
+    vocabulary: Vocabulary,
+    policy: Policy,
+    groups: Mapping[str, str],
+) -> WeightRule | None:
+    conditions = _conditions(check, raw.get("when"), vocabulary, f"{where}.when")
+    if len(conditions) != 1:
+        check.need(len(conditions) < 1, f"{where}.when: one condition per weight")
+        return None
+    (condition,) = conditions
+    if not check.need(
+        len(condition.fields) == 1, f"{where}.when: a weight must be about exactly one field"
+    ):
+        return None
     group = raw.get("group")
-    if group is not None and group not in groups:
-        raise KnowledgeError(f"{where}: unknown group {group!r}")
-    causes = vocabulary.cause_codes
+    check.need(group is None or group in groups, f"{where}.group: unknown group {group!r}")
     weights = []
-    for cause, entry in _require(raw, "lr", where).items():
-        if cause not in causes:
-            raise KnowledgeError(f"{where}: unknown cause {cause!r}")
+    for cause, entry in check.table(f"{where}.lr", raw.get("lr")).items():
+        at = f"{where}.lr.{cause}"
+        if not check.need(cause in vocabulary.cause_codes, f"{at}: unknown cause {cause!r}"):
+            continue
+        entry = check.table(at, entry)
         kinds = [kind for kind in ("published", "est") if kind in entry]
-        if len(kinds) != 1:
-            raise KnowledgeError(f"{where}, {cause}: give exactly one of published= or est=")
+        if not check.need(len(kinds) == 1, f"{at}: give exactly one of published= or est="):
+            continue
         kind = kinds[0]
-        figure = float(entry[kind])
-        source = str(_require(entry, "source", f"{where}, {cause}"))
+        figure = _number(check, at, entry, kind)
+        source = check.text(at, entry, "source")
+        if figure is None:
+            continue
         if kind == "est":
-            if not source.startswith("EST"):
-                raise KnowledgeError(f"{where}, {cause}: an est weight's source starts 'EST: '")
-            if not policy.lr_min <= figure <= policy.lr_max:
-                raise KnowledgeError(f"{where}, {cause}: est LR {figure} is outside the caps")
-        elif source.startswith("EST") or figure < 0:
-            raise KnowledgeError(f"{where}, {cause}: a published weight cites its source")
+            check.need(source.startswith("EST"), f"{at}: an est weight's source starts 'EST: '")
+            if not check.need(
+                policy.lr_min <= figure <= policy.lr_max,
+                f"{at}: est LR {figure} is outside the caps",
+            ):
+                continue
+        elif not check.need(
+            not source.startswith("EST") and figure >= 0,
+            f"{at}: a published weight cites its source",
+        ):
+            continue
         weights.append(CauseWeight(cause, figure, kind, policy.used_lr(figure, kind), source))
     return WeightRule(condition, condition.fields[0], group, tuple(weights))
 
 
-def _parse(raw: Mapping[str, Any], vocabulary: Vocabulary) -> Knowledge:
+def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabulary) -> Knowledge:
     causes = vocabulary.cause_codes
     fields = vocabulary.fields_by_name
-    policy = Policy(**_require(raw, "policy", "file"))
+    policy = _policy(check, name, raw)
 
-    priors = _require(raw, "priors", "file")
+    priors = check.table(f"{name}: priors", raw.get("priors"))
     columns = {
-        name: _normalised(_require(priors, name, "priors"), causes, f"priors.{name}")
-        for name in ("gradual", "sudden")
+        column: _normalised(
+            check,
+            check.table(f"{name}: priors.{column}", priors.get(column)),
+            causes,
+            f"{name}: priors.{column}",
+        )
+        for column in ("gradual", "sudden")
     }
-    share = float(_require(priors, "sudden_share", "priors"))
-    if not 0 < share < 1:
-        raise KnowledgeError("priors.sudden_share must be between 0 and 1")
+    share = _number(check, f"{name}: priors", priors, "sudden_share")
+    if share is None or not check.need(
+        0 < share < 1, f"{name}: priors.sudden_share: must be between 0 and 1"
+    ):
+        share = 0.5
     base = {c: (1 - share) * columns["gradual"][c] + share * columns["sudden"][c] for c in causes}
-    onset_column = dict(_require(priors, "onset_column", "priors"))
+    onset_column = dict(check.table(f"{name}: priors.onset_column", priors.get("onset_column")))
+    onset = fields.get("onset")
     for value, column in onset_column.items():
-        if value not in fields["onset"].values or column not in columns:
-            raise KnowledgeError(f"priors.onset_column: {value!r} -> {column!r} is not valid")
-    reasons = dict(_require(priors, "reasons", "priors"))
-    if set(reasons) != set(causes):
-        raise KnowledgeError("priors.reasons must give a reason for every cause")
+        check.need(
+            onset is not None and value in onset.values and column in columns,
+            f"{name}: priors.onset_column.{value}: {value!r} -> {column!r} is not valid",
+        )
+    reasons = {
+        cause: str(reason)
+        for cause, reason in check.table(f"{name}: priors.reasons", priors.get("reasons")).items()
+    }
+    check.need(
+        set(reasons) == set(causes),
+        f"{name}: priors.reasons: must give a reason for every cause",
+    )
 
     not_diagnostic = {}
-    for entry in raw.get("not_diagnostic", []):
-        name = _require(entry, "field", "not_diagnostic")
-        if name not in fields:
-            raise KnowledgeError(f"not_diagnostic: unknown field {name!r}")
-        not_diagnostic[name] = str(_require(entry, "reason", f"not_diagnostic {name}"))
+    for index, entry in enumerate(raw.get("not_diagnostic", []), start=1):
+        where = f"{name}: not_diagnostic[{index}]"
+        field = entry.get("field")
+        if check.need(field in fields, f"{where}.field: unknown field {field!r}"):
+            not_diagnostic[field] = check.text(where, entry, "reason")
 
-    groups = {name: str(_require(g, "why", f"group {name}")) for name, g in raw["groups"].items()}
-    weights = tuple(_weight_rule(w, vocabulary, policy, groups) for w in raw["weight"])
+    groups = {
+        group: check.text(
+            f"{name}: groups.{group}", check.table(f"{name}: groups.{group}", g), "why"
+        )
+        for group, g in check.table(f"{name}: groups", raw.get("groups")).items()
+    }
+    weights: list[WeightRule] = []
     seen: set[str] = set()
-    for rule in weights:
-        if rule.condition.text in seen:
-            raise KnowledgeError(f"weight {rule.condition.text!r} is written twice")
-        seen.add(rule.condition.text)
-        if rule.field in not_diagnostic:
-            raise KnowledgeError(f"weight {rule.condition.text!r}: field must not feed the ranking")
+    for index, entry in enumerate(raw.get("weight", []), start=1):
+        where = f"{name}: weight[{index}]"
+        rule = _weight_rule(check, where, entry, vocabulary, policy, groups)
+        if rule is None:
+            continue
+        text = rule.condition.text
+        check.need(text not in seen, f"{where}.when: {text!r} is written twice")
+        check.need(
+            rule.field not in not_diagnostic,
+            f"{where}.when: {text!r}: field must not feed the ranking",
+        )
+        seen.add(text)
+        weights.append(rule)
+    check.need(bool(weights), f"{name}: weight: the ranking needs weights")
 
     red_flags = []
-    for entry in _require(raw, "red_flag", "file"):
-        code = _require(entry, "code", "red_flag")
-        urgency = _require(entry, "urgency", f"red_flag {code}")
-        if urgency not in URGENCIES:
-            raise KnowledgeError(f"red_flag {code}: urgency must be one of {URGENCIES}")
+    for index, entry in enumerate(raw.get("red_flag", []), start=1):
+        code = entry.get("code", "?")
+        where = f"{name}: red_flag[{index}]"
+        check.text(where, entry, "code")
+        check.one_of(f"{where}.urgency", entry.get("urgency"), URGENCIES)
         red_flags.append(
             RedFlagRule(
                 code=code,
-                urgency=urgency,
-                action=str(_require(entry, "action", f"red_flag {code}")),
-                source=str(_require(entry, "source", f"red_flag {code}")),
+                urgency=entry.get("urgency", ""),
+                action=check.text(where, entry, "action"),
+                source=check.text(where, entry, "source"),
                 note=str(entry.get("note", "")),
-                conditions=_conditions(entry["when"], vocabulary, f"red_flag {code}"),
+                conditions=_conditions(check, entry.get("when"), vocabulary, f"{where}.when"),
             )
         )
+    check.need(bool(red_flags), f"{name}: red_flag: needs at least one red flag")
     flag_codes = {flag.code for flag in red_flags}
 
     run_rules = []
-    for entry in _require(raw, "run_advice", "file"):
-        advice = _require(entry, "advice", "run_advice")
-        if advice not in RUN_ADVICE:
-            raise KnowledgeError(f"run_advice: {advice!r} is not one of {RUN_ADVICE}")
+    for index, entry in enumerate(raw.get("run_advice", []), start=1):
+        where = f"{name}: run_advice[{index}]"
+        advice = entry.get("advice")
+        check.one_of(f"{where}.advice", advice, RUN_ADVICE)
         because = tuple(entry.get("because_fields", ()))
-        if any(name not in fields for name in because):
-            raise KnowledgeError(f"run_advice {advice}: unknown field in because_fields")
+        unknown = [field for field in because if field not in fields]
+        check.need(not unknown, f"{where}.because_fields: unknown field(s) {unknown}")
         run_rules.append(
             RunAdviceRule(
-                advice=advice,
-                conditions=_conditions(entry.get("when", []), vocabulary, f"run_advice {advice}"),
+                advice=str(advice),
+                conditions=_conditions(check, entry.get("when", []), vocabulary, f"{where}.when"),
                 any_red_flag=bool(entry.get("any_red_flag", False)),
                 default=bool(entry.get("default", False)),
                 because_fields=because,
-                source=str(_require(entry, "source", f"run_advice {advice}")),
+                source=check.text(where, entry, "source"),
             )
         )
-    if not run_rules or not run_rules[-1].default or any(r.default for r in run_rules[:-1]):
-        raise KnowledgeError("run_advice: exactly the last rule must be the default")
-
-    triggers = tuple(
-        Trigger(
-            condition=_conditions(t["when"], vocabulary, "see_professional")[0],
-            source=str(_require(t, "source", "see_professional")),
-        )
-        for t in _require(raw, "see_professional", "file")
+    check.need(
+        bool(run_rules) and run_rules[-1].default and not any(r.default for r in run_rules[:-1]),
+        f"{name}: run_advice: exactly the last rule must be the default",
     )
-    sp_red = _require(raw, "see_professional_red_flags", "file")
+
+    triggers: list[Trigger] = []
+    for index, entry in enumerate(raw.get("see_professional", []), start=1):
+        where = f"{name}: see_professional[{index}]"
+        conditions = _conditions(check, entry.get("when"), vocabulary, f"{where}.when")
+        source = check.text(where, entry, "source")
+        if check.need(len(conditions) <= 1, f"{where}.when: one condition per trigger"):
+            triggers.extend(Trigger(condition, source) for condition in conditions)
+    check.need(bool(triggers), f"{name}: see_professional: needs at least one trigger")
+    sp_red = check.table(
+        f"{name}: see_professional_red_flags", raw.get("see_professional_red_flags")
+    )
 
     gates = []
-    for entry in raw.get("test_gate", []):
-        name = _require(entry, "field", "test_gate")
-        if name not in fields:
-            raise KnowledgeError(f"test_gate: unknown field {name!r}")
+    for index, entry in enumerate(raw.get("test_gate", []), start=1):
+        where = f"{name}: test_gate[{index}]"
+        field = entry.get("field")
+        check.need(field in fields, f"{where}.field: unknown field {field!r}")
         flags = tuple(entry.get("when_red_flags", ()))
-        if not set(flags) <= flag_codes:
-            raise KnowledgeError(f"test_gate {name}: unknown red flag")
+        check.need(set(flags) <= flag_codes, f"{where}.when_red_flags: unknown red flag")
         probs = tuple(entry.get("when_probability_at_least", {}).items())
-        if any(cause not in causes for cause, _ in probs):
-            raise KnowledgeError(f"test_gate {name}: unknown cause")
+        check.need(
+            all(cause in causes for cause, _ in probs),
+            f"{where}.when_probability_at_least: unknown cause",
+        )
         gates.append(
             TestGate(
-                field=name,
-                reason=str(_require(entry, "reason", f"test_gate {name}")),
+                field=str(field),
+                reason=check.text(where, entry, "reason"),
                 red_flags=flags,
                 probability_at_least=tuple((c, float(p)) for c, p in probs),
-                conditions=_conditions(entry.get("when", []), vocabulary, f"test_gate {name}"),
+                conditions=_conditions(check, entry.get("when", []), vocabulary, f"{where}.when"),
             )
         )
 
-    recovery_raw = _require(raw, "recovery", "file")
-    if set(recovery_raw) != set(causes):
-        raise KnowledgeError("recovery must cover every cause")
+    recovery_raw = check.table(f"{name}: recovery", raw.get("recovery"))
+    check.need(set(recovery_raw) == set(causes), f"{name}: recovery: must cover every cause")
     recovery = {
-        cause: Recovery(cause, str(r["typical"]), str(r["source"]))
+        cause: Recovery(
+            cause,
+            check.text(f"{name}: recovery.{cause}", r, "typical"),
+            check.text(f"{name}: recovery.{cause}", r, "source"),
+        )
         for cause, r in recovery_raw.items()
     }
 
-    meta = _require(raw, "meta", "file")
-    if meta.get("findings_vocabulary_version") != vocabulary.version:
-        raise KnowledgeError("knowledge was written for another findings vocabulary version")
+    meta = check.table(f"{name}: meta", raw.get("meta"))
+    check.need(
+        meta.get("findings_vocabulary_version") == vocabulary.version,
+        f"{name}: meta.findings_vocabulary_version: knowledge was written for another findings "
+        "vocabulary version",
+    )
+    check.cite_texts(name, raw, free_text_sources=True)
     frozen = MappingProxyType  # the knowledge is cached and shared: keep it read-only
     return Knowledge(
-        version=str(_require(meta, "version", "meta")),
+        version=check.text(f"{name}: meta", meta, "version"),
         title=str(meta.get("title", "")),
         policy=policy,
         causes=causes,
-        prior_columns=frozen({name: frozen(col) for name, col in columns.items()}),
+        prior_columns=frozen({column: frozen(col) for column, col in columns.items()}),
         prior_reasons=frozen(reasons),
         prior_source=str(priors.get("source", "")),
         sudden_share=share,
@@ -365,19 +466,29 @@ def _parse(raw: Mapping[str, Any], vocabulary: Vocabulary) -> Knowledge:
         base_prior=frozen(base),
         not_diagnostic=frozen(not_diagnostic),
         groups=frozen(groups),
-        weights=weights,
+        weights=tuple(weights),
         red_flags=tuple(red_flags),
         run_advice=tuple(run_rules),
-        see_professional=triggers,
+        see_professional=tuple(triggers),
         see_professional_red_flags_source=str(sp_red.get("source", "")),
         test_gates=tuple(gates),
         recovery=frozen(recovery),
     )
 
 
+def read_knowledge(
+    path: Path = KNOWLEDGE_PATH, references: Path = shared.REFERENCES_PATH
+) -> Knowledge:
+    """Read and check a knowledge file; raise KnowledgeError listing every problem."""
+    check = Checker()
+    raw = check.read(path)
+    knowledge = _parse(check, path.name, raw, load_vocabulary())
+    check.check_references(shared.read_references(check, references))
+    check.done(KnowledgeError)
+    return knowledge
+
+
 @cache
 def load_knowledge(path: Path = KNOWLEDGE_PATH) -> Knowledge:
     """Read and check the knowledge file once per process."""
-    with path.open("rb") as handle:
-        raw = tomllib.load(handle)
-    return _parse(raw, load_vocabulary())
+    return read_knowledge(path)

@@ -1,15 +1,20 @@
 """The rehab plan engine: plain Python, no Django.
 
-Knowledge (ladders, protocols, pain-monitoring rules, red flags, sources) lives in TOML files in
-``rehab/knowledge/`` and is validated on first use. Public API:
+Knowledge (ladders, protocols, pain-monitoring rules, red flags, patient texts) lives in TOML
+files in ``rehab/knowledge/``, cites the reference list in ``clinic/knowledge/`` and is checked on
+first use. Public API:
 
 * ``build_plan(diagnosis=..., red_flags=...)`` -> ``PlanDraft`` or ``ReferFirst``
 * ``propose_progression(tissue_or_diagnosis=..., ladder=..., current_step=..., logs=...)``
   -> ``Proposal``
 * ``running_advice(...)`` / ``running_advice_from_log(log, ...)`` -> ``RunningAdvice``
+* what the printed plan says: ``running_now(step, tissue, cleared_to_run=...)``,
+  ``pain_zones(...)``, ``pain_scale(...)``, ``safety_signs(...)``, ``training_days(kind, n)``,
+  ``glossary(diagnosis)``
 * look-ups: ``ladders()``, ``ladder(code)``, ``ladder_steps(code)``, ``step(code)``,
   ``protocol(diagnosis)``, ``protocols()``, ``tissue(code)``, ``source(key)``,
-  ``knowledge_version()``, ``knowledge()``, ``load_knowledge(directory, illustrations)``
+  ``knowledge_version()``, ``knowledge()``,
+  ``load_knowledge(directory, illustrations, references)``
 """
 
 from .knowledge import (
@@ -29,13 +34,17 @@ from .knowledge import (
     step,
     tissue,
 )
+from .patient import glossary, pain_scale, pain_zones, running_now, safety_signs, training_days
 from .plan import build_plan, running_guidance
 from .progression import propose_progression, running_advice, running_advice_from_log
 from .schema import (
     Avoid,
     Dose,
+    GlossaryEntry,
     HipFlexion,
     Ladder,
+    PainZone,
+    PatientTexts,
     Phase,
     PlanDraft,
     PlannedExercise,
@@ -46,7 +55,10 @@ from .schema import (
     Rule,
     RunningAdvice,
     RunningGuidance,
+    RunningNow,
     RunningRuleText,
+    SafetySign,
+    SafetySigns,
     SessionLog,
     SourcedText,
     Step,
@@ -59,10 +71,13 @@ __all__ = [
     "KNOWLEDGE_DIR",
     "Avoid",
     "Dose",
+    "GlossaryEntry",
     "HipFlexion",
     "Knowledge",
     "KnowledgeError",
     "Ladder",
+    "PainZone",
+    "PatientTexts",
     "Phase",
     "PlanDraft",
     "PlannedExercise",
@@ -73,26 +88,35 @@ __all__ = [
     "Rule",
     "RunningAdvice",
     "RunningGuidance",
+    "RunningNow",
     "RunningRuleText",
+    "SafetySign",
+    "SafetySigns",
     "SessionLog",
     "SourcedText",
     "Step",
     "Timeline",
     "TissueRule",
     "build_plan",
+    "glossary",
     "knowledge",
     "knowledge_version",
     "ladder",
     "ladder_steps",
     "ladders",
     "load_knowledge",
+    "pain_scale",
+    "pain_zones",
     "propose_progression",
     "protocol",
     "protocols",
     "running_advice",
     "running_advice_from_log",
     "running_guidance",
+    "running_now",
+    "safety_signs",
     "source",
     "step",
     "tissue",
+    "training_days",
 ]

@@ -1,23 +1,26 @@
-"""Load and validate the knowledge files in ``rehab/knowledge/`` (TOML, read with tomllib).
+"""Load and check the knowledge files in ``rehab/knowledge/`` through the shared loader.
 
-``load_knowledge()`` reads ladders, protocols, progression rules, red flags and sources, checks
-them against each other (every protocol step exists, every step has its illustration file, every
-cited source resolves, every reason template uses known placeholders, ...) and raises
-``KnowledgeError`` listing every problem found. The default load is cached; the helpers
-(``ladder_steps``, ``step``, ``protocol`` ...) use it.
+``load_knowledge()`` reads ladders, protocols, progression rules, red flags and the patient
+texts, checks them against each other (every protocol step exists, every step has its
+illustration file, every cited source resolves in the reference list, every reason template uses
+known placeholders, ...) and raises ``KnowledgeError`` listing every problem found, each with
+its file and key. The default load is cached; the helpers (``ladder_steps``, ``step``,
+``protocol`` ...) use it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
+
+from clinic import knowledge as shared
+from clinic.knowledge import Checker, Reference
 
 from .schema import (
     ACTIVITIES,
@@ -25,12 +28,17 @@ from .schema import (
     URGENCY_ORDER,
     Avoid,
     Dose,
+    GlossaryEntry,
     HipFlexion,
     Ladder,
+    PainZoneText,
+    PatientTexts,
     Phase,
     PlannedExercise,
     Protocol,
     Rule,
+    RunningNowRule,
+    SafetySign,
     SourcedText,
     Step,
     Timeline,
@@ -41,11 +49,11 @@ REHAB_DIR = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = REHAB_DIR / "knowledge"
 ILLUSTRATIONS_DIR = REHAB_DIR / "static" / "rehab" / "illustrations"
 
-KNOWLEDGE_FILES = ("ladders", "protocols", "progression", "red_flags", "sources")
+KNOWLEDGE_FILES = ("ladders", "protocols", "progression", "red_flags", "patient_texts")
 LADDER_CODES = ("bridge", "hip_thrust", "rdl", "running")
 EXERCISE_LADDERS = ("bridge", "hip_thrust", "rdl")
-# Hip-flexion bands (degrees) that each level must fall in: EST, see ladders.toml.
-HIP_FLEXION_BANDS = {"low": (0, 44), "moderate": (45, 75), "high": (76, 130)}
+PAIN_ZONES = ("green", "amber", "red")
+TRAINING_KINDS = ("strength", "running")
 
 SETTING_CODES = (
     "consecutive_good_sessions",
@@ -103,15 +111,12 @@ TEMPLATE_FIELDS = frozenset(
         "refer_reason",
     }
 )
-SOURCE_PREFIXES = ("EST:", "GK:")
 
 
-class KnowledgeError(ValueError):
-    """The knowledge files are inconsistent; ``problems`` lists every problem found."""
+class KnowledgeError(shared.KnowledgeError):
+    """The rehab knowledge files are inconsistent; ``problems`` lists every problem found."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("invalid rehab knowledge:\n  - " + "\n  - ".join(problems))
+    what = "rehab knowledge"
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +124,7 @@ class Knowledge:
     """Everything the engine knows, validated. Mappings are read-only."""
 
     version: str
+    hip_flexion_bands: Mapping[str, tuple[int, int]]  # level -> (from, to) degrees
     ladders: Mapping[str, Ladder]
     steps: Mapping[str, Step]
     protocols: Mapping[str, Protocol]
@@ -129,7 +135,8 @@ class Knowledge:
     triggers: Mapping[str, SourcedText]
     red_flags: Mapping[str, Mapping[str, Any]]
     unknown_red_flag: Mapping[str, Any]
-    sources: Mapping[str, Mapping[str, str]]
+    patient: PatientTexts
+    sources: Mapping[str, Reference]  # the reference list every source resolves in
 
     def ladder(self, code: str) -> Ladder:
         try:
@@ -166,11 +173,6 @@ class Knowledge:
 # --- Loading ----------------------------------------------------------------------------------
 
 
-def _read(directory: Path, name: str) -> tuple[dict[str, Any], bytes]:
-    raw = (directory / f"{name}.toml").read_bytes()
-    return tomllib.loads(raw.decode("utf-8")), raw
-
-
 def _tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -179,70 +181,17 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-class _Checker:
-    """Collects problems instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.problems: list[str] = []
-        self.cited: list[tuple[str, str]] = []  # (where, source)
-
-    def need(self, condition: bool, message: str) -> bool:
-        if not condition:
-            self.problems.append(message)
-        return condition
-
-    def text(self, where: str, table: Mapping[str, Any], key: str) -> str:
-        value = table.get(key)
-        self.need(
-            isinstance(value, str) and value.strip() != "", f"{where}: '{key}' must be a text"
-        )
-        return value if isinstance(value, str) else ""
-
-    def texts(self, where: str, table: Mapping[str, Any], key: str) -> tuple[str, ...]:
-        value = table.get(key)
-        ok = (
-            isinstance(value, list)
-            and len(value) > 0
-            and all(isinstance(v, str) and v.strip() for v in value)
-        )
-        self.need(ok, f"{where}: '{key}' must be a non-empty list of texts")
-        return tuple(cast(list[str], value)) if ok else ()
-
-    def sources(self, where: str, table: Mapping[str, Any]) -> tuple[str, ...]:
-        value = table.get("source")
-        ok = (
-            isinstance(value, list)
-            and len(value) > 0
-            and all(isinstance(v, str) and v.strip() for v in value)
-        )
-        if not self.need(ok, f"{where}: 'source' must be a non-empty list"):
-            return ()
-        sources = tuple(cast(list[str], value))
-        for source in sources:
-            self.cited.append((where, source))
-        return sources
-
-    def integer(
-        self, where: str, table: Mapping[str, Any], key: str, lo: int, hi: int
-    ) -> int | None:
-        value = table.get(key)
-        if value is None:
-            return None
-        ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
-        self.need(ok, f"{where}: '{key}' must be a whole number from {lo} to {hi}")
-        return value if ok else None
-
-    def template(self, where: str, text: str) -> None:
-        try:
-            names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-        except ValueError as error:
-            self.problems.append(f"{where}: bad template ({error})")
-            return
-        unknown = names - TEMPLATE_FIELDS
-        self.need(not unknown, f"{where}: unknown placeholder(s) {sorted(unknown)}")
+def _template(check: Checker, where: str, text: str) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        check.problems.append(f"{where}: bad template ({error})")
+        return
+    unknown = names - TEMPLATE_FIELDS
+    check.need(not unknown, f"{where}: unknown placeholder(s) {sorted(unknown)}")
 
 
-def _dose(check: _Checker, where: str, table: Mapping[str, Any]) -> Dose:
+def _dose(check: Checker, where: str, table: Mapping[str, Any]) -> Dose:
     known = {f.name for f in fields(Dose)}
     extra = set(table) - known
     check.need(not extra, f"{where}: unknown dose field(s) {sorted(extra)}")
@@ -261,30 +210,56 @@ def _dose(check: _Checker, where: str, table: Mapping[str, Any]) -> Dose:
     )
 
 
-def _ladders(check: _Checker, data: Mapping[str, Any], illustrations: Path) -> dict[str, Ladder]:
+def _hip_flexion_bands(check: Checker, data: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    bands: dict[str, tuple[int, int]] = {}
+    raw = check.table("ladders.toml: hip_flexion_band", data.get("hip_flexion_band", {}))
+    for level in HIP_FLEXION_LEVELS:
+        where = f"ladders.toml: hip_flexion_band.{level}"
+        band = check.table(where, raw.get(level))
+        degrees = check.integers(f"{where}.degrees", band.get("degrees"), 2)
+        check.sources(where, band)
+        if degrees is not None and check.need(
+            degrees[0] <= degrees[1], f"{where}.degrees: from must not exceed to"
+        ):
+            bands[level] = (degrees[0], degrees[1])
+    levels = list(bands)
+    for lower, higher in pairwise(levels):
+        check.need(
+            bands[lower][1] < bands[higher][0],
+            f"ladders.toml: hip_flexion_band.{higher}: overlaps or precedes {lower}",
+        )
+    return bands
+
+
+def _ladders(
+    check: Checker,
+    data: Mapping[str, Any],
+    illustrations: Path,
+    bands: Mapping[str, tuple[int, int]],
+) -> dict[str, Ladder]:
     ladders: dict[str, Ladder] = {}
     seen_steps: set[str] = set()
     for raw in data.get("ladder", []):
         code = raw.get("code", "?")
-        where = f"ladders.toml ladder {code!r}"
+        where = f"ladders.toml: ladder.{code}"
         check.need(code in LADDER_CODES, f"{where}: unknown ladder code")
         check.need(code not in ladders, f"{where}: duplicate ladder")
         steps: list[Step] = []
         for position, s in enumerate(raw.get("step", []), start=1):
             scode = s.get("code", "?")
-            swhere = f"ladders.toml step {scode!r}"
+            swhere = f"{where}.step.{scode}"
             check.need(scode not in seen_steps, f"{swhere}: duplicate step code")
             seen_steps.add(scode)
             hip = s.get("hip_flexion", {})
             level = hip.get("level")
-            degrees = check.integer(swhere + " hip_flexion", hip, "degrees", 0, 130)
+            degrees = check.integer(swhere + ".hip_flexion", hip, "degrees", 0, 130)
             if check.need(level in HIP_FLEXION_LEVELS, f"{swhere}: hip_flexion level {level!r}"):
-                lo, hi = HIP_FLEXION_BANDS[level]
+                lo, hi = bands.get(level, (0, 130))
                 check.need(
                     degrees is not None and lo <= degrees <= hi,
                     f"{swhere}: {degrees} degrees does not fit hip_flexion level {level!r}",
                 )
-            dose = _dose(check, swhere + " dose", s.get("dose", {}))
+            dose = _dose(check, swhere + ".dose", s.get("dose", {}))
             activity = s.get("activity")
             if code == "running":
                 check.need(activity in ACTIVITIES, f"{swhere}: activity must be in {ACTIVITIES}")
@@ -320,8 +295,8 @@ def _ladders(check: _Checker, data: Mapping[str, Any], illustrations: Path) -> d
                     hip_flexion=HipFlexion(
                         level=level or "",
                         degrees=degrees or 0,
-                        note=check.text(swhere + " hip_flexion", hip, "note"),
-                        source=check.sources(swhere + " hip_flexion", hip),
+                        note=check.text(swhere + ".hip_flexion", hip, "note"),
+                        source=check.sources(swhere + ".hip_flexion", hip),
                     ),
                     source=check.sources(swhere, s),
                     activity=activity,
@@ -340,7 +315,7 @@ def _ladders(check: _Checker, data: Mapping[str, Any], illustrations: Path) -> d
     return ladders
 
 
-def _merge_dose(check: _Checker, where: str, base: Dose, override: Mapping[str, Any]) -> Dose:
+def _merge_dose(check: Checker, where: str, base: Dose, override: Mapping[str, Any]) -> Dose:
     if not override:
         return base
     if not check.need("source" in override, f"{where}: a dose override needs its own source"):
@@ -355,7 +330,7 @@ def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _protocols(
-    check: _Checker,
+    check: Checker,
     data: Mapping[str, Any],
     steps: Mapping[str, Step],
     ladders: Mapping[str, Ladder],
@@ -364,7 +339,7 @@ def _protocols(
     protocols: dict[str, Protocol] = {}
     for raw in data.get("protocol", []):
         diagnosis = raw.get("diagnosis", "?")
-        where = f"protocols.toml {diagnosis!r}"
+        where = f"protocols.toml: protocol.{diagnosis}"
         check.need(diagnosis not in protocols, f"{where}: duplicate protocol")
         refer_first = raw.get("refer_first")
         check.need(isinstance(refer_first, bool), f"{where}: refer_first must be true or false")
@@ -382,13 +357,13 @@ def _protocols(
             check.need(tissue in tissues, f"{where}: tissue must be one of {sorted(tissues)}")
             check.need(bool(raw.get("phase")), f"{where}: needs at least one phase")
         for number, p in enumerate(raw.get("phase", []), start=1):
-            pwhere = f"{where} phase {number}"
+            pwhere = f"{where}.phase[{number}]"
             exercises: list[PlannedExercise] = []
             used_ladders: set[str] = set()
-            for e in p.get("exercise", []):
+            for index, e in enumerate(p.get("exercise", []), start=1):
                 code = e.get("step", "?")
-                ewhere = f"{pwhere} exercise {code!r}"
-                if not check.need(code in steps, f"{ewhere}: no such ladder step"):
+                ewhere = f"{pwhere}.exercise[{index}]"
+                if not check.need(code in steps, f"{ewhere}.step: no such ladder step {code!r}"):
                     continue
                 step_obj = steps[code]
                 check.need(
@@ -403,7 +378,7 @@ def _protocols(
                 exercises.append(
                     PlannedExercise(
                         step=step_obj,
-                        dose=_merge_dose(check, ewhere + " dose", step_obj.dose, e.get("dose", {})),
+                        dose=_merge_dose(check, ewhere + ".dose", step_obj.dose, e.get("dose", {})),
                         note=e.get("note"),
                         source=check.sources(ewhere, e),
                     )
@@ -433,8 +408,8 @@ def _protocols(
                     running_note=check.text(pwhere, p, "running_note"),
                     other=tuple(
                         SourcedText(
-                            text=check.text(f"{pwhere} other", o, "what"),
-                            source=check.sources(f"{pwhere} other", o),
+                            text=check.text(f"{pwhere}.other", o, "what"),
+                            source=check.sources(f"{pwhere}.other", o),
                         )
                         for o in p.get("other", [])
                     ),
@@ -455,9 +430,9 @@ def _protocols(
         )
         avoid = tuple(
             Avoid(
-                what=check.text(f"{where} avoid", a, "what"),
-                why=check.text(f"{where} avoid", a, "why"),
-                source=check.sources(f"{where} avoid", a),
+                what=check.text(f"{where}.avoid", a, "what"),
+                why=check.text(f"{where}.avoid", a, "why"),
+                source=check.sources(f"{where}.avoid", a),
             )
             for a in raw.get("avoid", [])
         )
@@ -474,10 +449,10 @@ def _protocols(
             phases=tuple(phases),
             avoid=avoid,
             timeline=Timeline(
-                summary=check.text(f"{where} timeline", t, "summary"),
+                summary=check.text(f"{where}.timeline", t, "summary"),
                 weeks=(t_weeks[0], t_weeks[1]) if t_ok else (0, 0),
                 upper_weeks=t.get("upper_weeks", 0),
-                source=check.sources(f"{where} timeline", t),
+                source=check.sources(f"{where}.timeline", t),
             ),
             safety_net=check.texts(where, raw, "safety_net"),
             source=check.sources(where, raw),
@@ -486,7 +461,7 @@ def _protocols(
 
 
 def _check_phase_order(
-    check: _Checker, where: str, phases: list[Phase], ladders: Mapping[str, Ladder]
+    check: Checker, where: str, phases: list[Phase], ladders: Mapping[str, Ladder]
 ) -> None:
     """Later phases never start a ladder lower than an earlier phase did; weeks run forward."""
     highest: dict[str, int] = {}
@@ -494,7 +469,7 @@ def _check_phase_order(
     for phase in phases:
         check.need(
             phase.weeks[0] >= previous_end,
-            f"{where} phase {phase.number}: starts (week {phase.weeks[0]}) before the previous "
+            f"{where}.phase[{phase.number}]: starts (week {phase.weeks[0]}) before the previous "
             f"phase ends (week {previous_end})",
         )
         previous_end = phase.weeks[1]
@@ -505,21 +480,21 @@ def _check_phase_order(
             position = ladders[ladder_code].index(start.code)
             check.need(
                 position >= highest.get(ladder_code, -1),
-                f"{where} phase {phase.number}: starts {ladder_code} at {start.code!r}, "
+                f"{where}.phase[{phase.number}]: starts {ladder_code} at {start.code!r}, "
                 "lower than an earlier phase",
             )
             highest[ladder_code] = max(position, highest.get(ladder_code, -1))
 
 
 def _progression(
-    check: _Checker, data: Mapping[str, Any]
+    check: Checker, data: Mapping[str, Any]
 ) -> tuple[
     dict[str, TissueRule], dict[str, int], dict[str, Rule], tuple[Rule, ...], dict[str, SourcedText]
 ]:
     tissues: dict[str, TissueRule] = {}
     for t in data.get("tissue", []):
         code = t.get("code", "?")
-        where = f"progression.toml tissue {code!r}"
+        where = f"progression.toml: tissue.{code}"
         check.need(code not in tissues, f"{where}: duplicate tissue")
         limit = check.integer(where, t, "pain_limit", 0, 10)
         check.need(limit is not None, f"{where}: needs pain_limit")
@@ -538,7 +513,7 @@ def _progression(
     settings: dict[str, int] = {}
     raw_settings = data.get("settings", {})
     for code in SETTING_CODES:
-        where = f"progression.toml settings.{code}"
+        where = f"progression.toml: settings.{code}"
         entry = raw_settings.get(code)
         if not check.need(isinstance(entry, dict), f"{where}: missing"):
             continue
@@ -555,7 +530,7 @@ def _progression(
     rules: dict[str, Rule] = {}
     for r in data.get("progression_rule", []):
         code = r.get("code", "?")
-        where = f"progression.toml progression_rule {code!r}"
+        where = f"progression.toml: progression_rule.{code}"
         check.need(code in PROGRESSION_RULES, f"{where}: unknown rule code")
         check.need(code not in rules, f"{where}: duplicate rule")
         check.need(
@@ -563,8 +538,8 @@ def _progression(
             f"{where}: action must be {PROGRESSION_RULES.get(code)!r}",
         )
         reason = check.text(where, r, "reason")
-        check.template(where, reason)
-        check.template(where, check.text(where, r, "when"))
+        _template(check, where, reason)
+        _template(check, where, check.text(where, r, "when"))
         rules[code] = Rule(
             code=code,
             action=r.get("action", ""),
@@ -577,16 +552,16 @@ def _progression(
     running: list[Rule] = []
     for r in data.get("running_rule", []):
         code = r.get("code", "?")
-        where = f"progression.toml running_rule {code!r}"
+        where = f"progression.toml: running_rule.{code}"
         check.need(code in RUNNING_RULES, f"{where}: unknown rule code")
         check.need(
             RUNNING_RULES.get(code) == r.get("action"),
             f"{where}: action must be {RUNNING_RULES.get(code)!r}",
         )
         reason = check.text(where, r, "reason")
-        check.template(where, reason)
+        _template(check, where, reason)
         when = check.text(where, r, "when")
-        check.template(where, when)
+        _template(check, where, when)
         limited = _tuple(r.get("tissues"))
         check.need(
             all(t in tissues for t in limited), f"{where}: unknown tissue(s) in {list(limited)}"
@@ -601,6 +576,7 @@ def _progression(
                 do=check.text(where, r, "do"),
                 tissues=limited,
                 in_plan=r.get("in_plan", True),
+                pain_free_plans=r.get("pain_free_plans", True),
             )
         )
     order = [rule.code for rule in running]
@@ -611,10 +587,10 @@ def _progression(
     triggers: dict[str, SourcedText] = {}
     for t in data.get("trigger", []):
         code = t.get("code", "?")
-        where = f"progression.toml trigger {code!r}"
+        where = f"progression.toml: trigger.{code}"
         check.need(code in TRIGGER_CODES, f"{where}: unknown trigger code")
         text = check.text(where, t, "text")
-        check.template(where, text)
+        _template(check, where, text)
         triggers[code] = SourcedText(text=text, source=check.sources(where, t))
     missing_triggers = set(TRIGGER_CODES) - set(triggers)
     check.need(not missing_triggers, f"progression.toml: missing trigger(s) {missing_triggers}")
@@ -622,12 +598,12 @@ def _progression(
 
 
 def _red_flags(
-    check: _Checker, data: Mapping[str, Any]
+    check: Checker, data: Mapping[str, Any]
 ) -> tuple[dict[str, Mapping[str, Any]], Mapping[str, Any]]:
     flags: dict[str, Mapping[str, Any]] = {}
     for f in [*data.get("flag", []), {"code": "[unknown]", **data.get("unknown", {})}]:
         code = f.get("code", "?")
-        where = f"red_flags.toml {code!r}"
+        where = f"red_flags.toml: flag.{code}"
         check.need(code not in flags, f"{where}: duplicate red flag")
         check.need(f.get("urgency") in URGENCY_ORDER, f"{where}: urgency {f.get('urgency')!r}")
         flags[code] = MappingProxyType(
@@ -642,50 +618,179 @@ def _red_flags(
     return flags, unknown
 
 
-def _check_sources(check: _Checker, sources: Mapping[str, Any]) -> None:
-    for where, source in check.cited:
-        if source.startswith(SOURCE_PREFIXES):
-            reason = source.split(":", 1)[1].strip()
-            check.need(bool(reason), f"{where}: {source!r} needs a reason after the colon")
-        else:
-            check.need(
-                source in sources,
-                f"{where}: source {source!r} is not in sources.toml (use a key, 'seed', "
-                "'EST: reason' or 'GK: reason')",
-            )
-    for key, entry in sources.items():
+def _signs(check: Checker, data: Mapping[str, Any], kind: str) -> tuple[SafetySign, ...]:
+    signs = []
+    for index, raw in enumerate(data.get(kind, []), start=1):
+        where = f"patient_texts.toml: {kind}[{index}]"
+        left_out = check.table(f"{where}.left_out_for", raw.get("left_out_for", {}))
+        tissues = _tuple(left_out.get("tissues"))
+        if left_out:
+            check.need(bool(tissues), f"{where}.left_out_for.tissues: name at least one tissue")
+            check.sources(f"{where}.left_out_for", left_out)
+        matches = raw.get("matches", [])
         check.need(
-            bool(isinstance(entry, dict) and entry.get("citation") and entry.get("url")),
-            f"sources.toml {key!r}: needs citation and url",
+            kind == "review_sign" or bool(matches),
+            f"{where}.matches: list the words that show a protocol line says the same",
         )
+        signs.append(
+            SafetySign(
+                text=check.text(where, raw, "text"),
+                matches=_tuple(matches),
+                left_out_for=tissues,
+                source=check.sources(where, raw),
+            )
+        )
+    check.need(bool(signs), f"patient_texts.toml: needs at least one {kind}")
+    return tuple(signs)
+
+
+def _running_now(check: Checker, data: Mapping[str, Any]) -> tuple[RunningNowRule, ...]:
+    rules = []
+    for index, raw in enumerate(data.get("running_now", []), start=1):
+        where = f"patient_texts.toml: running_now[{index}]"
+        activity = raw.get("activity")
+        top = raw.get("top_of_ladder")
+        not_cleared = raw.get("not_cleared", False)
+        check.need(activity is None or activity in ACTIVITIES, f"{where}.activity: {activity!r}")
+        check.need(top is None or isinstance(top, bool), f"{where}.top_of_ladder: true or false")
+        check.need(isinstance(not_cleared, bool), f"{where}.not_cleared: true or false")
+        check.one_of(f"{where}.action", raw.get("action"), ("continue", "modify", "stop"))
+        explanation = check.text(where, raw, "explanation")
+        try:
+            explanation.format(step="")
+        except (KeyError, IndexError, ValueError) as error:
+            check.problems.append(f"{where}.explanation: only {{step}} may be named ({error})")
+        rules.append(
+            RunningNowRule(
+                code=check.text(where, raw, "code"),
+                action=raw.get("action", ""),
+                headline=check.text(where, raw, "headline"),
+                explanation=explanation,
+                activity=activity,
+                top_of_ladder=top,
+                not_cleared=bool(not_cleared),
+                source=check.sources(where, raw),
+            )
+        )
+    for activity in ACTIVITIES:
+        for top in (True, False):
+            check.need(
+                any(
+                    r.activity in (None, activity) and r.top_of_ladder in (None, top)
+                    for r in rules
+                    if not r.not_cleared
+                ),
+                f"patient_texts.toml: running_now: no rule for activity {activity!r}"
+                f"{' at' if top else ' below'} the top of the ladder",
+            )
+    return tuple(rules)
+
+
+def _pain_zones(check: Checker, data: Mapping[str, Any]) -> tuple[PainZoneText, ...]:
+    zones = []
+    for index, raw in enumerate(data.get("pain_zone", []), start=1):
+        where = f"patient_texts.toml: pain_zone[{index}]"
+        zones.append(
+            PainZoneText(
+                code=raw.get("code", ""),
+                name=check.text(where, raw, "name"),
+                meaning=check.text(where, raw, "meaning"),
+                pain_free_meaning=raw.get("pain_free_meaning"),
+                no_scores_meaning=raw.get("no_scores_meaning"),
+                do=check.text(where, raw, "do"),
+                source=check.sources(where, raw),
+            )
+        )
+    codes = [zone.code for zone in zones]
+    check.need(
+        codes == list(PAIN_ZONES), f"patient_texts.toml: pain_zone: codes must be {PAIN_ZONES}"
+    )
+    if codes == list(PAIN_ZONES):
+        check.need(
+            bool(zones[0].pain_free_meaning),
+            "patient_texts.toml: pain_zone[1].pain_free_meaning: green needs its text for a "
+            "tissue that allows no pain",
+        )
+        check.need(
+            bool(zones[1].no_scores_meaning),
+            "patient_texts.toml: pain_zone[2].no_scores_meaning: amber needs its text for when "
+            "no pain score falls in it",
+        )
+    return tuple(zones)
+
+
+def _training_days(
+    check: Checker, data: Mapping[str, Any]
+) -> tuple[dict[str, Mapping[int, tuple[int, ...]]], tuple[str, ...]]:
+    raw = check.table("patient_texts.toml: training_days", data.get("training_days", {}))
+    days: dict[str, Mapping[int, tuple[int, ...]]] = {}
+    for kind in TRAINING_KINDS:
+        by_count: dict[int, tuple[int, ...]] = {}
+        table = check.table(f"patient_texts.toml: training_days.{kind}", raw.get(kind))
+        for count in range(1, 8):
+            where = f"patient_texts.toml: training_days.{kind}.{count}"
+            chosen = check.integers(where, table.get(str(count)), count)
+            if chosen is not None and check.need(
+                sorted(set(chosen)) == list(chosen) and all(0 <= d <= 6 for d in chosen),
+                f"{where}: {count} different days from 0 (Monday) to 6 (Sunday), in order",
+            ):
+                by_count[count] = chosen
+        days[kind] = MappingProxyType(by_count)
+    return days, check.sources("patient_texts.toml: training_days", raw)
+
+
+def _patient_texts(check: Checker, data: Mapping[str, Any]) -> PatientTexts:
+    glossary = tuple(
+        GlossaryEntry(
+            term=check.text(f"patient_texts.toml: glossary[{index}]", g, "term"),
+            meaning=check.text(f"patient_texts.toml: glossary[{index}]", g, "meaning"),
+            diagnosis=g.get("diagnosis"),
+            source=check.sources(f"patient_texts.toml: glossary[{index}]", g),
+        )
+        for index, g in enumerate(data.get("glossary", []), start=1)
+    )
+    days, days_source = _training_days(check, data)
+    return PatientTexts(
+        emergency_signs=_signs(check, data, "emergency_sign"),
+        same_day_signs=_signs(check, data, "same_day_sign"),
+        review_signs=_signs(check, data, "review_sign"),
+        glossary=glossary,
+        running_now=_running_now(check, data),
+        pain_zones=_pain_zones(check, data),
+        training_days=MappingProxyType(days),
+        training_days_source=days_source,
+    )
 
 
 def load_knowledge(
-    directory: Path = KNOWLEDGE_DIR, illustrations: Path = ILLUSTRATIONS_DIR
+    directory: Path = KNOWLEDGE_DIR,
+    illustrations: Path = ILLUSTRATIONS_DIR,
+    references: Path = shared.REFERENCES_PATH,
 ) -> Knowledge:
-    """Read and validate the knowledge files; raise KnowledgeError listing every problem."""
-    check = _Checker()
+    """Read and check the knowledge files; raise KnowledgeError listing every problem."""
+    check = Checker()
     raw: dict[str, dict[str, Any]] = {}
-    digest = hashlib.sha256()
     versions: list[str] = []
     for name in KNOWLEDGE_FILES:
-        data, content = _read(directory, name)
+        data = check.read(directory / f"{name}.toml")
         raw[name] = data
-        digest.update(name.encode() + b"\0" + content + b"\0")
         version = data.get("meta", {}).get("version")
-        check.need(isinstance(version, int), f"{name}.toml: [meta] version must be a whole number")
+        check.need(isinstance(version, int), f"{name}.toml: meta.version: must be a whole number")
         versions.append(str(version))
-    ladders = _ladders(check, raw["ladders"], illustrations)
+        check.cite_texts(f"{name}.toml", data, free_text_sources=False)
+    bands = _hip_flexion_bands(check, raw["ladders"])
+    ladders = _ladders(check, raw["ladders"], illustrations, bands)
     steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}
     tissues, settings, rules, running_rules, triggers = _progression(check, raw["progression"])
     protocols = _protocols(check, raw["protocols"], steps, ladders, tissues)
     red_flags, unknown_flag = _red_flags(check, raw["red_flags"])
-    sources = raw["sources"].get("source", {})
-    _check_sources(check, sources)
-    if check.problems:
-        raise KnowledgeError(check.problems)
+    patient = _patient_texts(check, raw["patient_texts"])
+    sources = shared.read_references(check, references)
+    check.check_references(sources)
+    check.done(KnowledgeError)
     return Knowledge(
-        version=".".join(versions) + "+" + digest.hexdigest()[:10],
+        version=".".join(versions) + "+" + check.digest(),
+        hip_flexion_bands=MappingProxyType(bands),
         ladders=MappingProxyType(ladders),
         steps=MappingProxyType(steps),
         protocols=MappingProxyType(protocols),
@@ -696,7 +801,8 @@ def load_knowledge(
         triggers=MappingProxyType(triggers),
         red_flags=MappingProxyType(red_flags),
         unknown_red_flag=unknown_flag,
-        sources=MappingProxyType({k: MappingProxyType(v) for k, v in sources.items()}),
+        patient=patient,
+        sources=sources,
     )
 
 
@@ -710,7 +816,8 @@ def knowledge() -> Knowledge:
 
 
 def knowledge_version() -> str:
-    """e.g. ``1.1.1.1.1+3fa2c9e1b0``: file versions plus a hash of the files' content."""
+    """e.g. ``2.1.2.1.2+3fa2c9e1b0``: file versions plus a hash of the files' content (the
+    reference list included)."""
     return knowledge().version
 
 
@@ -743,6 +850,6 @@ def tissue(code: str) -> TissueRule:
     return knowledge().tissue(code)
 
 
-def source(key: str) -> Mapping[str, str] | None:
+def source(key: str) -> Reference | None:
     """Citation and URL for a source key, or None for EST/GK notes and unknown keys."""
     return knowledge().sources.get(key)

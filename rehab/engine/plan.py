@@ -18,8 +18,6 @@ from .schema import (
     TissueRule,
 )
 
-_COVERED_BY_PAIN_FREE = ("stop_pain", "built", "above_limit", "continue")
-
 
 def build_plan(
     *, diagnosis: str, red_flags: Sequence[str] = (), kb: Knowledge | None = None
@@ -75,9 +73,7 @@ def running_guidance(
         for rule in kb.running_rules
         if rule.in_plan
         and (not rule.tissues or tissue.code in rule.tissues)
-        # With a limit of 0 (bone) the "any pain" rule covers the pain-score rules; listing
-        # them too would print redundant or contradictory advice.
-        and not (tissue.pain_limit == 0 and rule.code in _COVERED_BY_PAIN_FREE)
+        and (tissue.pain_limit > 0 or rule.pain_free_plans)
     )
     return RunningGuidance(
         step=step,

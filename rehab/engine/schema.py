@@ -1,7 +1,7 @@
 """Frozen dataclasses that go in and out of the plan engine.
 
-Plain Python, no Django. Every clinical statement carries ``source``: a tuple of evidence keys
-(resolved in ``rehab/knowledge/sources.toml``), ``"seed"``, or ``"EST: reason"`` /
+Plain Python, no Django. Every clinical statement carries ``source``: a tuple of reference keys
+(resolved in ``clinic/knowledge/references.toml``, e.g. ``"seed"``), or ``"EST: reason"`` /
 ``"GK: reason"`` strings.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -259,6 +260,7 @@ class Rule(_AsDict):
     do: str | None = None  # running rules: what the runner does
     tissues: tuple[str, ...] = ()  # empty = all tissues
     in_plan: bool = True
+    pain_free_plans: bool = True  # False: not printed when the tissue allows no pain
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,104 @@ class RunningGuidance(_AsDict):
     stop_pain: int
     requires_clearance: bool
     rules: tuple[RunningRuleText, ...]
+
+
+# --- What the patient reads ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SafetySign(_AsDict):
+    """A sign that sends the runner to care, in words a runner understands."""
+
+    text: str
+    matches: tuple[str, ...]  # words showing a protocol's own safety line already says it
+    left_out_for: tuple[str, ...]  # tissue codes for which the sign is not printed
+    source: Sources
+
+
+@dataclass(frozen=True)
+class SafetySigns(_AsDict):
+    """The plan's safety net, most urgent first, with the protocol's own lines merged in."""
+
+    emergency: tuple[str, ...]
+    same_day: tuple[str, ...]
+    review: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GlossaryEntry(_AsDict):
+    term: str
+    meaning: str
+    diagnosis: str | None  # None: printed in every plan
+    source: Sources
+
+
+@dataclass(frozen=True)
+class RunningNowRule(_AsDict):
+    """One answer to "what about running now?"; the first rule that matches the step decides."""
+
+    code: str
+    action: str  # continue | modify | stop
+    headline: str
+    explanation: str  # template: {step} is the running step's name
+    activity: str | None  # matches the step's activity; None: any
+    top_of_ladder: bool | None  # matches a step at (True) or below (False) the top; None: any
+    not_cleared: bool  # matches running steps while the tissue still needs a doctor's clearance
+    source: Sources
+
+
+@dataclass(frozen=True)
+class RunningNow(_AsDict):
+    action: str
+    headline: str
+    explanation: str
+    rule: str
+    source: Sources
+
+
+@dataclass(frozen=True)
+class PainZoneText(_AsDict):
+    code: str  # green | amber | red
+    name: str
+    meaning: str
+    pain_free_meaning: str | None  # green when the tissue's limit is 0
+    no_scores_meaning: str | None  # amber when no pain score falls in it
+    do: str
+    source: Sources
+
+
+@dataclass(frozen=True)
+class PainZone(_AsDict):
+    code: str  # green | amber | red
+    name: str
+    low: int | None  # None: no pain score falls in the zone
+    high: int | None
+    meaning: str
+    do: str
+    source: Sources
+
+    @property
+    def range_text(self) -> str:
+        if self.low is None:
+            return "—"
+        if self.low == self.high:
+            return f"{self.low}"
+        return f"{self.low}–{self.high}"
+
+
+@dataclass(frozen=True)
+class PatientTexts(_AsDict):
+    """patient_texts.toml: what the printed plan tells the runner, and when."""
+
+    emergency_signs: tuple[SafetySign, ...]
+    same_day_signs: tuple[SafetySign, ...]
+    review_signs: tuple[SafetySign, ...]
+    glossary: tuple[GlossaryEntry, ...]
+    running_now: tuple[RunningNowRule, ...]  # in order of evaluation
+    pain_zones: tuple[PainZoneText, ...]  # green, amber, red
+    # Suggested days (0 = Monday) by sessions a week, for "strength" and "running".
+    training_days: Mapping[str, Mapping[int, tuple[int, ...]]]
+    training_days_source: Sources
 
 
 # --- Plans ------------------------------------------------------------------------------------

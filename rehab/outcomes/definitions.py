@@ -1,21 +1,23 @@
 """Load and check the outcome-measure definitions in ``measures.toml`` (plain Python, no Django).
 
-``load_measures(path)`` reads the file into frozen dataclasses and raises ``DefinitionError``
-listing every problem: unknown item kinds, a declared range that the items cannot score, a
-``when`` naming no branch item or value, a source key that does not resolve. The default load is
-cached; ``measure(code)``, ``measures()`` and ``measures_version()`` use it.
+``load_measures(path)`` reads the file through the shared knowledge loader into frozen
+dataclasses and raises ``DefinitionError`` listing every problem by file and key: unknown item
+kinds, a declared range that the items cannot score, a ``when`` naming no branch item or value,
+a source that does not resolve in the reference list. The default load is cached;
+``measure(code)``, ``measures()`` and ``measures_version()`` use it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
+
+from clinic import knowledge as shared
+from clinic.knowledge import Checker, Reference
 
 MEASURES_FILE = Path(__file__).resolve().parent / "measures.toml"
 
@@ -24,15 +26,14 @@ ItemKind = Literal["number", "choice", "branch"]
 DIRECTIONS: tuple[str, ...] = ("higher_better", "lower_better")
 ITEM_KINDS: tuple[str, ...] = ("number", "choice", "branch")
 GROUPS: tuple[str, ...] = ("function", "pain")
-SOURCE_PREFIXES = ("GK:", "EST:")
+# A measure's source is an entry of the shared reference list.
+Source = Reference
 
 
-class DefinitionError(ValueError):
+class DefinitionError(shared.KnowledgeError):
     """``measures.toml`` is inconsistent; ``problems`` lists every problem found."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("invalid outcome measures:\n  - " + "\n  - ".join(problems))
+    what = "outcome measures"
 
 
 class UnknownMeasureError(LookupError):
@@ -120,13 +121,6 @@ class Measure:
         return self.direction == "higher_better"
 
 
-@dataclass(frozen=True)
-class Source:
-    key: str
-    citation: str
-    url: str
-
-
 @dataclass(frozen=True, eq=False)
 class Definitions:
     version: str
@@ -134,47 +128,64 @@ class Definitions:
     sources: Mapping[str, Source]
 
 
-def _options(raw: list[dict[str, Any]]) -> tuple[Option, ...]:
-    return tuple(
-        Option(label=str(o["label"]), points=o.get("points"), value=o.get("value")) for o in raw
-    )
+def _options(check: Checker, where: str, raw: Any) -> tuple[Option, ...]:
+    options = []
+    for index, o in enumerate(raw if isinstance(raw, list) else [], start=1):
+        at = f"{where}[{index}]"
+        options.append(
+            Option(label=check.text(at, o, "label"), points=o.get("points"), value=o.get("value"))
+        )
+    return tuple(options)
 
 
-def _item(raw: dict[str, Any], option_sets: dict[str, tuple[Option, ...]]) -> Item:
-    when = raw.get("when")
-    options = option_sets.get(raw["option_set"], ()) if "option_set" in raw else ()
+def _item(
+    check: Checker, where: str, raw: Mapping[str, Any], option_sets: dict[str, tuple[Option, ...]]
+) -> Item:
+    code = raw.get("code", "?")
+    at = f"{where}.item.{code}"
+    when = check.table(f"{at}.when", raw.get("when", {}))
+    options = _options(check, f"{at}.options", raw.get("options", []))
+    if "option_set" in raw:
+        check.need(raw["option_set"] in option_sets, f"{at}.option_set: no such option set")
+        options = option_sets.get(raw["option_set"], ())
     return Item(
-        code=raw["code"],
-        label=raw["label"],
-        kind=raw["kind"],
+        code=code,
+        label=check.text(at, raw, "label"),
+        kind=raw.get("kind", ""),
         minimum=raw.get("min"),
         maximum=raw.get("max"),
-        options=options or _options(raw.get("options", [])),
-        when=Condition(item=when["item"], equals=when["equals"]) if when else None,
+        options=options,
+        when=Condition(item=when.get("item", ""), equals=when.get("equals", "")) if when else None,
         source=tuple(raw.get("source", ())),
     )
 
 
-def _measure(raw: dict[str, Any]) -> Measure:
-    option_sets = {s["code"]: _options(s["options"]) for s in raw.get("option_set", [])}
+def _measure(check: Checker, where: str, raw: Mapping[str, Any]) -> Measure:
+    option_sets = {
+        s.get("code", "?"): _options(check, f"{where}.option_set.{s.get('code')}", s.get("options"))
+        for s in raw.get("option_set", [])
+    }
+    minimum = check.integer(where, raw, "minimum", -1000, 1000)
+    maximum = check.integer(where, raw, "maximum", -1000, 1000)
+    check.need(None not in (minimum, maximum), f"{where}: needs minimum and maximum")
     return Measure(
-        code=raw["code"],
-        name=raw["name"],
-        short_name=raw["short_name"],
-        group=raw["group"],
+        code=raw.get("code", "?"),
+        name=check.text(where, raw, "name"),
+        short_name=check.text(where, raw, "short_name"),
+        group=raw.get("group", ""),
         instructions=raw.get("instructions", ""),
         about=raw.get("about", ""),
-        minimum=raw["minimum"],
-        maximum=raw["maximum"],
-        direction=raw["direction"],
-        interpretation=raw["interpretation"],
+        minimum=minimum or 0,
+        maximum=maximum or 0,
+        direction=raw.get("direction", ""),
+        interpretation=check.text(where, raw, "interpretation"),
         interpretation_source=tuple(raw.get("interpretation_source", ())),
         mcid=raw.get("mcid"),
         mcid_source=tuple(raw.get("mcid_source", ())),
         mcid_note=raw.get("mcid_note", ""),
         mcid_summary=raw.get("mcid_summary", ""),
         item_wording=raw.get("item_wording", "verified"),
-        items=tuple(_item(i, option_sets) for i in raw.get("item", [])),
+        items=tuple(_item(check, where, i, option_sets) for i in raw.get("item", [])),
         source=tuple(raw.get("source", ())),
     )
 
@@ -205,13 +216,13 @@ def score_range(measure: Measure) -> tuple[int, int]:
     return low, high
 
 
-def _check(measures: list[Measure], sources: dict[str, Source]) -> list[str]:
-    problems: list[str] = []
+def _check(check: Checker, measures: list[Measure]) -> None:
+    problems = check.problems
     codes = [m.code for m in measures]
     for code in {c for c in codes if codes.count(c) > 1}:
-        problems.append(f"measure {code}: code used twice")
+        problems.append(f"measures.toml: measure.{code}: code used twice")
     for m in measures:
-        where = f"measure {m.code}"
+        where = f"measures.toml: measure.{m.code}"
         if m.direction not in DIRECTIONS:
             problems.append(f"{where}: direction {m.direction!r} is not one of {DIRECTIONS}")
         if m.group not in GROUPS:
@@ -227,7 +238,7 @@ def _check(measures: list[Measure], sources: dict[str, Source]) -> list[str]:
             problems.append(f"{where}: item {code} used twice")
         branches = {i.code: i for i in m.items if i.kind == "branch"}
         for item in m.items:
-            at = f"{where} item {item.code}"
+            at = f"{where}.item.{item.code}"
             if item.kind not in ITEM_KINDS:
                 problems.append(f"{at}: kind {item.kind!r} is not one of {ITEM_KINDS}")
             elif item.kind == "number":
@@ -253,8 +264,7 @@ def _check(measures: list[Measure], sources: dict[str, Source]) -> list[str]:
                         f"not one of {branch.allowed_values}"
                     )
             for key in item.source:
-                if not key.startswith(SOURCE_PREFIXES) and key not in sources:
-                    problems.append(f"{at}: source {key!r} is not listed")
+                check.source(f"{at}.source", key)
         for code, branch in branches.items():
             for value in branch.allowed_values:
                 if not any(i.when == Condition(code, value) for i in m.items):
@@ -264,35 +274,37 @@ def _check(measures: list[Measure], sources: dict[str, Source]) -> list[str]:
                 f"{where}: declared range {m.minimum}-{m.maximum} but the items score "
                 "{}-{}".format(*score_range(m))
             )
-        for key in (*m.source, *m.mcid_source, *m.interpretation_source):
-            if not key.startswith(SOURCE_PREFIXES) and key not in sources:
-                problems.append(f"{where}: source {key!r} is not listed")
+        for name in ("source", "mcid_source", "interpretation_source"):
+            for key in getattr(m, name):
+                check.source(f"{where}.{name}", key)
         try:
             m.interpretation.format(total=0, maximum=m.maximum, minimum=m.minimum)
         except (KeyError, IndexError, ValueError) as error:
             problems.append(f"{where}: interpretation template is broken ({error})")
-    return problems
 
 
-def load_measures(path: Path = MEASURES_FILE) -> Definitions:
-    content = path.read_bytes()
-    raw = tomllib.loads(content.decode("utf-8"))
-    sources = {
-        key: Source(key=key, citation=value["citation"], url=value["url"])
-        for key, value in raw.get("source", {}).items()
-    }
-    try:
-        measures = [_measure(m) for m in raw.get("measure", [])]
-    except KeyError as missing:
-        raise DefinitionError([f"a measure or item lacks the field {missing}"]) from None
-    problems = _check(measures, sources)
-    if problems:
-        raise DefinitionError(problems)
-    digest = hashlib.sha256(content).hexdigest()[:10]
+def load_measures(
+    path: Path = MEASURES_FILE, references: Path = shared.REFERENCES_PATH
+) -> Definitions:
+    check = Checker()
+    raw = check.read(path)
+    check.cite_texts(path.name, raw, free_text_sources=False)
+    measures = [
+        _measure(check, f"{path.name}: measure.{m.get('code', '?')}", m)
+        for m in raw.get("measure", [])
+    ]
+    _check(check, measures)
+    version = raw.get("meta", {}).get("version")
+    check.need(isinstance(version, int), f"{path.name}: meta.version: must be a whole number")
+    # Only the measures file makes the version: citations may be corrected without re-scoring.
+    digest = check.digest()
+    sources = shared.read_references(check, references)
+    check.check_references(sources)
+    check.done(DefinitionError)
     return Definitions(
-        version=f"{raw['meta']['version']}+{digest}",
+        version=f"{version}+{digest}",
         measures=MappingProxyType({m.code: m for m in measures}),
-        sources=MappingProxyType(sources),
+        sources=sources,
     )
 
 

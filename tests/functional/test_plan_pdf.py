@@ -17,16 +17,14 @@ from rehab import engine
 from rehab.models import IssuedDocument, Prescription
 from rehab.pdf import (
     ASSET_BASE_URL,
-    REVIEW_SIGNS,
     TEMPLATE,
     PdfAssetRefused,
     StaticAssetFetcher,
-    call_groups,
-    pain_zones,
     plan_pdf_context,
     render_plan_html,
     render_plan_pdf,
 )
+from rehab.pdf.context import call_groups
 from rehab.services import plan_issue, prescription_set_step
 from tests.rehab_factories import plan_for
 
@@ -171,8 +169,8 @@ def test_stop_and_call_lists_red_flags_and_the_seeds_see_a_professional_triggers
     assert "controlling your bladder or bowels" in html
     assert "Swelling of the calf or thigh with warmth or redness." in html
     assert "Pain that starts travelling down the leg" in html
-    for trigger in REVIEW_SIGNS:
-        assert trigger in html
+    for trigger in engine.knowledge().patient.review_signs:
+        assert trigger.text in html
 
 
 @pytest.mark.parametrize(
@@ -196,7 +194,7 @@ def test_each_protocol_safety_line_is_printed_exactly_once_with_leg_travel_cover
     ],
 )
 def test_pain_zones_follow_the_tissue_pain_limit(limit, expected):
-    zones = pain_zones(pain_limit=limit, stop_pain=5)
+    zones = engine.pain_zones(pain_limit=limit, stop_pain=5)
     assert [(zone.name, zone.range_text) for zone in zones] == expected
 
 

@@ -1,0 +1,360 @@
+"""What the plan PDF shows, as plain values: ``plan_pdf_context(*, plan, ...)``.
+
+Everything the template needs is built in two database queries; the template then touches no
+database. The clinical decisions (running now, pain zones, safety signs, training days) come
+from the plan engine and its knowledge files; this module only lays them out as cards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from rehab import charts, engine
+from rehab.chart_data import plan_chart_data
+from rehab.models import Plan, Prescription, SessionLog
+
+PAGE_SIZES = {"A4": "A4", "Letter": "letter"}  # clinic setting -> CSS @page size
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_SCHEDULE_WEEKS = {False: 6, True: 4}
+MIN_PHASE_SHARE = 0.2
+LOG_ROWS = {False: 18, True: 8}
+
+
+# --- What the patient reads -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A traffic-light state, read in black and white by its label and shape."""
+
+    action: str  # continue | modify | stop | stop_and_call
+    label: str  # GO, CHANGE, STOP, STOP AND CALL
+    shape: str  # circle | triangle | octagon
+    spoken: str  # the label for a screen reader: "Change"
+
+    @property
+    def alt(self) -> str:
+        return f"{self.spoken} sign, {self.shape}"
+
+
+SIGNALS = {
+    "continue": Signal("continue", "GO", "circle", "Go"),
+    "modify": Signal("modify", "CHANGE", "triangle", "Change"),
+    "stop": Signal("stop", "STOP", "octagon", "Stop"),
+    "stop_and_call": Signal("stop_and_call", "STOP AND CALL", "octagon", "Stop and call"),
+}
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ExerciseCard:
+    key: str  # A, B, C ... used in the weekly schedule
+    step: engine.Step
+    dose: engine.Dose
+    dose_summary: str
+    dose_lines: tuple[DoseLine, ...]
+    note: str
+    next_step: engine.Step | None
+    days: tuple[int, ...]
+    dose_edited: bool  # the dose differs from the step's standard one: amounts in how_to differ
+
+
+@dataclass(frozen=True)
+class RunningCard:
+    key: str
+    step: engine.Step
+    dose: engine.Dose
+    dose_summary: str
+    dose_lines: tuple[DoseLine, ...]
+    note: str
+    next_step: engine.Step | None
+    days: tuple[int, ...]
+    dose_edited: bool
+    now: Signal
+    headline: str
+    explanation: str
+    rules: tuple[tuple[Signal, engine.RunningRuleText], ...]
+    stop_pain: int
+
+
+@dataclass(frozen=True)
+class CallGroup:
+    heading: str
+    urgency: str  # emergency | same_day | review
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PhaseBar:
+    number: int
+    name: str
+    goal: str
+    weeks: tuple[int, int]
+    width: float  # percent of the timeline
+    is_current: bool
+    is_done: bool
+
+
+def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> dict:
+    """Everything the plan template needs, built in two queries (plan with its relations, then
+    the prescriptions). The result holds plain values and engine dataclasses only.
+
+    Every date comes from the plan, never the clock, so the same plan renders the same bytes:
+    the document's date is when the plan last changed.
+    """
+    plan = (
+        Plan.objects.select_related("patient__clinic", "assessment", "created_by", "patient_link")
+        .annotate(has_logs=Exists(SessionLog.objects.filter(plan=OuterRef("pk"))))
+        .prefetch_related(
+            Prefetch("prescriptions", queryset=Prescription.objects.order_by("position", "pk"))
+        )
+        .get(pk=plan.pk)
+    )
+    prescriptions = list(plan.prescriptions.all())
+    patient = plan.patient
+    clinic = patient.clinic
+    protocol = engine.protocol(plan.diagnosis)
+    tissue = engine.tissue(protocol.tissue or "")
+    stop_pain = engine.knowledge().settings["running_stop_pain"]
+
+    exercises: list[ExerciseCard] = []
+    running: RunningCard | None = None
+    for prescription in prescriptions:
+        if prescription.ladder == "running":
+            running = _running_card(plan, prescription, tissue)
+        else:
+            exercises.append(_exercise_card(chr(ord("A") + len(exercises)), prescription))
+
+    link_url = _patient_link_url(plan, base_url)
+    clinician = plan.created_by.get_full_name() or plan.created_by.get_username()
+    updated = timezone.localtime(plan.updated_at)
+    phases = _phase_bars(protocol, plan.current_phase)
+    current_phase = next((p for p in phases if p.is_current), None)
+    return {
+        "title": f"Your rehab plan — {patient.full_name}",
+        "large_print": large_print,
+        "page_size": PAGE_SIZES.get(clinic.pdf_page_size, "A4"),
+        "created_iso": timezone.localtime(plan.created_at).replace(microsecond=0).isoformat(),
+        "modified_iso": updated.replace(microsecond=0).isoformat(),
+        "document_date": updated.date(),
+        "patient": {"full_name": patient.full_name},
+        "side": plan.assessment.get_side_display().lower(),
+        "clinic": {
+            "name": clinic.name,
+            "address": clinic.address,
+            "phone": clinic.phone,
+            "email": clinic.email,
+        },
+        "clinician": clinician,
+        "starts_on": plan.starts_on,
+        "diagnosis_name": protocol.name,
+        "what_is_going_on": protocol.what_is_going_on,
+        "referral_note": protocol.referral_note,
+        "phases": phases,
+        "current_phase": current_phase,
+        "timeline": protocol.timeline,
+        "avoid": protocol.avoid,
+        "exercises": exercises,
+        "running": running,
+        "tissue": tissue,
+        "pain_zones": engine.pain_zones(pain_limit=tissue.pain_limit, stop_pain=stop_pain),
+        "pain_scale": engine.pain_scale(pain_limit=tissue.pain_limit, stop_pain=stop_pain),
+        "call_groups": call_groups(protocol=protocol, tissue=tissue),
+        "glossary": tuple((e.term, e.meaning) for e in engine.glossary(plan.diagnosis)),
+        "schedule": _schedule(exercises, running, current_phase, MAX_SCHEDULE_WEEKS[large_print]),
+        "day_names": DAY_NAMES,
+        "log_rows": range(LOG_ROWS[large_print]),
+        "link_url": link_url,
+        "link_text": link_url.split("://", 1)[-1] if link_url else "",
+        "qr_svg": _qr_svg(link_url) if link_url else "",
+        # Re-issued after follow-ups: the runner sees their progress (same charts as the page).
+        "charts": charts.plan_charts(plan_chart_data(plan=plan)) if plan.has_logs else [],
+    }
+
+
+# --- Pieces -----------------------------------------------------------------------------------
+
+
+def prescription_dose(prescription: Prescription, *, effort: str | None = None) -> engine.Dose:
+    """The PT's dose as the engine's Dose (for its one-line summary), with the step's effort."""
+    return dataclasses.replace(prescription.dose, effort=effort)
+
+
+def _dose_lines(dose: engine.Dose) -> tuple[DoseLine, ...]:
+    lines: list[DoseLine] = []
+    if dose.session:
+        lines.append(DoseLine("Each session", dose.session))
+    if dose.sets and dose.hold_seconds:
+        lines.append(DoseLine("Sets", f"{dose.sets} holds of {dose.hold_seconds} seconds"))
+    elif dose.sets and dose.reps:
+        lines.append(DoseLine("Sets × reps", f"{dose.sets} × {dose.reps}"))
+    elif dose.sets:
+        lines.append(DoseLine("Sets", str(dose.sets)))
+    if dose.tempo:
+        lines.append(DoseLine("Speed", dose.tempo))
+    if dose.rest_seconds:
+        lines.append(DoseLine("Rest between sets", _duration(dose.rest_seconds)))
+    if dose.load:
+        lines.append(DoseLine("Load", dose.load))
+    if dose.effort:
+        lines.append(DoseLine("Effort", dose.effort))
+    if dose.sessions_per_week:
+        lines.append(DoseLine("How often", _how_often(dose.sessions_per_week)))
+    return tuple(lines)
+
+
+def _duration(seconds: int) -> str:
+    minutes, seconds = divmod(seconds, 60)
+    if minutes and seconds:
+        return f"{minutes} min {seconds} s"
+    return f"{minutes} min" if minutes else f"{seconds} s"
+
+
+def _how_often(per_week: int) -> str:
+    if per_week >= 7:
+        return "Every day"
+    return f"{per_week} times a week" if per_week > 1 else "Once a week"
+
+
+def _dose_edited(dose: engine.Dose, standard: engine.Dose) -> bool:
+    return any(getattr(dose, name) != getattr(standard, name) for name in Prescription.DOSE_FIELDS)
+
+
+def _next_step(step: engine.Step) -> engine.Step | None:
+    return engine.ladder(step.ladder).next_after(step.code)
+
+
+def _exercise_card(key: str, prescription: Prescription) -> ExerciseCard:
+    step = engine.step(prescription.step_code)
+    dose = prescription_dose(prescription)
+    return ExerciseCard(
+        key=key,
+        step=step,
+        dose=dose,
+        dose_summary=dose.summary(),
+        dose_lines=_dose_lines(dose),
+        note=prescription.note,
+        next_step=_next_step(step),
+        days=engine.training_days("strength", prescription.sessions_per_week or 0),
+        dose_edited=_dose_edited(dose, step.dose),
+    )
+
+
+def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueRule) -> RunningCard:
+    step = engine.step(prescription.step_code)
+    dose = prescription_dose(prescription, effort=step.dose.effort)
+    guidance = engine.running_guidance(step, prescription.note, tissue)
+    now = engine.running_now(step, tissue, cleared_to_run=plan.cleared_to_run)
+    return RunningCard(
+        key="R",
+        step=step,
+        dose=dose,
+        dose_summary=dose.summary(),
+        dose_lines=_dose_lines(dose),
+        note=prescription.note,
+        next_step=_next_step(step),
+        days=engine.training_days("running", prescription.sessions_per_week or 0),
+        dose_edited=_dose_edited(dose, step.dose),
+        now=SIGNALS[now.action],
+        headline=now.headline,
+        explanation=now.explanation,
+        rules=tuple((SIGNALS[rule.action], rule) for rule in guidance.rules),
+        stop_pain=guidance.stop_pain,
+    )
+
+
+def call_groups(*, protocol: engine.Protocol, tissue: engine.TissueRule) -> tuple[CallGroup, ...]:
+    """The engine's safety signs under the headings the runner reads, most urgent first."""
+    signs = engine.safety_signs(protocol=protocol, tissue=tissue)
+    return (
+        CallGroup(
+            "Go to an emergency department now (call an ambulance if you need to)",
+            "emergency",
+            signs.emergency,
+        ),
+        CallGroup("Stop and call the clinic the same day", "same_day", signs.same_day),
+        CallGroup("Call the clinic to book a review", "review", signs.review),
+    )
+
+
+def _phase_bars(protocol: engine.Protocol, current: int) -> tuple[PhaseBar, ...]:
+    # Widths follow the weeks, but no phase is squeezed below a readable share.
+    spans = [max(phase.weeks[1] - phase.weeks[0], 1) for phase in protocol.phases]
+    shares = [max(span / sum(spans), MIN_PHASE_SHARE) for span in spans]
+    bars = []
+    for phase, share in zip(protocol.phases, shares, strict=True):
+        bars.append(
+            PhaseBar(
+                number=phase.number,
+                name=phase.name,
+                goal=phase.goal,
+                weeks=phase.weeks,
+                width=round(100 * share / sum(shares), 1),
+                is_current=phase.number == current,
+                is_done=phase.number < current,
+            )
+        )
+    return tuple(bars)
+
+
+def _schedule(exercises, running, current_phase: PhaseBar | None, max_weeks: int):
+    """Week-by-week tick grid for the current phase: one row per week, a cell per day listing
+    the keys of that day's exercises (A, B ...) and the running session (R)."""
+    cards = [*exercises, *([running] if running else [])]
+    if current_phase is None:
+        first, last = 1, 4
+    else:
+        first = current_phase.weeks[0] + 1
+        last = max(current_phase.weeks[1], first)
+    weeks = []
+    shown = range(first, min(last, first + max_weeks - 1) + 1)
+    for week in shown:
+        days = [[card.key for card in cards if day in card.days] for day in range(7)]
+        weeks.append({"number": week, "days": days})
+    return {
+        "weeks": weeks,
+        "cards": cards,
+        "more_weeks": last > shown[-1],
+        "last_week": last,
+    }
+
+
+def _patient_link_url(plan: Plan, base_url: str | None) -> str:
+    try:
+        link = plan.patient_link
+    except Plan.patient_link.RelatedObjectDoesNotExist:
+        return ""
+    if link.revoked_at is not None:
+        return ""
+    base = base_url if base_url is not None else settings.PATIENT_LINK_BASE_URL
+    return f"{base.rstrip('/')}{reverse('patient_plan_page', args=[link.token])}"
+
+
+def _qr_svg(url: str) -> SafeString:
+    """The link as an inline SVG QR code; its <title> is the figure's alternative text."""
+    qr = segno.make(url, error="m")
+    svg = qr.svg_inline(
+        scale=4,
+        border=2,
+        dark="#000",
+        light="#fff",
+        title="QR code: scan it to open your plan online",
+        svgclass="qr",
+        lineclass=None,
+        omitsize=True,
+    )
+    # segno's output is generated from the URL (our base URL and a URL-safe token), not typed text.
+    return mark_safe(svg)  # noqa: S308  # nosec B308 B703

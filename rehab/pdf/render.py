@@ -1,0 +1,36 @@
+"""Rendering: the plan template to HTML, and HTML to a tagged PDF with the locked-down fetcher.
+
+The same plan renders to the same bytes: the PDF's dates come from the plan, never the clock,
+and the document carries no random identifier. Issued PDFs are stored as bytes
+(``IssuedDocument``), so a later re-render never changes what the patient was given.
+"""
+
+from __future__ import annotations
+
+import weasyprint
+from django.template.loader import render_to_string
+
+from rehab.models import Plan
+
+from .context import plan_pdf_context
+from .fetcher import ASSET_BASE_URL, StaticAssetFetcher
+
+TEMPLATE = "rehab/pdf/plan.html"
+PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged, with the document language and title
+
+
+def render_plan_html(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> str:
+    context = plan_pdf_context(plan=plan, large_print=large_print, base_url=base_url)
+    return render_to_string(TEMPLATE, context)
+
+
+def render_plan_pdf(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> bytes:
+    return html_to_pdf(render_plan_html(plan=plan, large_print=large_print, base_url=base_url))
+
+
+def html_to_pdf(html: str) -> bytes:
+    """WeasyPrint on rendered plan HTML: tagged PDF/UA-1, static assets only."""
+    document = weasyprint.HTML(
+        string=html, base_url=ASSET_BASE_URL, url_fetcher=StaticAssetFetcher()
+    )
+    return document.write_pdf(**PDF_OPTIONS)
