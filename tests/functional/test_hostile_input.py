@@ -290,6 +290,7 @@ def test_refused_prescription_text_names_the_field_and_saves_nothing(
     assert (prescription.note, prescription.load, prescription.tempo) == before
 
 
+@pytest.mark.pdf
 def test_hostile_prescription_text_is_plain_text_in_the_issued_pdf(alice_client, plan):
     prescription = plan.prescriptions.exclude(ladder="running").first()
     alice_client.post(
