@@ -74,7 +74,8 @@ class AssessmentPlanPanel:
 
 
 def assessment_plan_panel(*, assessment: Assessment) -> AssessmentPlanPanel:
-    """Run the plan engine here, not in the template tag, so the tag only renders."""
+    """The assessment's plans, or the engine's refer-first verdict that bars any: worked out
+    here so that the template tag showing them only renders."""
     preview = plan_preview(assessment=assessment) if assessment.working_diagnosis else None
     return AssessmentPlanPanel(
         plans=assessment.plans.all(),

@@ -161,10 +161,10 @@ def prescription_update(
         prescription.version = version
     prescription.step_code = step_code
     prescription.note = note
-    for name in prescription.dose_fields:
+    used = prescription.dose_fields
+    for name in used:
         setattr(prescription, name, dose[name])
-    unset = set(Prescription.DOSE_FIELDS) - set(prescription.dose_fields)
-    prescription.clean_fields(exclude=["plan", *unset])
+    prescription.clean_fields(exclude=["plan", *(set(dose) - set(used))])
     prescription.save()
     plan_touch(plan=prescription.plan)
     return prescription
