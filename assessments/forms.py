@@ -129,6 +129,10 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
             Submit("save", "Save draft"),
         )
 
+    def findings(self) -> dict:
+        """Every finding as cleaned, None where not asked, for ``assessment_update``."""
+        return {field.name: self.cleaned_data[field.name] for field in load_vocabulary().fields}
+
     def findings_so_far(self) -> tuple[dict, list[str]]:
         """The findings that validate, and the names of those that do not, for a live preview.
 

@@ -1,5 +1,7 @@
 """Writes to assessments: signing freezes the record and the ranking the PT saw."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,13 +23,33 @@ def findings_ranking(*, findings: dict) -> dict:
 
 
 @transaction.atomic
-def assessment_update(*, form) -> Assessment:
-    """Save the PT's edit of a draft.
+def assessment_update(
+    *,
+    assessment: Assessment,
+    assessed_on: dt.date,
+    side: str,
+    findings: dict[str, object],
+    version: int | None = None,
+) -> Assessment:
+    """Save the PT's edit of a draft: the visit and the given findings (None: not asked).
 
-    Raises ``clinic.integrity.StaleVersionError`` (nothing saved) when someone else saved the
-    draft after this form was loaded, and ``SignedAssessmentError`` once it is signed.
+    Raises ``ValidationError`` naming the field for a value the record refuses,
+    ``clinic.integrity.StaleVersionError`` when someone else saved the draft after ``version``
+    (the one the PT loaded; default: this copy's), and ``SignedAssessmentError`` once it is
+    signed. Nothing is saved then.
     """
-    return form.save()
+    unknown = sorted(set(findings) - {field.name for field in load_vocabulary().fields})
+    if unknown:
+        raise ValidationError(f"Not in the findings vocabulary: {', '.join(unknown)}.")
+    if version is not None:
+        assessment.version = version
+    assessment.assessed_on = assessed_on
+    assessment.side = side
+    for name, value in findings.items():
+        setattr(assessment, name, value)
+    assessment.full_clean(exclude=["patient", "clinician", "amends", "signed_by"])
+    assessment.save()
+    return assessment
 
 
 def assessment_sign(

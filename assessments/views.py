@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -20,7 +19,7 @@ from assessments.services import (
 from assessments.vocabulary import load_vocabulary
 from clinic.audit import access_record
 from clinic.integrity import StaleVersionError
-from clinic.selectors import get_patient_for_user, patients_for_user
+from clinic.selectors import get_patient_for_user
 
 # While the PT types, the panel explains the leading causes; the saved assessment explains all.
 PREVIEW_REASONS_FOR = 3
@@ -62,9 +61,17 @@ def assessment_edit(request, pk):
     form = AssessmentForm(request.POST or None, instance=assessment)
     if request.method == "POST" and form.is_valid():
         try:
-            assessment_update(form=form)
+            assessment_update(
+                assessment=assessment,
+                assessed_on=form.cleaned_data["assessed_on"],
+                side=form.cleaned_data["side"],
+                findings=form.findings(),
+                version=form.cleaned_data["version"],
+            )
         except StaleVersionError as error:
             form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, "Draft saved.")
             return redirect(assessment)
@@ -74,8 +81,7 @@ def assessment_edit(request, pk):
 @require_POST
 def assessment_preview(request, patient_pk):
     """The differential panel for the findings typed so far (htmx swaps it in; nothing saved)."""
-    if not patients_for_user(user=request.user).filter(pk=patient_pk).exists():
-        raise Http404
+    get_patient_for_user(user=request.user, pk=patient_pk)
     findings, field_errors = preview_findings(request.POST)
     context = {
         "ranking": findings_ranking(findings=findings),

@@ -47,11 +47,8 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
         self.helper.layout = Layout(
             "version", "step_code", *dose, "note", Submit("save", "Save exercise")
         )
-        if running:
-            for name in ("sets", "reps", "hold_seconds", "tempo", "rest_seconds", "load"):
-                del self.fields[name]
-        else:
-            del self.fields["session"]
+        for name in set(Prescription.DOSE_FIELDS) - set(self.instance.dose_fields):
+            del self.fields[name]
 
 
 class SessionLogForm(forms.ModelForm):

@@ -121,6 +121,13 @@ class Prescription(VersionedModel):
         return f"{self.get_ladder_display()}: {self.step_code}"
 
     @property
+    def dose_fields(self) -> tuple[str, ...]:
+        """The dose fields the PT sets on this ladder: running has sessions, not sets and reps."""
+        if self.ladder == Ladder.RUNNING:
+            return ("sessions_per_week", "session")
+        return tuple(name for name in self.DOSE_FIELDS if name != "session")
+
+    @property
     def dose(self) -> engine.Dose:
         """The PT's dose in the engine's form, so the page and the PDF word it the same way."""
         return engine.Dose(

@@ -1,6 +1,7 @@
 """Reads of plans, scoped to the user's clinics (another clinic's plan is a 404)."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
@@ -10,8 +11,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.models import Assessment
 from rehab import engine
-from rehab.models import PatientLink, Plan, Prescription, ProgressionDecision, SessionLog
+from rehab.models import (
+    IssuedDocument,
+    PatientLink,
+    Plan,
+    Prescription,
+    ProgressionDecision,
+    SessionLog,
+)
 
 
 def plans_for_user(*, user) -> QuerySet[Plan]:
@@ -30,6 +39,47 @@ def get_prescription_for_user(*, user, pk) -> Prescription:
             "plan", "plan__patient"
         ),
         pk=pk,
+    )
+
+
+def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
+    """The issued PDF (bytes included, for download), or 404 outside the user's clinics."""
+    return get_object_or_404(
+        IssuedDocument.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
+            "plan", "plan__patient"
+        ),
+        pk=pk,
+    )
+
+
+def unresolved_red_flags(assessment: Assessment) -> list[str]:
+    """Red flags raised on the ranking the PT signed: they gate any exercise plan."""
+    ranking = assessment.ranking_at_signing or {}
+    return [flag["code"] for flag in ranking.get("red_flags", [])]
+
+
+def plan_preview(*, assessment: Assessment) -> engine.PlanDraft | engine.ReferFirst:
+    """What the engine would draft from the signed working diagnosis (nothing saved)."""
+    return engine.build_plan(
+        diagnosis=assessment.working_diagnosis, red_flags=unresolved_red_flags(assessment)
+    )
+
+
+@dataclass(frozen=True)
+class AssessmentPlanPanel:
+    """The plan actions on an assessment page: its plans, or why no plan may be built."""
+
+    plans: QuerySet[Plan]
+    refer_first: engine.ReferFirst | None
+
+
+def assessment_plan_panel(*, assessment: Assessment) -> AssessmentPlanPanel:
+    """The assessment's plans, or the engine's refer-first verdict that bars any: worked out
+    here so that the template tag showing them only renders."""
+    preview = plan_preview(assessment=assessment) if assessment.working_diagnosis else None
+    return AssessmentPlanPanel(
+        plans=assessment.plans.all(),
+        refer_first=preview if isinstance(preview, engine.ReferFirst) else None,
     )
 
 

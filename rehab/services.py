@@ -7,8 +7,10 @@ the reasoning to the plain-Python engine in ``rehab.engine``.
 import hashlib
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -24,6 +26,7 @@ from rehab.models import (
     SessionLog,
     new_patient_token,
 )
+from rehab.selectors import patient_link_url, plan_preview
 
 MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
 
@@ -40,18 +43,6 @@ class ReferFirstError(Exception):
     def __init__(self, refer: engine.ReferFirst):
         self.refer = refer
         super().__init__(refer.reason)
-
-
-def unresolved_red_flags(assessment: Assessment) -> list[str]:
-    """Red flags raised on the ranking the PT signed: they gate any exercise plan."""
-    ranking = assessment.ranking_at_signing or {}
-    return [flag["code"] for flag in ranking.get("red_flags", [])]
-
-
-def plan_preview(*, assessment: Assessment) -> engine.PlanDraft | engine.ReferFirst:
-    return engine.build_plan(
-        diagnosis=assessment.working_diagnosis, red_flags=unresolved_red_flags(assessment)
-    )
 
 
 def _dose_fields(dose: engine.Dose) -> dict:
@@ -124,16 +115,57 @@ def prescription_set_step(*, prescription: Prescription, step_code: str) -> Pres
 
 
 @transaction.atomic
-def prescription_update(*, form) -> Prescription:
+def prescription_update(
+    *,
+    prescription: Prescription,
+    step_code: str,
+    note: str = "",
+    version: int | None = None,
+    sets: int | None = None,
+    reps: str = "",
+    hold_seconds: int | None = None,
+    tempo: str = "",
+    rest_seconds: int | None = None,
+    load: str = "",
+    sessions_per_week: int | None = None,
+    session: str = "",
+) -> Prescription:
     """Save the PT's edit of a prescription; a new step starts its count from today.
 
-    Raises ``clinic.integrity.StaleVersionError`` (nothing saved) when someone else saved
-    this prescription after the form was loaded (the form carries the version it showed).
+    Only the dose fields of its ladder are set (``Prescription.dose_fields``). Raises
+    ``ValidationError`` naming the field for a step off the ladder or a value out of range, and
+    ``clinic.integrity.StaleVersionError`` when someone else saved the prescription after
+    ``version`` (the one the PT loaded; default: this copy's). Either way nothing is saved.
     """
-    prescription = form.instance
-    if "step_code" in form.changed_data:
+    try:
+        on_ladder = engine.step(step_code).ladder == prescription.ladder
+    except KeyError:
+        on_ladder = False
+    if not on_ladder:
+        raise ValidationError({"step_code": f"Choose a step on the {prescription.ladder} ladder."})
+    dose = {
+        "sets": sets,
+        "reps": reps,
+        "hold_seconds": hold_seconds,
+        "tempo": tempo,
+        "rest_seconds": rest_seconds,
+        "load": load,
+        "sessions_per_week": sessions_per_week,
+        "session": session,
+    }
+    # Compared with the stored row: a bound ModelForm has already written the edit to its copy.
+    stored_step = Prescription.objects.values_list("step_code", flat=True).get(pk=prescription.pk)
+    if step_code != stored_step:
         prescription.step_since = timezone.localdate()
-    form.save()
+    if version is not None:
+        prescription.version = version
+    prescription.step_code = step_code
+    prescription.note = note
+    used = prescription.dose_fields
+    for name in used:
+        setattr(prescription, name, dose[name])
+    prescription.clean_fields(exclude=["plan", *(set(dose) - set(used))])
+    prescription.save()
     plan_touch(plan=prescription.plan)
     return prescription
 
@@ -235,6 +267,30 @@ def patient_link_renew(*, link: PatientLink) -> PatientLink:
     link.revoked_by = None
     link.save(update_fields=["token", "revoked_at", "revoked_by"])
     return link
+
+
+def patient_link_email_send(*, plan: Plan) -> str:
+    """Email the plan's link to the patient's address on record (never to one typed in, so a
+    slip cannot send a patient's plan to someone else); returns the address.
+
+    Raises ``ValidationError`` when the patient has no email address.
+    """
+    patient = plan.patient
+    if not patient.email:
+        raise ValidationError("This patient has no email address on record.")
+    context = {
+        "patient": patient,
+        "clinic": patient.clinic,
+        "link_url": patient_link_url(plan.patient_link),
+    }
+    subject = render_to_string("rehab/email/patient_link_subject.txt", context)
+    send_mail(
+        subject="".join(subject.splitlines()),
+        message=render_to_string("rehab/email/patient_link_body.txt", context),
+        from_email=None,
+        recipient_list=[patient.email],
+    )
+    return patient.email
 
 
 @transaction.atomic

@@ -1,9 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -18,6 +17,7 @@ from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
 from rehab.selectors import (
+    get_issued_document_for_user,
     get_plan_for_patient_token,
     get_plan_for_user,
     get_prescription_for_user,
@@ -28,6 +28,7 @@ from rehab.selectors import (
 from rehab.services import (
     MAX_EXERCISES_PER_PHASE,
     ReferFirstError,
+    patient_link_email_send,
     patient_link_record_access,
     patient_link_renew,
     patient_link_revoke,
@@ -110,9 +111,11 @@ def prescription_edit(request, pk):
     form = PrescriptionForm(request.POST or None, instance=prescription)
     if request.method == "POST" and form.is_valid():
         try:
-            prescription_update(form=form)
+            prescription_update(prescription=prescription, **form.cleaned_data)
         except StaleVersionError as error:
             form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         else:
             messages.success(request, "Exercise saved.")
             return redirect(prescription.plan)
@@ -196,9 +199,7 @@ def _pdf_response(document: IssuedDocument) -> HttpResponse:
 
 
 def document_download(request, pk):
-    document = get_object_or_404(
-        IssuedDocument.objects.filter(plan__patient__clinic__memberships__user=request.user), pk=pk
-    )
+    document = get_issued_document_for_user(user=request.user, pk=pk)
     access_record(request=request, patient=document.plan.patient, what="document", obj=document)
     return _pdf_response(document)
 
@@ -246,20 +247,12 @@ def patient_link_action(request, pk, action):
         patient_link_renew(link=link)
         messages.success(request, "A new link was made; the old one stays dead.")
     elif action == "email":
-        if not plan.patient.email:
-            messages.error(request, "This patient has no email address on record.")
+        try:
+            address = patient_link_email_send(plan=plan)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
-            send_mail(
-                subject=f"Your rehab plan from {plan.patient.clinic.name}",
-                message=(
-                    f"Hello {plan.patient.first_name},\n\nYour plan, and a form to log how your "
-                    f"sessions went, are here:\n{patient_link_url(link)}\n\n"
-                    f"{plan.patient.clinic.name}"
-                ),
-                from_email=None,
-                recipient_list=[plan.patient.email],
-            )
-            messages.success(request, f"Link emailed to {plan.patient.email}.")
+            messages.success(request, f"Link emailed to {address}.")
     else:
         raise Http404
     return redirect(plan)

@@ -5,6 +5,7 @@ clinic and must never learn the patient exists.
 """
 
 import pytest
+import weasyprint
 
 from tests.factories import AssessmentFactory, ClinicFactory, PatientFactory, UserFactory
 
@@ -48,3 +49,14 @@ def assessment(patient, alice):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _pdf_renders_are_marked(request, monkeypatch):
+    """Keeps ``pytest -m "not pdf"`` a quick loop: an unmarked test that renders a PDF fails."""
+    if request.node.get_closest_marker("pdf") is None:
+        monkeypatch.setattr(weasyprint.HTML, "write_pdf", _unmarked_pdf_render)
+
+
+def _unmarked_pdf_render(*args, **kwargs):
+    pytest.fail("This test renders a PDF with WeasyPrint: mark it @pytest.mark.pdf.")

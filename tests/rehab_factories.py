@@ -6,7 +6,7 @@ from rehab.services import plan_advance_phase, plan_create
 from tests.factories import AssessmentFactory
 
 # Findings that rank proximal hamstring tendinopathy first (sit bone pain, worse sitting, tender
-# sit bone, positive bent-knee stretch, gradual onset).
+# sit bone, positive bent-knee stretch tests, gradual onset).
 PHT_FINDINGS = {
     "pain_locations": ["sit_bone"],
     "aggravated_by_sitting": True,
@@ -15,6 +15,13 @@ PHT_FINDINGS = {
     "modified_bent_knee_stretch": "positive",
     "onset": "gradual",
 }
+
+
+def as_posted(findings: dict) -> dict:
+    """Findings as the assessment form posts them: booleans as "True" / "False"."""
+    return {
+        name: str(value) if isinstance(value, bool) else value for name, value in findings.items()
+    }
 
 
 def signed_assessment(

@@ -3,19 +3,15 @@
 from django import template
 
 from rehab import engine
-from rehab.services import plan_preview
+from rehab.selectors import assessment_plan_panel
 
 register = template.Library()
 
 
 @register.inclusion_tag("rehab/includes/assessment_plan_actions.html")
 def assessment_plan_actions(assessment):
-    preview = plan_preview(assessment=assessment) if assessment.working_diagnosis else None
-    return {
-        "assessment": assessment,
-        "plans": assessment.plans.all(),
-        "refer_first": preview if isinstance(preview, engine.ReferFirst) else None,
-    }
+    panel = assessment_plan_panel(assessment=assessment)
+    return {"assessment": assessment, "plans": panel.plans, "refer_first": panel.refer_first}
 
 
 @register.inclusion_tag("rehab/includes/patient_plans.html")

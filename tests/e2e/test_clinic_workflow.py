@@ -17,7 +17,8 @@ from rehab.models import Plan
 from tests.e2e.conftest import CLINICIAN_PASSWORD
 from tests.factories import ClinicFactory, UserFactory
 
-pytestmark = pytest.mark.e2e
+# Every test seeds the demo, which issues the demo plan's PDF.
+pytestmark = [pytest.mark.e2e, pytest.mark.pdf]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 DEMO_LOGIN = ("demo.pt", "hamstring-demo")

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from records.management.commands.seed_demo import DEMO_PLAN_PATIENT
 from rehab.models import Plan
 
-pytestmark = pytest.mark.e2e
+# Every test seeds the demo, which issues the demo plan's PDF.
+pytestmark = [pytest.mark.e2e, pytest.mark.pdf]
 
 UNLABELLED_FIELDS = """
 () => [...document.querySelectorAll('input, select, textarea')]

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from assessments.services import assessment_ranking
-from tests.rehab_factories import PHT_FINDINGS
+from tests.rehab_factories import PHT_FINDINGS, as_posted
 
 VISIT = {"assessed_on": "2026-11-25", "side": "left"}
 
@@ -147,13 +147,7 @@ def test_overriding_the_top_cause_with_a_reason_is_recorded(alice_client, assess
 
 
 def test_the_preview_ranks_the_findings_typed_so_far_without_saving(alice_client, patient):
-    data = {
-        "pain_locations": ["sit_bone"],
-        "aggravated_by_sitting": "True",
-        "sit_bone_tenderness": "True",
-        "bent_knee_stretch": "positive",
-        "pain_run_nrs": "14",
-    }
+    data = {**as_posted(PHT_FINDINGS), "pain_run_nrs": "14"}
     response = alice_client.post(
         reverse("assessment_preview", args=[patient.pk]), data, HTTP_HX_REQUEST="true"
     )

@@ -9,15 +9,15 @@ from django.utils import timezone
 from assessments.services import assessment_sign
 from rehab.services import plan_create, session_log_create
 from tests.factories import AssessmentFactory
+from tests.rehab_factories import PHT_FINDINGS
 
 TODAY = timezone.localdate()
-TENDINOPATHY = {"pain_locations": ["sit_bone"], "sit_bone_tenderness": True, "onset": "gradual"}
 
 
 @pytest.fixture
 def plan(patient, alice):
     assessment = AssessmentFactory(
-        patient=patient, clinician=alice, assessed_on=TODAY, **TENDINOPATHY
+        patient=patient, clinician=alice, assessed_on=TODAY, **PHT_FINDINGS
     )
     assessment_sign(assessment=assessment, clinician=alice)
     return plan_create(assessment=assessment, clinician=alice)

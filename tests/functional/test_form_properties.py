@@ -22,6 +22,7 @@ from rehab.forms import SessionLogForm
 from rehab.models import SessionLog
 from rehab.services import plan_create
 from tests.factories import AssessmentFactory
+from tests.rehab_factories import PHT_FINDINGS
 
 # 40 keeps CI (the suite runs twice) quick; FORM_PROPERTY_EXAMPLES=1000 for a deeper local run.
 PROPERTY_SETTINGS = settings(
@@ -218,12 +219,7 @@ def live_plan(patient, alice):
     assessment = AssessmentFactory(
         patient=patient,
         clinician=alice,
-        pain_locations=["sit_bone"],
-        aggravated_by_sitting=True,
-        sit_bone_tenderness=True,
-        bent_knee_stretch="positive",
-        modified_bent_knee_stretch="positive",
-        onset="gradual",
+        **PHT_FINDINGS,
     )
     return plan_create(
         assessment=assessment_sign(assessment=assessment, clinician=alice), clinician=alice

@@ -22,6 +22,7 @@ from clinic.models import Patient
 from rehab.models import Plan, ProgressionDecision, SessionLog
 from rehab.selectors import progression_proposals
 from tests.factories import UserFactory
+from tests.rehab_factories import PHT_FINDINGS, as_posted
 
 HOSTILE = {
     "script": "<script>alert(1)</script>",
@@ -36,15 +37,6 @@ HOSTILE = {
     "long": ("A long note. " * 800).strip(),  # 10,399 characters
 }
 EVERYTHING = " ".join(v for k, v in HOSTILE.items() if k != "long")
-
-TENDINOPATHY = {
-    "pain_locations": ["sit_bone"],
-    "aggravated_by_sitting": "True",
-    "sit_bone_tenderness": "True",
-    "bent_knee_stretch": "positive",
-    "modified_bent_knee_stretch": "positive",
-    "onset": "gradual",
-}
 
 
 class _Markup(HTMLParser):
@@ -121,7 +113,7 @@ def _signed_plan(client, patient, reason=""):
     """Assessment, signature and plan, each through its view, as a PT would click them."""
     response = client.post(
         reverse("assessment_create", args=[patient.pk]),
-        {"assessed_on": "2026-11-20", "side": "right", **TENDINOPATHY},
+        {"assessed_on": "2026-11-20", "side": "right", **as_posted(PHT_FINDINGS)},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assessment = Assessment.objects.get(patient=patient)
@@ -290,6 +282,7 @@ def test_refused_prescription_text_names_the_field_and_saves_nothing(
     assert (prescription.note, prescription.load, prescription.tempo) == before
 
 
+@pytest.mark.pdf
 def test_hostile_prescription_text_is_plain_text_in_the_issued_pdf(alice_client, plan):
     prescription = plan.prescriptions.exclude(ladder="running").first()
     alice_client.post(

@@ -308,6 +308,7 @@ def test_fetcher_serves_static_files_from_the_finders(path, content_type):
 # --- Real PDFs ----------------------------------------------------------------------------------
 
 
+@pytest.mark.pdf
 def test_pdf_reads_back_name_exercises_doses_running_advice_stop_section_and_link(
     phase_three_plan,
 ):
@@ -330,6 +331,7 @@ def test_pdf_reads_back_name_exercises_doses_running_advice_stop_section_and_lin
     assert "Page 1 of" in text
 
 
+@pytest.mark.pdf
 def test_pdf_is_a4_by_default_and_us_letter_from_the_clinic_setting(plan, clinic):
     box = read_pdf(render_plan_pdf(plan=plan)).pages[0].mediabox
     assert (round(float(box.width), 2), round(float(box.height), 2)) == A4
@@ -343,10 +345,12 @@ def test_pdf_is_a4_by_default_and_us_letter_from_the_clinic_setting(plan, clinic
     assert sizes == {LETTER}
 
 
+@pytest.mark.pdf
 def test_the_same_plan_renders_to_identical_bytes(plan):
     assert render_plan_pdf(plan=plan) == render_plan_pdf(plan=plan)
 
 
+@pytest.mark.pdf
 def test_pdf_is_tagged_with_language_title_alt_text_and_bundled_fonts(plan, caplog):
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         reader = read_pdf(render_plan_pdf(plan=plan))
@@ -380,6 +384,7 @@ def test_pdf_is_tagged_with_language_title_alt_text_and_bundled_fonts(plan, capl
     assert all("Plan-Sans" in name or "DejaVu-Sans" in name for name in fonts)
 
 
+@pytest.mark.pdf
 def test_pdf_text_needs_no_system_fonts(tmp_path):
     """With fontconfig given no fonts at all, the bundled fonts still set the text."""
     config = tmp_path / "fonts.conf"
@@ -418,6 +423,7 @@ def test_pdf_text_needs_no_system_fonts(tmp_path):
     assert {name.split("+")[1] for name in fonts} == {"Plan-Sans", "Plan-Sans-Bold"}
 
 
+@pytest.mark.pdf
 def test_hostile_note_is_printed_as_text_and_fetches_nothing(plan, monkeypatch):
     bridge = prescription(plan, "bridge")
     bridge.note = HOSTILE_NOTE
@@ -436,6 +442,7 @@ def test_hostile_note_is_printed_as_text_and_fetches_nothing(plan, monkeypatch):
     assert '<img src="file:///etc/passwd">' in text
 
 
+@pytest.mark.pdf
 def test_large_print_gives_each_exercise_its_own_page(phase_three_plan):
     standard = read_pdf(render_plan_pdf(plan=phase_three_plan))
     large = read_pdf(render_plan_pdf(plan=phase_three_plan, large_print=True))
@@ -449,6 +456,7 @@ def test_large_print_gives_each_exercise_its_own_page(phase_three_plan):
     assert len(set(first_pages)) == len(names)
 
 
+@pytest.mark.pdf
 def test_an_issued_pdf_keeps_its_bytes_when_the_plan_changes_later(plan, alice):
     pdf = render_plan_pdf(plan=plan)
     document = plan_issue(plan=plan, clinician=alice, pdf=pdf)
@@ -461,6 +469,7 @@ def test_an_issued_pdf_keeps_its_bytes_when_the_plan_changes_later(plan, alice):
     assert stored.page_size == "A4"
 
 
+@pytest.mark.pdf
 def test_a_plan_reissued_after_follow_ups_carries_the_progress_charts(plan, caplog):
     from rehab.services import session_log_create
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from assessments.services import assessment_sign
 from rehab.models import Plan, ProgressionDecision, SessionLog
+from rehab.selectors import patient_link_url
 from rehab.services import plan_create
 from tests.factories import AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
@@ -222,6 +223,34 @@ def test_emailing_the_link_sends_it_to_the_patient(alice_client, plan, mailoutbo
     alice_client.post(reverse("patient_link_action", args=[plan.pk, "email"]))
     assert len(mailoutbox) == 1
     assert plan.patient_link.token in mailoutbox[0].body
+
+
+def test_the_link_email_is_plain_text_from_the_clinic(alice_client, plan, mailoutbox):
+    clinic = plan.patient.clinic
+    clinic.name = "Run & Recover"
+    clinic.save()
+    plan.patient.email = "rosa@example.com"
+    plan.patient.save()
+    alice_client.post(reverse("patient_link_action", args=[plan.pk, "email"]))
+    (email,) = mailoutbox
+    assert email.to == ["rosa@example.com"]
+    assert email.subject == "Your rehab plan from Run & Recover"
+    assert email.body == (
+        "Hello Rosa,\n\nYour plan, and a form to log how your sessions went, are here:\n"
+        f"{patient_link_url(plan.patient_link)}\n\nRun & Recover"
+    )
+
+
+def test_a_patient_without_an_email_address_is_sent_nothing_and_the_clinician_is_told(
+    alice_client, plan, mailoutbox
+):
+    plan.patient.email = ""
+    plan.patient.save()
+    response = alice_client.post(
+        reverse("patient_link_action", args=[plan.pk, "email"]), follow=True
+    )
+    assert mailoutbox == []
+    assert "This patient has no email address on record." in response.content.decode()
 
 
 def test_builder_warns_when_a_phase_asks_for_more_than_five_exercises(alice_client, plan):

@@ -152,6 +152,7 @@ def test_template_tag_gives_the_same_charts_for_any_template(progressed_plan):
     assert html.endswith(charts.svg_data_uri("<svg xmlns='http://www.w3.org/2000/svg'/>"))
 
 
+@pytest.mark.pdf
 def test_charts_render_in_a_weasyprint_pdf(progressed_plan):
     weasyprint = pytest.importorskip("weasyprint")
     drawn = charts.plan_charts(plan_chart_data(plan=progressed_plan))

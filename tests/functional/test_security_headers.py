@@ -13,6 +13,7 @@ from assessments.services import assessment_sign
 from clinic.security import NoStoreMiddleware
 from rehab.services import plan_create, plan_issue
 from tests.factories import AssessmentFactory, PatientFactory
+from tests.rehab_factories import PHT_FINDINGS
 
 EXPECTED_CSP = {
     "default-src": "'self'",
@@ -41,12 +42,7 @@ def plan(clinic, alice):
         assessment=AssessmentFactory(
             patient=patient,
             clinician=alice,
-            pain_locations=["sit_bone"],
-            aggravated_by_sitting=True,
-            sit_bone_tenderness=True,
-            bent_knee_stretch="positive",
-            modified_bent_knee_stretch="positive",
-            onset="gradual",
+            **PHT_FINDINGS,
         ),
         clinician=alice,
     )

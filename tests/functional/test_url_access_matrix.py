@@ -23,6 +23,7 @@ from django.utils import timezone
 from assessments.services import assessment_sign
 from rehab.services import patient_link_revoke, plan_create, plan_end, plan_issue
 from tests.factories import AssessmentFactory, PatientFactory, UserFactory
+from tests.rehab_factories import PHT_FINDINGS
 
 LOGIN = "login"  # expected answer: a redirect to the login page, carrying ?next=
 PDF = b"%PDF-1.4 test"
@@ -173,12 +174,7 @@ def objects(clinic, alice):
         assessment=AssessmentFactory(
             patient=patient,
             clinician=alice,
-            pain_locations=["sit_bone"],
-            aggravated_by_sitting=True,
-            sit_bone_tenderness=True,
-            bent_knee_stretch="positive",
-            modified_bent_knee_stretch="positive",
-            onset="gradual",
+            **PHT_FINDINGS,
         ),
         clinician=alice,
     )

@@ -64,6 +64,7 @@ def _demo_with_extras():
     clinician.groups.add(group)
 
 
+@pytest.mark.pdf
 def test_backup_flush_restore_gives_back_every_record_and_every_pdf(tmp_path):
     _demo_with_extras()
     before, hashes = _canonical(), _document_hashes()

@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 
 from assessments.vocabulary import load_vocabulary
 from tests.factories import AssessmentFactory
+from tests.rehab_factories import PHT_FINDINGS
 
 CAUSES = sorted(load_vocabulary().cause_codes)
 
@@ -31,7 +32,7 @@ def write(tmp_path: Path, data: Any) -> str:
 
 
 def test_one_findings_object_prints_one_contract_object(tmp_path: Path) -> None:
-    out, _ = run(write(tmp_path, {"pain_locations": ["sit_bone"], "sit_bone_tenderness": True}))
+    out, _ = run(write(tmp_path, PHT_FINDINGS))
     result = json.loads(out)
     assert isinstance(result, dict)
     assert sorted(c["code"] for c in result["causes"]) == CAUSES
@@ -101,12 +102,7 @@ def test_no_file_and_no_assessment_is_a_clean_error() -> None:
 
 @pytest.mark.django_db
 def test_a_saved_assessment_is_ranked_by_id() -> None:
-    assessment = AssessmentFactory(
-        onset="gradual",
-        pain_locations=["sit_bone"],
-        aggravated_by_sitting=True,
-        sit_bone_tenderness=True,
-    )
+    assessment = AssessmentFactory(**PHT_FINDINGS)
     out, _ = run("--assessment", str(assessment.pk))
     result = json.loads(out)
     assert result["id"] == assessment.pk

@@ -21,6 +21,7 @@ def pages(path) -> list[str]:
     return [page.extract_text() for page in reader.pages]
 
 
+@pytest.mark.pdf
 def test_render_plan_writes_the_plans_pdf(plan, tmp_path):
     out = tmp_path / "plan.pdf"
     call_command("render_plan", str(plan.pk), "-o", str(out), stdout=io.StringIO())
@@ -36,6 +37,7 @@ def test_render_plan_html_writes_the_html_instead(plan, tmp_path):
     assert "Rosa Runner" in html
 
 
+@pytest.mark.pdf
 def test_render_plan_large_print_needs_more_pages(plan, tmp_path):
     standard, large = tmp_path / "standard.pdf", tmp_path / "large.pdf"
     call_command("render_plan", str(plan.pk), "-o", str(standard), stdout=io.StringIO())
@@ -72,6 +74,7 @@ def test_render_plan_needs_a_plan_id_or_demo_but_not_both(plan, tmp_path):
         call_command("render_plan", str(plan.pk), "--demo", "-o", str(tmp_path / "x.pdf"))
 
 
+@pytest.mark.pdf
 def test_render_plan_demo_renders_a_full_plan_and_leaves_nothing_behind(db, tmp_path):
     out = tmp_path / "demo.pdf"
     call_command(

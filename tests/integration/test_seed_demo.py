@@ -1,3 +1,4 @@
+import pytest
 from django.core.management import call_command
 
 from assessments.models import Assessment
@@ -5,6 +6,7 @@ from clinic.models import Clinic, Patient
 from rehab.models import IssuedDocument, OutcomeMeasurement, Plan, ProgressionDecision, SessionLog
 
 
+@pytest.mark.pdf
 def test_seed_demo_is_idempotent_and_prints_the_login(db, capsys):
     call_command("seed_demo")
     first = capsys.readouterr().out

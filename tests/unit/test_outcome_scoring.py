@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
 import pytest
 
 from rehab import outcomes
@@ -86,19 +83,6 @@ def test_an_inconsistent_definition_file_is_refused_listing_every_problem(tmp_pa
     problems = "\n".join(error.value.problems)
     assert "declared range 0-81 but the items score 0-80" in problems
     assert "visa_h_q8b: when visa_h_q8 equals 'z'" in problems
-
-
-def test_the_scoring_package_imports_nothing_from_django():
-    package = Path(outcomes.__file__).parent
-    for module in package.glob("*.py"):
-        tree = ast.parse(module.read_text())
-        imported = [
-            alias.name
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Import)
-            for alias in node.names
-        ] + [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
-        assert not [name for name in imported if name.startswith("django")], module.name
 
 
 # --- Totals and directions ------------------------------------------------------------------

@@ -188,6 +188,7 @@ def test_no_stray_illustrations_without_a_step():
     assert names == {s.illustration for s in ALL_STEPS}
 
 
+@pytest.mark.pdf
 def test_illustrations_render_in_weasyprint(tmp_path):
     weasyprint = pytest.importorskip("weasyprint")
     images = "".join(
