@@ -9,6 +9,7 @@ import ast
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Folders (every module below them) or single modules, relative to the project root.
 PURE_PACKAGES = (
+    "clinic/knowledge",
     "assessments/differential",
     "assessments/vocabulary.py",
     "rehab/engine",
@@ -47,8 +49,17 @@ def _imported_names(module: Path, package: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             parts = package.split(".")
             base = parts[: len(parts) - node.level + 1] if node.level else []
-            names.add(".".join([*base, *filter(None, [node.module])]))
+            origin = ".".join([*base, *filter(None, [node.module])])
+            # ``from clinic import knowledge`` imports the module clinic.knowledge.
+            for alias in node.names:
+                name = f"{origin}.{alias.name}"
+                names.add(name if _is_module(name) else origin)
     return names
+
+
+def _is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
 
 
 PURE_NAMES = {_dotted(module) for module in MODULES}
@@ -96,3 +107,9 @@ def test_importing_the_pure_packages_without_settings_leaves_django_unloaded():
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_mypy_checks_exactly_the_pure_packages():
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        files = tomllib.load(handle)["tool"]["mypy"]["files"]
+    assert sorted(files) == sorted(PURE_PACKAGES)
