@@ -206,6 +206,8 @@ def _weight_rule(
     (condition,) = _conditions(text, vocabulary, where)
     if len(condition.fields) != 1:
         raise KnowledgeError(f"{where}: a weight must be about exactly one field")
+    if any(clause.missing_counts for clause in condition.clauses):
+        raise KnowledgeError(f"{where}: a weight counts recorded findings only, not 'or missing'")
     group = raw.get("group")
     if group is not None and group not in groups:
         raise KnowledgeError(f"{where}: unknown group {group!r}")

@@ -362,13 +362,15 @@ def test_each_bone_stress_rule_raises_suspected_bone_stress_injury(
     assert flag_codes(findings) == {"suspected_bone_stress_injury"}
 
 
-def test_a_limp_after_a_sudden_injury_is_not_a_bone_stress_flag() -> None:
-    assert flag_codes({"antalgic_gait": True, "onset": "sudden_sprint"}) == set()
+def test_a_limp_after_a_sudden_injury_confined_to_the_thigh_is_not_a_bone_stress_flag() -> None:
+    findings = {"antalgic_gait": True, "onset": "sudden_sprint", "pain_locations": ["mid_thigh"]}
+    assert flag_codes(findings) == set()
 
 
 def test_red_flags_are_rules_not_probabilities() -> None:
     """A classic tendinopathy picture with a cancer history still raises the flag."""
     findings = {
+        "age": 35,
         "pain_locations": ["sit_bone"],
         "sit_bone_tenderness": True,
         "modified_bent_knee_stretch": "positive",
@@ -438,7 +440,7 @@ def test_everything_else_about_running_means_modify(findings: dict[str, Any]) ->
 
 
 def test_when_nothing_about_running_is_known_the_advice_is_modify() -> None:
-    result = rank({"pain_locations": ["sit_bone"]}).run_advice
+    result = rank({"age": 35, "pain_locations": ["sit_bone"]}).run_advice
     assert (result.advice, result.because) == ("modify", ())
 
 
@@ -452,7 +454,10 @@ def test_when_nothing_about_running_is_known_the_advice_is_modify() -> None:
         ({"duration_weeks": 6, "trend": "worsening"}, ("duration_weeks", "trend")),
         ({"severe_despite_reduced_activity": True}, ("severe_despite_reduced_activity",)),
         ({"spreading_to_new_areas": True}, ("spreading_to_new_areas",)),
-        ({"hop_test": "painful"}, ("hop_test",)),
+        (
+            {"hop_test": "painful", "onset": "sudden_sprint", "pain_locations": ["mid_thigh"]},
+            ("hop_test",),
+        ),
         ({"unchanged_by_anything": True}, ("unchanged_by_anything",)),
         ({"leg_swelling_warmth": True}, ("leg_swelling_warmth",)),
     ],
@@ -557,11 +562,12 @@ def test_contract_output_lists_all_eight_causes_with_probabilities_summing_to_on
 
 
 def test_contract_red_flag_shape_matches_the_example() -> None:
-    out = ranking_to_contract(rank({"hop_test": "painful", "bony_tenderness": True}))
+    findings = {"onset": "gradual", "hop_test": "painful", "bony_tenderness": True}
+    out = ranking_to_contract(rank({**findings, "pain_locations": ["mid_thigh"]}))
     (flag,) = out["red_flags"]
     assert flag["code"] == "suspected_bone_stress_injury"
     assert flag["urgency"] == "urgent"
-    assert flag["because"] == ["hop_test", "bony_tenderness"]
+    assert flag["because"] == ["bony_tenderness", "hop_test", "onset"]
     assert flag["action"].startswith("Stop running; refer for imaging")
 
 
