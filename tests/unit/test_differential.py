@@ -686,6 +686,13 @@ def test_the_knowledge_report_is_structured_for_a_web_page() -> None:
         ('when = "fadir = positive"', 'when = "fadir = maybe"', "not a value of fadir"),
         ("lr.hamstring_strain = { est = 2.0,", "lr.hamstring_strain = { est = 9.0,", "caps"),
         ("lr.hamstring_strain = { est = 2.0,", "lr.hamstring_sprain = { est = 2.0,", "cause"),
+        ('when = "sit_bone_tenderness"', 'when = "(sit_bone_tenderness or missing)"', "or missing"),
+        ('"bony_tenderness",', '"bony_tenderness or missing",', "cannot read clause"),
+        (
+            '"fulcrum_test = positive",',
+            '"(onset confined_to (gradual) or missing)",',
+            "does not apply",
+        ),
     ],
 )
 def test_a_knowledge_file_with_a_mistake_fails_loudly(
@@ -720,9 +727,37 @@ def test_a_knowledge_file_with_a_mistake_fails_loudly(
         ("age >= 40 and sex = female", {"age": 40, "sex": "female"}, True),
         ("age >= 40 and sex = female", {"age": 40}, False),
         ("pain_run_nrs <= 3", {"pain_run_nrs": 4}, False),
+        ("(back_pain or missing)", {}, True),
+        ("(back_pain or missing)", {"back_pain": False}, False),
+        ("(not back_pain or missing)", {"back_pain": True}, False),
+        ("(onset not in (sudden_sprint, sudden_stretch) or missing)", {}, True),
+        ("(onset not in (sudden_sprint, sudden_stretch) or missing)", {"onset": "unknown"}, True),
+        (
+            "(onset not in (sudden_sprint, sudden_stretch) or missing)",
+            {"onset": "sudden_stretch"},
+            False,
+        ),
+        ("(age < 18 or missing) and sit_bone_tenderness", {"sit_bone_tenderness": True}, True),
+        ("(age < 18 or missing) and sit_bone_tenderness", {"age": 13}, False),
+        (
+            "pain_locations confined_to (sit_bone, mid_thigh)",
+            {"pain_locations": ["mid_thigh"]},
+            True,
+        ),
+        ("pain_locations confined_to (sit_bone, mid_thigh)", {"pain_locations": []}, False),
+        ("pain_locations confined_to (sit_bone, mid_thigh)", {}, False),
+        ("pain_locations not confined_to (sit_bone)", {"pain_locations": ["sit_bone"]}, False),
+        (
+            "pain_locations not confined_to (sit_bone)",
+            {"pain_locations": ["sit_bone", "groin"]},
+            True,
+        ),
+        ("pain_locations not confined_to (sit_bone)", {"pain_locations": []}, True),
+        ("pain_locations not confined_to (sit_bone)", {}, False),
+        ("(pain_locations not confined_to (sit_bone) or missing)", {}, True),
     ],
 )
-def test_the_condition_language_never_reads_an_absent_field_as_true(
+def test_the_condition_language_reads_an_absent_field_as_true_only_when_told_or_missing(
     text: str, findings: dict[str, Any], holds: bool
 ) -> None:
     from assessments.differential.conditions import parse_condition
