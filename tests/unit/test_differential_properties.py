@@ -184,7 +184,7 @@ def test_invalid_input_always_yields_an_error_naming_the_field(
 # an onset not recorded counts as not sudden, so removing a recorded sudden onset can raise
 # the bone-stress flag, as the contract intends. The knowledge file marks every clause that
 # counts a field when it is missing "(... or missing)" (onset, the "confined to the back of
-# the thigh" exemption, age under 18, the bone-stress risk factors). What holds exactly:
+# the thigh" exemption, the bone-stress risk factors). What holds exactly:
 #
 # 1. Removing a finding raises no new flag, except a flag with a rule that counts that very
 #    field when missing; removing any other field raises no flag at all.
