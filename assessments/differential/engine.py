@@ -79,7 +79,8 @@ def _shared_contribution(field: str, value: Any, log_lr: float, source: str) -> 
 def _matching_rules(findings: Mapping[str, Any], kb: Knowledge) -> list[WeightRule]:
     """Weight rules that hold, in knowledge-file order (the order scores are summed in).
 
-    Only rules about recorded fields are tried: a clause about an absent field is never true.
+    Only rules about recorded fields are tried: a weight's clause about an absent field is
+    never true (the loader refuses ``or missing`` in a weight).
     """
     return [
         rule for rule in kb.weights if rule.field in findings and rule.condition.holds(findings)
