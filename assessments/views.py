@@ -38,13 +38,23 @@ def _form_page(request, form, patient, assessment=None):
     return render(request, "assessments/assessment_form.html", context)
 
 
+def _age_answer(patient, today):
+    """The patient's age for the form, when the vocabulary's age question can hold it."""
+    age = patient.age_on(today)
+    field = load_vocabulary().field("age")
+    return age if field.min <= age <= field.max else None
+
+
 def assessment_create(request, patient_pk):
     patient = get_patient_for_user(user=request.user, pk=patient_pk)
     instance = Assessment(patient=patient, clinician=request.user)
+    today = timezone.localdate()
+    # Age comes from the date of birth, so age-gated red flags (under 18: the ischial
+    # apophysis is open) never depend on the PT remembering to type it.
     form = AssessmentForm(
         request.POST or None,
         instance=instance,
-        initial={"assessed_on": timezone.localdate(), "sex": patient.sex},
+        initial={"assessed_on": today, "sex": patient.sex, "age": _age_answer(patient, today)},
     )
     if request.method == "POST" and form.is_valid():
         assessment = form.save()

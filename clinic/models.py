@@ -108,6 +108,11 @@ class Patient(VersionedModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def age_on(self, day) -> int:
+        """Whole years of age on ``day``: what the assessment's age is filled in with."""
+        had_birthday = (day.month, day.day) >= (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - (0 if had_birthday else 1)
+
 
 class AccessEvent(models.Model):
     """Who read, exported or erased a patient's record, and when (append-only).

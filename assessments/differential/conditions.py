@@ -7,7 +7,8 @@ fires when any of them holds.
 
 The one rule that matters clinically: a clause about a field that is absent (not asked,
 not tested) is never true -- not even ``!=``, ``not in`` or ``lacks``. Absent is not
-negative.
+negative. A safety rule that must not be switched off by a blank answer says so, clause by
+clause, with ``(clause or missing)``: then an absent field makes that clause true.
 
 Clause forms (``field`` must be in the findings vocabulary and values must be allowed):
 
@@ -20,7 +21,11 @@ Clause forms (``field`` must be in the findings vocabulary and values must be al
 * ``field lacks value``        set recorded and does not contain value
 * ``field lacks_all (a, b)``   set recorded and contains none of them
 * ``field is_empty``           set recorded as empty ("asked, none")
+* ``field confined_to (a, b)`` set recorded, not empty, and every member is one of them;
+  ``field not confined_to (a, b)``: recorded and empty or with a member outside them
+  (written this way, a value added to the vocabulary later counts as outside)
 * ``field >= n`` (also ``>``, ``<=``, ``<``)   number or integer compared with n
+* ``(any clause above or missing)``  also true when the field is absent
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assessments.vocabulary import Vocabulary
@@ -39,13 +44,15 @@ _CLAUSE = re.compile(
         (?P<neg>not)\s+(?P<negfield>\w+)
       | (?P<field>\w+)\s*(?:
             (?P<cmp>>=|<=|>|<|!=|=)\s*(?P<cmpval>[\w.\-]+)
-          | \s(?P<listop>in|not\s+in|has_any|lacks_all)\s*\((?P<items>[^)]*)\)
+          | \s(?P<listop>in|not\s+in|has_any|lacks_all|confined_to|not\s+confined_to)
+            \s*\((?P<items>[^)]*)\)
           | \s(?P<memberop>has|lacks)\s+(?P<member>\w+)
           | \s(?P<empty>is_empty)
         )?
     )\s*$""",
     re.VERBOSE,
 )
+_OR_MISSING = re.compile(r"^\s*\((?P<inner>.*)\s+or\s+missing\s*\)\s*$")
 
 
 # operator -> test of a recorded (never None) value against the clause's operand
@@ -60,6 +67,8 @@ _TESTS: dict[str, Callable[[Any, Any], bool]] = {
     "has_any": lambda value, operand: any(item in value for item in operand),
     "lacks_all": lambda value, operand: not any(item in value for item in operand),
     "empty": lambda value, _: len(value) == 0,
+    "confined_to": lambda value, operand: bool(value) and all(item in operand for item in value),
+    "not_confined_to": lambda value, operand: not value or any(i not in operand for i in value),
     ">=": operator.ge,
     "<=": operator.le,
     ">": operator.gt,
@@ -78,11 +87,15 @@ class Clause:
     field: str
     op: str  # true | false | eq | ne | in | not_in | has | has_any | lacks_all | empty | >= ...
     operand: Any = None
+    missing_counts: bool = False  # written ``(... or missing)``: an absent field makes it true
 
     def holds(self, findings: Mapping[str, Any]) -> bool:
-        """True when the recorded value satisfies the clause; never true for an absent field."""
+        """True when the recorded value satisfies the clause; for an absent field, only when
+        the clause says ``or missing``."""
         value = findings.get(self.field)
-        return value is not None and _TESTS[self.op](value, self.operand)
+        if value is None:
+            return self.missing_counts
+        return _TESTS[self.op](value, self.operand)
 
     def shown_value(self, findings: Mapping[str, Any]) -> Any:
         """The value to show in an explanation: the set member named, else the recorded value."""
@@ -119,6 +132,9 @@ def _split_items(text: str) -> tuple[str, ...]:
 
 
 def _parse_clause(text: str, vocabulary: Vocabulary) -> Clause:
+    or_missing = _OR_MISSING.match(text)
+    if or_missing:
+        return replace(_parse_clause(or_missing.group("inner"), vocabulary), missing_counts=True)
     match = _CLAUSE.match(text)
     if not match:
         raise ConditionError(f"cannot read clause {text!r}")

@@ -21,9 +21,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from assessments.differential.conditions import Condition
 from assessments.differential.knowledge import (
+    URGENCIES,
     CauseWeight,
     Knowledge,
+    RedFlagRule,
     TestGate,
     WeightRule,
     load_knowledge,
@@ -76,7 +79,8 @@ def _shared_contribution(field: str, value: Any, log_lr: float, source: str) -> 
 def _matching_rules(findings: Mapping[str, Any], kb: Knowledge) -> list[WeightRule]:
     """Weight rules that hold, in knowledge-file order (the order scores are summed in).
 
-    Only rules about recorded fields are tried: a clause about an absent field is never true.
+    Only rules about recorded fields are tried: a weight's clause about an absent field is
+    never true (the loader refuses ``or missing`` in a weight).
     """
     return [
         rule for rule in kb.weights if rule.field in findings and rule.condition.holds(findings)
@@ -180,15 +184,39 @@ def posterior(findings: Mapping[str, Any], knowledge: Knowledge | None = None) -
 def red_flags(
     findings: Mapping[str, Any], knowledge: Knowledge | None = None
 ) -> tuple[RedFlag, ...]:
-    """Every red-flag rule that holds, emergencies first; independent of the ranking."""
+    """Every red flag with a rule that holds, once per code, emergencies first.
+
+    Independent of the ranking. A code may have several rules (one per trigger, each with its
+    own source and action): the flag gathers the actions and sources of those that hold, and
+    the recorded findings they read. A field a rule counts when missing is not a finding, so it
+    is not listed under ``because`` (read there, a blank risk factor would look present).
+    """
     kb = knowledge or load_knowledge()
-    raised = []
+    held: dict[str, list[tuple[RedFlagRule, list[Condition]]]] = {}
     for rule in kb.red_flags:
         matched = [c for c in rule.conditions if c.holds(findings)]
         if matched:
-            because = _unique([name for c in matched for name in c.fields])
-            raised.append(RedFlag(rule.code, rule.urgency, because, rule.action, rule.source))
-    raised.sort(key=lambda flag: 0 if flag.urgency == "emergency" else 1)
+            held.setdefault(rule.code, []).append((rule, matched))
+    raised = []
+    for code, hits in held.items():
+        raised.append(
+            RedFlag(
+                code=code,
+                urgency=min((rule.urgency for rule, _ in hits), key=URGENCIES.index),
+                because=_unique(
+                    [
+                        name
+                        for _, conds in hits
+                        for c in conds
+                        for name in c.fields
+                        if name in findings
+                    ]
+                ),
+                action=" ".join(_unique([rule.action for rule, _ in hits])),
+                source="; ".join(_unique([rule.source for rule, _ in hits])),
+            )
+        )
+    raised.sort(key=lambda flag: URGENCIES.index(flag.urgency))
     return tuple(raised)
 
 
@@ -339,8 +367,11 @@ def next_best_tests(
     For each candidate, the predictive distribution of its results is built from its own
     LRs (each result equally likely a priori), each result is added to the findings' tally
     (``tallied``, from :func:`tally`), and the expected absolute change in the top-three
-    probabilities is summed.
+    probabilities is summed. None during an emergency flag (contract: the runner goes, the
+    examination stops); tests that load a flagged structure are gated in the knowledge file.
     """
+    if any(flag.urgency == "emergency" for flag in flags):
+        return ()
     kb = knowledge or load_knowledge()
     leaders = sorted(kb.causes, key=lambda c: probs[c], reverse=True)[:LEADING]
     gates = {gate.field: gate for gate in kb.test_gates}

@@ -258,6 +258,11 @@ def _weight_rule(
         len(condition.fields) == 1, f"{where}.when: a weight must be about exactly one field"
     ):
         return None
+    if not check.need(
+        not any(clause.missing_counts for clause in condition.clauses),
+        f"{where}.when: a weight counts recorded findings only, not 'or missing'",
+    ):
+        return None
     group = raw.get("group")
     check.need(group is None or group in groups, f"{where}.group: unknown group {group!r}")
     weights = []

@@ -171,7 +171,7 @@ def _sections(kb: Knowledge) -> tuple[ReportSection, ...]:
         ),
         ReportSection(
             "Tests never suggested as a next test",
-            "",
+            "No test at all is suggested while an emergency flag is raised (contract 1.1).",
             ("test", "withheld when (any of)", "reason"),
             tuple(
                 (

@@ -1,9 +1,12 @@
+import datetime
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import Assessment
 from assessments.services import assessment_ranking
+from tests.factories import PatientFactory
 from tests.rehab_factories import PHT_FINDINGS, as_posted
 
 VISIT = {"assessed_on": "2026-11-25", "side": "left"}
@@ -180,3 +183,44 @@ def test_a_double_clicked_amend_makes_one_draft(alice_client, assessment, alice)
     second = alice_client.post(reverse("assessment_amend", args=[assessment.pk]))
     assert first.url == second.url
     assert Assessment.objects.filter(amends=assessment).count() == 1
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def test_a_new_assessment_takes_the_age_from_the_date_of_birth(alice_client, patient):
+    patient.date_of_birth = _years_before(timezone.localdate(), 40)
+    patient.save()
+    form = alice_client.get(reverse("assessment_create", args=[patient.pk])).context["form"]
+    assert form.initial["age"] == 40
+
+
+def test_a_13_year_olds_sit_bone_pain_is_flagged_from_the_prefilled_age(alice_client, clinic):
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    child = PatientFactory(clinic=clinic, date_of_birth=_years_before(tomorrow, 14))  # 13 today
+    form = alice_client.get(reverse("assessment_create", args=[child.pk])).context["form"]
+    assert form.initial["age"] == 13
+    data = {
+        "assessed_on": today.isoformat(),
+        "side": "right",
+        "age": form.initial["age"],
+        "onset": "gradual",
+        "pain_locations": ["sit_bone"],
+    }
+    response = alice_client.post(reverse("assessment_create", args=[child.pk]), data)
+    assessment = Assessment.objects.get(patient=child)
+    assert response.status_code == 302
+    codes = [flag["code"] for flag in assessment_ranking(assessment=assessment)["red_flags"]]
+    assert codes == ["suspected_avulsion"]
+
+
+def test_a_patient_too_young_for_the_age_question_gets_no_prefilled_age(alice_client, clinic):
+    today = timezone.localdate()
+    child = PatientFactory(clinic=clinic, date_of_birth=_years_before(today, 8))
+    form = alice_client.get(reverse("assessment_create", args=[child.pk])).context["form"]
+    assert form.initial["age"] is None

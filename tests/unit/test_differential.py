@@ -362,13 +362,15 @@ def test_each_bone_stress_rule_raises_suspected_bone_stress_injury(
     assert flag_codes(findings) == {"suspected_bone_stress_injury"}
 
 
-def test_a_limp_after_a_sudden_injury_is_not_a_bone_stress_flag() -> None:
-    assert flag_codes({"antalgic_gait": True, "onset": "sudden_sprint"}) == set()
+def test_a_limp_after_a_sudden_injury_confined_to_the_thigh_is_not_a_bone_stress_flag() -> None:
+    findings = {"antalgic_gait": True, "onset": "sudden_sprint", "pain_locations": ["mid_thigh"]}
+    assert flag_codes(findings) == set()
 
 
 def test_red_flags_are_rules_not_probabilities() -> None:
     """A classic tendinopathy picture with a cancer history still raises the flag."""
     findings = {
+        "age": 35,
         "pain_locations": ["sit_bone"],
         "sit_bone_tenderness": True,
         "modified_bent_knee_stretch": "positive",
@@ -438,7 +440,7 @@ def test_everything_else_about_running_means_modify(findings: dict[str, Any]) ->
 
 
 def test_when_nothing_about_running_is_known_the_advice_is_modify() -> None:
-    result = rank({"pain_locations": ["sit_bone"]}).run_advice
+    result = rank({"age": 35, "pain_locations": ["sit_bone"]}).run_advice
     assert (result.advice, result.because) == ("modify", ())
 
 
@@ -452,7 +454,10 @@ def test_when_nothing_about_running_is_known_the_advice_is_modify() -> None:
         ({"duration_weeks": 6, "trend": "worsening"}, ("duration_weeks", "trend")),
         ({"severe_despite_reduced_activity": True}, ("severe_despite_reduced_activity",)),
         ({"spreading_to_new_areas": True}, ("spreading_to_new_areas",)),
-        ({"hop_test": "painful"}, ("hop_test",)),
+        (
+            {"hop_test": "painful", "onset": "sudden_sprint", "pain_locations": ["mid_thigh"]},
+            ("hop_test",),
+        ),
         ({"unchanged_by_anything": True}, ("unchanged_by_anything",)),
         ({"leg_swelling_warmth": True}, ("leg_swelling_warmth",)),
     ],
@@ -557,11 +562,12 @@ def test_contract_output_lists_all_eight_causes_with_probabilities_summing_to_on
 
 
 def test_contract_red_flag_shape_matches_the_example() -> None:
-    out = ranking_to_contract(rank({"hop_test": "painful", "bony_tenderness": True}))
+    findings = {"onset": "gradual", "hop_test": "painful", "bony_tenderness": True}
+    out = ranking_to_contract(rank({**findings, "pain_locations": ["mid_thigh"]}))
     (flag,) = out["red_flags"]
     assert flag["code"] == "suspected_bone_stress_injury"
     assert flag["urgency"] == "urgent"
-    assert flag["because"] == ["hop_test", "bony_tenderness"]
+    assert flag["because"] == ["bony_tenderness", "hop_test", "onset"]
     assert flag["action"].startswith("Stop running; refer for imaging")
 
 
@@ -680,6 +686,13 @@ def test_the_knowledge_report_is_structured_for_a_web_page() -> None:
         ('when = "fadir = positive"', 'when = "fadir = maybe"', "not a value of fadir"),
         ("lr.hamstring_strain = { est = 2.0,", "lr.hamstring_strain = { est = 9.0,", "caps"),
         ("lr.hamstring_strain = { est = 2.0,", "lr.hamstring_sprain = { est = 2.0,", "cause"),
+        ('when = "sit_bone_tenderness"', 'when = "(sit_bone_tenderness or missing)"', "or missing"),
+        ('"bony_tenderness",', '"bony_tenderness or missing",', "cannot read clause"),
+        (
+            '"fulcrum_test = positive",',
+            '"(onset confined_to (gradual) or missing)",',
+            "does not apply",
+        ),
     ],
 )
 def test_a_knowledge_file_with_a_mistake_fails_loudly(
@@ -714,9 +727,37 @@ def test_a_knowledge_file_with_a_mistake_fails_loudly(
         ("age >= 40 and sex = female", {"age": 40, "sex": "female"}, True),
         ("age >= 40 and sex = female", {"age": 40}, False),
         ("pain_run_nrs <= 3", {"pain_run_nrs": 4}, False),
+        ("(back_pain or missing)", {}, True),
+        ("(back_pain or missing)", {"back_pain": False}, False),
+        ("(not back_pain or missing)", {"back_pain": True}, False),
+        ("(onset not in (sudden_sprint, sudden_stretch) or missing)", {}, True),
+        ("(onset not in (sudden_sprint, sudden_stretch) or missing)", {"onset": "unknown"}, True),
+        (
+            "(onset not in (sudden_sprint, sudden_stretch) or missing)",
+            {"onset": "sudden_stretch"},
+            False,
+        ),
+        ("(age < 18 or missing) and sit_bone_tenderness", {"sit_bone_tenderness": True}, True),
+        ("(age < 18 or missing) and sit_bone_tenderness", {"age": 13}, False),
+        (
+            "pain_locations confined_to (sit_bone, mid_thigh)",
+            {"pain_locations": ["mid_thigh"]},
+            True,
+        ),
+        ("pain_locations confined_to (sit_bone, mid_thigh)", {"pain_locations": []}, False),
+        ("pain_locations confined_to (sit_bone, mid_thigh)", {}, False),
+        ("pain_locations not confined_to (sit_bone)", {"pain_locations": ["sit_bone"]}, False),
+        (
+            "pain_locations not confined_to (sit_bone)",
+            {"pain_locations": ["sit_bone", "groin"]},
+            True,
+        ),
+        ("pain_locations not confined_to (sit_bone)", {"pain_locations": []}, True),
+        ("pain_locations not confined_to (sit_bone)", {}, False),
+        ("(pain_locations not confined_to (sit_bone) or missing)", {}, True),
     ],
 )
-def test_the_condition_language_never_reads_an_absent_field_as_true(
+def test_the_condition_language_reads_an_absent_field_as_true_only_when_told_or_missing(
     text: str, findings: dict[str, Any], holds: bool
 ) -> None:
     from assessments.differential.conditions import parse_condition

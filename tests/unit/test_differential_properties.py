@@ -176,3 +176,104 @@ def test_invalid_input_always_yields_an_error_naming_the_field(
     with pytest.raises(FindingsError) as caught:
         rank(findings)
     assert name in caught.value.errors
+
+
+# --- Red flags and next tests (contract 1.1) ----------------------------------------------
+#
+# "Removing a finding never raises a red flag" cannot hold as it stands under contract 1.1:
+# an onset not recorded counts as not sudden, so removing a recorded sudden onset can raise
+# the bone-stress flag, as the contract intends. The knowledge file marks every clause that
+# counts a field when it is missing "(... or missing)" (onset, the "confined to the back of
+# the thigh" exemption, the bone-stress risk factors). What holds exactly:
+#
+# 1. Removing a finding raises no new flag, except a flag with a rule that counts that very
+#    field when missing; removing any other field raises no flag at all.
+# 2. A flag not raised because of the removed finding stays raised, at the same urgency: no
+#    finding suppresses a flag, so an emergency is never lost or lowered by dropping a
+#    finding it was not raised because of.
+
+COUNTED_WHEN_MISSING: dict[str, set[str]] = {}  # field -> flags with a rule counting it missing
+for _rule in KNOWLEDGE.red_flags:
+    for _condition in _rule.conditions:
+        for _clause in _condition.clauses:
+            if _clause.missing_counts:
+                COUNTED_WHEN_MISSING.setdefault(_clause.field, set()).add(_rule.code)
+FLAG_FIELDS = sorted(
+    {name for rule in KNOWLEDGE.red_flags for c in rule.conditions for name in c.fields}
+)
+BONE_OR_AVULSION = ("suspected_bone_stress_injury", "suspected_avulsion")
+LOADING_TESTS = {
+    code: {gate.field for gate in KNOWLEDGE.test_gates if code in gate.red_flags}
+    for code in BONE_OR_AVULSION
+}
+
+
+def _findings_of(names: set[str]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({name: value_strategy(FIELDS[name]) for name in sorted(names)})
+
+
+# Sparse findings, mostly about the fields the red-flag rules read: dense random findings
+# raise nearly every flag at once and leave no test to suggest.
+sparse_findings = (
+    st.sets(st.sampled_from(FLAG_FIELDS), max_size=6)
+    .flatmap(
+        lambda flagged: st.sets(st.sampled_from(sorted(FIELDS)), max_size=4).map(
+            lambda other: flagged | other
+        )
+    )
+    .flatmap(_findings_of)
+)
+any_findings = sparse_findings | valid_findings
+
+
+def _without(findings: dict[str, Any], name: str) -> dict[str, Any]:
+    return {key: value for key, value in findings.items() if key != name}
+
+
+def test_removing_a_sudden_onset_can_raise_the_bone_flag_as_contract_1_1_intends() -> None:
+    findings = {"onset": "sudden_sprint", "pain_locations": ["mid_thigh"], "hop_test": "painful"}
+    assert rank(findings).red_flags == ()
+    assert [f.code for f in rank(_without(findings, "onset")).red_flags] == [
+        "suspected_bone_stress_injury"
+    ]
+    assert COUNTED_WHEN_MISSING["onset"] == {"suspected_bone_stress_injury"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), findings=any_findings.filter(bool))
+def test_removing_a_finding_raises_no_flag_unless_a_rule_counts_it_when_missing(
+    data: st.DataObject, findings: dict[str, Any]
+) -> None:
+    name = data.draw(st.sampled_from(sorted(findings)))
+    before = {flag.code: flag for flag in rank(findings).red_flags}
+    after = {flag.code: flag for flag in rank(_without(findings, name)).red_flags}
+    assert set(after) - set(before) <= COUNTED_WHEN_MISSING.get(name, set())
+    for code, flag in before.items():
+        if name not in flag.because:
+            assert code in after
+            assert after[code].urgency == flag.urgency
+
+
+@settings(max_examples=200, deadline=None)
+@given(findings=any_findings)
+def test_every_flag_is_raised_because_of_recorded_findings(findings: dict[str, Any]) -> None:
+    for flag in rank(findings).red_flags:
+        assert flag.because
+        assert set(flag.because) <= set(findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(findings=any_findings)
+def test_no_next_test_during_an_emergency_and_no_loading_test_on_a_flagged_structure(
+    findings: dict[str, Any],
+) -> None:
+    ranking = rank(findings)
+    raised = {flag.code for flag in ranking.red_flags}
+    offered = {test.field for test in ranking.next_best_tests}
+    if any(flag.urgency == "emergency" for flag in ranking.red_flags):
+        assert offered == set()
+    for code in BONE_OR_AVULSION:
+        if code in raised:
+            assert not offered & LOADING_TESTS[code]
+            assert not offered & {"hop_test", "single_leg_stand_pain", "fulcrum_test"}
+            assert not offered & {"resisted_knee_flexion"}
