@@ -6,7 +6,11 @@ from clinic.patient_records import PatientRecord
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     patient_records = (
-        PatientRecord("Assessment", via="patient", erase=("working_diagnosis_reason",)),
+        PatientRecord(
+            "Assessment",
+            via="patient",
+            erase=("working_diagnosis_reason", "red_flag_screen_reason"),
+        ),
     )
 
     def ready(self):

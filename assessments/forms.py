@@ -189,8 +189,16 @@ class SignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, ranking: dict, **kwargs):
+    def __init__(self, *args, ranking: dict, unanswered_red_flags: tuple[str, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.unanswered_red_flags = unanswered_red_flags
+        if unanswered_red_flags:
+            self.fields["red_flag_screen_reason"] = forms.CharField(
+                label="Red-flag questions not asked: not screened, because …",
+                help_text="Not asked: " + "; ".join(unanswered_red_flags) + ".",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=2000,
+            )
         causes = ranking["causes"]
         self.top_ranked = causes[0]["code"]
         self.fields["working_diagnosis"].choices = [

@@ -17,6 +17,9 @@ from assessments.vocabulary import load_vocabulary
 from clinic.integrity import GuardedManager, VersionedModel
 from clinic.models import Patient
 
+# The vocabulary's section of red-flag questions: signing with any left unasked needs a reason.
+RED_FLAG_SECTION = "red_flags"
+
 
 def choices_for(field_name: str) -> list[tuple[str, str]]:
     field = load_vocabulary().field(field_name)
@@ -95,6 +98,10 @@ class Assessment(VersionedModel):
     )
     working_diagnosis_reason = models.TextField(
         blank=True, help_text="Why the PT chose a cause other than the top-ranked one."
+    )
+    red_flag_screen_reason = models.TextField(
+        blank=True,
+        help_text="Why red-flag questions were left unasked when the assessment was signed.",
     )
     ranking_at_signing = models.JSONField(
         null=True,
@@ -267,6 +274,14 @@ class Assessment(VersionedModel):
     @property
     def is_signed(self) -> bool:
         return self.status == self.Status.SIGNED
+
+    def unanswered_red_flag_questions(self) -> tuple[str, ...]:
+        """The questions of the red-flag screen left "not asked", as the PT reads them."""
+        return tuple(
+            field.question
+            for field in load_vocabulary().fields
+            if field.section == RED_FLAG_SECTION and getattr(self, field.name) is None
+        )
 
     def to_findings(self) -> dict:
         """The recorded findings in the differential's input form (not asked = absent)."""

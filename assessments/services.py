@@ -58,13 +58,25 @@ def assessment_sign(
     clinician,
     working_diagnosis: str | None = None,
     working_diagnosis_reason: str = "",
+    red_flag_screen_reason: str = "",
 ) -> Assessment:
     """Sign with a working diagnosis (default: the top-ranked cause) and keep the ranking shown.
 
     Choosing another cause than the top-ranked one needs a reason, so the record explains it.
+    So does a red-flag screen with questions left unasked: an unasked question raises no flag,
+    and the record must say why it was not asked ("not screened, because …").
     """
     if assessment.is_signed:
         raise SignedAssessmentError("This assessment is already signed.")
+    unanswered = assessment.unanswered_red_flag_questions()
+    if unanswered and not red_flag_screen_reason.strip():
+        raise ValidationError(
+            {
+                "red_flag_screen_reason": "Red-flag questions not asked: "
+                + "; ".join(unanswered)
+                + ". Ask them, or say why they were not screened."
+            }
+        )
     ranking = assessment_ranking(assessment=assessment)
     top_ranked = ranking["causes"][0]["code"]
     working_diagnosis = working_diagnosis or top_ranked
@@ -74,6 +86,7 @@ def assessment_sign(
         )
     assessment.working_diagnosis = working_diagnosis
     assessment.working_diagnosis_reason = working_diagnosis_reason.strip()
+    assessment.red_flag_screen_reason = red_flag_screen_reason.strip() if unanswered else ""
     assessment.ranking_at_signing = ranking
     assessment.status = Assessment.Status.SIGNED
     assessment.signed_by = clinician
@@ -83,7 +96,6 @@ def assessment_sign(
     return assessment
 
 
-@transaction.atomic
 @transaction.atomic
 def assessment_amend(*, assessment: Assessment, clinician) -> Assessment:
     """Start a draft that copies a signed assessment and points back to it.

@@ -101,6 +101,14 @@ def assessment_preview(request, patient_pk):
     return render(request, "assessments/includes/differential_panel.html", context)
 
 
+def _sign_form(data=None, *, assessment, ranking) -> SignForm:
+    return SignForm(
+        data,
+        ranking=ranking,
+        unanswered_red_flags=assessment.unanswered_red_flag_questions(),
+    )
+
+
 def assessment_detail(request, pk, sign_form=None):
     assessment = get_assessment_for_user(user=request.user, pk=pk)
     access_record(request=request, patient=assessment.patient, what="assessment", obj=assessment)
@@ -115,7 +123,8 @@ def assessment_detail(request, pk, sign_form=None):
         "sections": sections,
         "ranking": ranking,
         "frozen": assessment.is_signed,
-        "sign_form": sign_form or (None if assessment.is_signed else SignForm(ranking=ranking)),
+        "sign_form": sign_form
+        or (None if assessment.is_signed else _sign_form(assessment=assessment, ranking=ranking)),
     }
     return render(request, "assessments/assessment_detail.html", context)
 
@@ -127,7 +136,9 @@ def assessment_sign_view(request, pk):
         if assessment.is_signed:
             messages.info(request, "This assessment was already signed.")
             return redirect(assessment)
-        form = SignForm(request.POST, ranking=assessment_ranking(assessment=assessment))
+        form = _sign_form(
+            request.POST, assessment=assessment, ranking=assessment_ranking(assessment=assessment)
+        )
         if form.is_valid():
             try:
                 assessment_sign(assessment=assessment, clinician=request.user, **form.cleaned_data)

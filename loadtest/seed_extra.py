@@ -25,6 +25,7 @@ from assessments.models import Assessment  # noqa: E402
 from assessments.services import assessment_sign  # noqa: E402
 from clinic.models import Clinic, Patient  # noqa: E402
 from records.management.commands.seed_demo import CLINICIAN, DEMO_CLINIC  # noqa: E402
+from rehab.management.demo_plan import DEMO_SCREEN_REASON  # noqa: E402
 from rehab.models import IssuedDocument  # noqa: E402
 from rehab.pdf import render_plan_pdf  # noqa: E402
 from rehab.services import plan_create, plan_issue  # noqa: E402
@@ -62,7 +63,11 @@ def main(targets_path: str, drafts: int) -> None:
         if n < drafts:
             draft_ids.append(assessment.pk)
             continue
-        assessment_sign(assessment=assessment, clinician=clinician)
+        assessment_sign(
+            assessment=assessment,
+            clinician=clinician,
+            red_flag_screen_reason=DEMO_SCREEN_REASON,
+        )
         plan = plan_create(assessment=assessment, clinician=clinician)
         plan_issue(plan=plan, clinician=clinician, pdf=render_plan_pdf(plan=plan))
     targets = {

@@ -6,6 +6,10 @@ from django.contrib.auth import get_user_model
 from assessments.models import Assessment
 from clinic.models import Clinic, Membership, Patient
 
+# Signing needs a reason while red-flag questions are unasked; tests that are not about the
+# screen give this one.
+NOT_SCREENED = "Not screened: this test is not about the red-flag screen."
+
 
 class ClinicFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -3,7 +3,7 @@
 from assessments.services import assessment_sign
 from rehab.models import Plan
 from rehab.services import plan_advance_phase, plan_create
-from tests.factories import AssessmentFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory
 
 # Findings that rank proximal hamstring tendinopathy first (sit bone pain, worse sitting, tender
 # sit bone, positive bent-knee stretch tests, gradual onset).
@@ -36,6 +36,7 @@ def signed_assessment(
         **fields,
     )
     return assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED,
         assessment=assessment,
         clinician=clinician,
         working_diagnosis=working_diagnosis,

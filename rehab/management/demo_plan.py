@@ -17,6 +17,8 @@ from clinic.models import Clinic, Membership, Patient
 from rehab.models import Plan
 from rehab.services import plan_advance_phase, plan_create
 
+# Demo cases come from vignettes that do not record the whole red-flag screen; signing says so.
+DEMO_SCREEN_REASON = "Demo record: the red-flag screen is not part of this example case."
 PHT_FINDINGS = {
     "pain_locations": ["sit_bone"],
     "aggravated_by_sitting": True,
@@ -76,7 +78,11 @@ def build_demo_plan(*, page_size: str = Clinic.PageSize.A4, phase: int = 3) -> P
         side=Assessment.Side.RIGHT,
         **PHT_FINDINGS,
     )
-    assessment_sign(assessment=assessment, clinician=clinician)
+    assessment_sign(
+        assessment=assessment,
+        clinician=clinician,
+        red_flag_screen_reason=DEMO_SCREEN_REASON,
+    )
     plan = plan_create(assessment=assessment, clinician=clinician)
     while plan.current_phase < phase:
         plan_advance_phase(plan=plan, clinician=clinician)

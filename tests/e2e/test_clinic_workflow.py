@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from django.core.management import call_command
 
+from assessments.vocabulary import load_vocabulary
 from records.management.commands.seed_demo import DEMO_PLAN_PATIENT
 from rehab.models import Plan
 from tests.e2e.conftest import CLINICIAN_PASSWORD
@@ -22,6 +23,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.pdf]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 DEMO_LOGIN = ("demo.pt", "hamstring-demo")
+
+
+RED_FLAG_QUESTIONS = [f.name for f in load_vocabulary().fields if f.section == "red_flags"]
 
 
 def shot(page, name: str) -> None:
@@ -65,6 +69,8 @@ def record_tendinopathy_assessment(page):
     with page.expect_response(lambda r: "/assessments/preview/" in r.url):
         page.check("input[name=pain_locations][value=sit_bone]")
     page.check("input[name=aggravated_by_sitting][value=True]")
+    for question in RED_FLAG_QUESTIONS:  # the whole red-flag screen, answered "no"
+        page.check(f"input[name={question}][value=False]")
     page.check("input[name=sit_bone_tenderness][value=True]")
     page.check("input[name=bent_knee_stretch][value=positive]")
     with page.expect_response(lambda r: "/assessments/preview/" in r.url):

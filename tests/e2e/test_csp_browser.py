@@ -17,7 +17,7 @@ from rehab.services import (
     session_log_create,
 )
 from tests.e2e.conftest import CLINICIAN_PASSWORD, csp_violations
-from tests.factories import AssessmentFactory, PatientFactory, UserFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory, UserFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 pytestmark = pytest.mark.e2e
@@ -45,7 +45,12 @@ def _record(patient_clinic, clinician, *, hostile: bool):
     )
     draft = AssessmentFactory(patient=patient, clinician=clinician)
     signed = AssessmentFactory(patient=patient, clinician=clinician, **PHT_FINDINGS)
-    signed = assessment_sign(assessment=signed, clinician=clinician, working_diagnosis_reason=text)
+    signed = assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED,
+        assessment=signed,
+        clinician=clinician,
+        working_diagnosis_reason=text,
+    )
     plan = plan_create(assessment=signed, clinician=clinician)
     prescription = plan.prescriptions.exclude(ladder="running").first()
     prescription.note = text

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from tests.factories import AssessmentFactory, PatientFactory, UserFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory, UserFactory
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_clinic_admin_sees_only_their_clinic_in_the_clinic_list(
 def test_signed_assessment_is_read_only_in_the_admin(clinic_admin_client, assessment, alice):
     from assessments.services import assessment_sign
 
-    assessment_sign(assessment=assessment, clinician=alice)
+    assessment_sign(red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice)
     url = reverse("admin:assessments_assessment_change", args=[assessment.pk])
     page = clinic_admin_client.get(url).content.decode()
     assert 'name="_save"' not in page

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from assessments.models import Assessment
 from assessments.services import assessment_ranking
-from tests.factories import PatientFactory
+from assessments.vocabulary import load_vocabulary
+from tests.factories import NOT_SCREENED, PatientFactory
 from tests.rehab_factories import PHT_FINDINGS, as_posted
 
 VISIT = {"assessed_on": "2026-11-25", "side": "left"}
@@ -75,7 +76,7 @@ def _sign(client, assessment, **data):
     top_ranked = assessment_ranking(assessment=assessment)["causes"][0]["code"]
     return client.post(
         reverse("assessment_sign", args=[assessment.pk]),
-        {"working_diagnosis": top_ranked, **data},
+        {"working_diagnosis": top_ranked, "red_flag_screen_reason": NOT_SCREENED, **data},
     )
 
 
@@ -129,7 +130,7 @@ def test_choosing_another_cause_without_a_reason_is_refused_and_nothing_is_signe
     _with_findings(assessment, PHT_FINDINGS)
     response = alice_client.post(
         reverse("assessment_sign", args=[assessment.pk]),
-        {"working_diagnosis": "deep_gluteal_syndrome"},
+        {"working_diagnosis": "deep_gluteal_syndrome", "red_flag_screen_reason": NOT_SCREENED},
     )
     assert response.status_code == 200
     assert "working_diagnosis_reason" in response.context["sign_form"].errors
@@ -142,7 +143,11 @@ def test_overriding_the_top_cause_with_a_reason_is_recorded(alice_client, assess
     reason = "Burning into the calf at night; treat as nerve first."
     alice_client.post(
         reverse("assessment_sign", args=[assessment.pk]),
-        {"working_diagnosis": "deep_gluteal_syndrome", "working_diagnosis_reason": reason},
+        {
+            "working_diagnosis": "deep_gluteal_syndrome",
+            "working_diagnosis_reason": reason,
+            "red_flag_screen_reason": NOT_SCREENED,
+        },
     )
     assessment.refresh_from_db()
     assert assessment.working_diagnosis == "deep_gluteal_syndrome"
@@ -185,6 +190,9 @@ def test_a_double_clicked_amend_makes_one_draft(alice_client, assessment, alice)
     assert Assessment.objects.filter(amends=assessment).count() == 1
 
 
+RED_FLAG_QUESTIONS = [f.name for f in load_vocabulary().fields if f.section == "red_flags"]
+
+
 def _years_before(day: datetime.date, years: int) -> datetime.date:
     try:
         return day.replace(year=day.year - years)
@@ -224,3 +232,43 @@ def test_a_patient_too_young_for_the_age_question_gets_no_prefilled_age(alice_cl
     child = PatientFactory(clinic=clinic, date_of_birth=_years_before(today, 8))
     form = alice_client.get(reverse("assessment_create", args=[child.pk])).context["form"]
     assert form.initial["age"] is None
+
+
+def test_signing_with_red_flag_questions_unasked_names_them_and_needs_a_reason(
+    alice_client, assessment
+):
+    _with_findings(assessment, PHT_FINDINGS)
+    page = alice_client.get(assessment.get_absolute_url()).content.decode()
+    assert "Red-flag questions not asked" in page and "Numbness around the groin" in page
+    response = alice_client.post(
+        reverse("assessment_sign", args=[assessment.pk]),
+        {"working_diagnosis": assessment_ranking(assessment=assessment)["causes"][0]["code"]},
+    )
+    assert response.status_code == 200
+    assert "red_flag_screen_reason" in response.context["sign_form"].errors
+    assessment.refresh_from_db()
+    assert not assessment.is_signed
+
+
+def test_the_reason_for_an_incomplete_screen_is_kept_and_shown(alice_client, assessment):
+    _with_findings(assessment, PHT_FINDINGS)
+    reason = "Seen between races; full screen booked for Monday."
+    _sign(alice_client, assessment, red_flag_screen_reason=reason)
+    assessment.refresh_from_db()
+    assert assessment.is_signed and assessment.red_flag_screen_reason == reason
+    page = alice_client.get(assessment.get_absolute_url()).content.decode()
+    assert "Red-flag screen incomplete" in page and reason in page
+
+
+def test_a_complete_screen_signs_without_a_reason(alice_client, assessment):
+    screen = dict.fromkeys(RED_FLAG_QUESTIONS, False)
+    _with_findings(assessment, {**PHT_FINDINGS, **screen})
+    assert assessment.unanswered_red_flag_questions() == ()
+    page = alice_client.get(assessment.get_absolute_url()).content.decode()
+    assert "Red-flag questions not asked" not in page
+    alice_client.post(
+        reverse("assessment_sign", args=[assessment.pk]),
+        {"working_diagnosis": assessment_ranking(assessment=assessment)["causes"][0]["code"]},
+    )
+    assessment.refresh_from_db()
+    assert assessment.is_signed and assessment.red_flag_screen_reason == ""

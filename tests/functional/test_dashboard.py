@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assessments.services import assessment_sign
 from rehab.services import plan_create, session_log_create
-from tests.factories import AssessmentFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 TODAY = timezone.localdate()
@@ -19,7 +19,7 @@ def plan(patient, alice):
     assessment = AssessmentFactory(
         patient=patient, clinician=alice, assessed_on=TODAY, **PHT_FINDINGS
     )
-    assessment_sign(assessment=assessment, clinician=alice)
+    assessment_sign(red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice)
     return plan_create(assessment=assessment, clinician=alice)
 
 

@@ -21,7 +21,7 @@ from assessments.vocabulary import load_vocabulary
 from rehab.forms import SessionLogForm
 from rehab.models import SessionLog
 from rehab.services import plan_create
-from tests.factories import AssessmentFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 # 40 keeps CI (the suite runs twice) quick; FORM_PROPERTY_EXAMPLES=1000 for a deeper local run.
@@ -222,7 +222,10 @@ def live_plan(patient, alice):
         **PHT_FINDINGS,
     )
     return plan_create(
-        assessment=assessment_sign(assessment=assessment, clinician=alice), clinician=alice
+        assessment=assessment_sign(
+            red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice
+        ),
+        clinician=alice,
     )
 
 

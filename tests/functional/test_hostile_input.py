@@ -21,7 +21,7 @@ from assessments.models import Assessment
 from clinic.models import Patient
 from rehab.models import Plan, ProgressionDecision, SessionLog
 from rehab.selectors import progression_proposals
-from tests.factories import UserFactory
+from tests.factories import NOT_SCREENED, UserFactory
 from tests.rehab_factories import PHT_FINDINGS, as_posted
 
 HOSTILE = {
@@ -119,7 +119,11 @@ def _signed_plan(client, patient, reason=""):
     assessment = Assessment.objects.get(patient=patient)
     ranking = client.get(assessment.get_absolute_url()).context["ranking"]
     causes = [c["code"] for c in ranking["causes"]]
-    sign = {"working_diagnosis": causes[0], "working_diagnosis_reason": reason}
+    sign = {
+        "working_diagnosis": causes[0],
+        "working_diagnosis_reason": reason,
+        "red_flag_screen_reason": NOT_SCREENED,
+    }
     if reason:
         # Choosing the second cause makes the reason required and shown.
         sign["working_diagnosis"] = causes[1]

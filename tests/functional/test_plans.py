@@ -10,14 +10,16 @@ from assessments.services import assessment_sign
 from rehab.models import Plan, ProgressionDecision, SessionLog
 from rehab.selectors import patient_link_url
 from rehab.services import plan_create
-from tests.factories import AssessmentFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 
 @pytest.fixture
 def signed_assessment(patient, alice):
     assessment = AssessmentFactory(patient=patient, clinician=alice, **PHT_FINDINGS)
-    return assessment_sign(assessment=assessment, clinician=alice)
+    return assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice
+    )
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def test_building_a_plan_from_a_signed_tendinopathy_assessment_starts_with_isome
 
 def test_red_flag_at_signing_means_no_plan_and_a_refer_message(alice_client, patient, alice):
     assessment = AssessmentFactory(patient=patient, clinician=alice, saddle_numbness=True)
-    assessment_sign(assessment=assessment, clinician=alice)
+    assessment_sign(red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice)
     page = alice_client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     assert "No exercise plan: refer first" in page
     alice_client.post(reverse("plan_create", args=[assessment.pk]))

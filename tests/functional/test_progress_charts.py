@@ -22,7 +22,7 @@ from rehab.services import (
     progression_decide,
     session_log_create,
 )
-from tests.factories import AssessmentFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 DATA_URI = re.compile(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"')
@@ -32,7 +32,10 @@ DATA_URI = re.compile(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]
 def plan(patient, alice):
     assessment = AssessmentFactory(patient=patient, clinician=alice, **PHT_FINDINGS)
     return plan_create(
-        assessment=assessment_sign(assessment=assessment, clinician=alice), clinician=alice
+        assessment=assessment_sign(
+            red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice
+        ),
+        clinician=alice,
     )
 
 

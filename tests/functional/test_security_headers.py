@@ -12,7 +12,7 @@ from django.urls import reverse
 from assessments.services import assessment_sign
 from clinic.security import NoStoreMiddleware
 from rehab.services import plan_create, plan_issue
-from tests.factories import AssessmentFactory, PatientFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 EXPECTED_CSP = {
@@ -39,6 +39,7 @@ SECRETS = {
 def plan(clinic, alice):
     patient = PatientFactory(clinic=clinic, **SECRETS)
     signed = assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED,
         assessment=AssessmentFactory(
             patient=patient,
             clinician=alice,

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from assessments.services import assessment_sign
 from rehab.services import patient_link_revoke, plan_create, plan_end, plan_issue
-from tests.factories import AssessmentFactory, PatientFactory, UserFactory
+from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory, UserFactory
 from tests.rehab_factories import PHT_FINDINGS
 
 LOGIN = "login"  # expected answer: a redirect to the login page, carrying ?next=
@@ -171,6 +171,7 @@ def objects(clinic, alice):
     patient = PatientFactory(clinic=clinic, first_name="Rosa", last_name="Runner")
     draft = AssessmentFactory(patient=patient, clinician=alice)
     signed = assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED,
         assessment=AssessmentFactory(
             patient=patient,
             clinician=alice,

@@ -8,6 +8,7 @@ from django.db import models
 from assessments.models import Assessment, SignedAssessmentError
 from assessments.services import assessment_amend, assessment_sign
 from assessments.vocabulary import load_vocabulary
+from tests.factories import NOT_SCREENED
 
 MODEL_FIELD_FOR_TYPE = {
     "boolean": models.BooleanField,
@@ -43,6 +44,7 @@ def test_model_has_no_finding_column_the_vocabulary_lacks():
         "id", "patient", "clinician", "assessed_on", "side", "status", "signed_by",
         "signed_at", "amends", "vocabulary_version", "created_at", "updated_at",
         "working_diagnosis", "working_diagnosis_reason", "ranking_at_signing", "version",
+        "red_flag_screen_reason",
     }  # fmt: skip
     columns = {f.name for f in Assessment._meta.concrete_fields} - bookkeeping
     assert columns == {f.name for f in VOCABULARY.fields}
@@ -71,7 +73,7 @@ def test_not_asked_is_stored_as_null_and_left_out_of_the_findings(assessment):
 
 
 def test_signed_assessment_cannot_be_saved_or_deleted(assessment, alice):
-    assessment_sign(assessment=assessment, clinician=alice)
+    assessment_sign(red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice)
     assessment.felt_pop = True
     with pytest.raises(SignedAssessmentError):
         assessment.save()
@@ -85,7 +87,9 @@ def test_amendment_copies_the_findings_and_points_to_the_signed_assessment(asses
     assessment.sit_bone_tenderness = True
     assessment.pain_locations = ["sit_bone"]
     assessment.save()
-    assessment_sign(assessment=assessment, clinician=assessment.clinician)
+    assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=assessment.clinician
+    )
     amendment = assessment_amend(assessment=assessment, clinician=bob)
     assert amendment.amends == assessment
     assert amendment.status == Assessment.Status.DRAFT
@@ -103,12 +107,23 @@ def test_changes_to_an_assessment_are_attributed_in_its_history(assessment, alic
 
 
 def test_amending_twice_returns_the_open_draft_instead_of_a_second_one(assessment, bob):
-    assessment_sign(assessment=assessment, clinician=assessment.clinician)
+    assessment_sign(
+        red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=assessment.clinician
+    )
     first = assessment_amend(assessment=assessment, clinician=bob)
     again = assessment_amend(assessment=assessment, clinician=assessment.clinician)
     assert again == first
     assert assessment.amendments.count() == 1
-    assessment_sign(assessment=first, clinician=bob)
+    assessment_sign(red_flag_screen_reason=NOT_SCREENED, assessment=first, clinician=bob)
     later = assessment_amend(assessment=assessment, clinician=bob)
     assert later != first
     assert assessment.amendments.count() == 2
+
+
+def test_signing_with_the_red_flag_screen_unasked_is_refused_naming_the_questions(assessment):
+    with pytest.raises(ValidationError) as refused:
+        assessment_sign(assessment=assessment, clinician=assessment.clinician)
+    message = refused.value.message_dict["red_flag_screen_reason"][0]
+    assert "Numbness around the groin" in message
+    assessment.refresh_from_db()
+    assert not assessment.is_signed

@@ -17,6 +17,7 @@ import assessments
 from assessments.models import Assessment
 from assessments.services import assessment_sign
 from clinic.models import Clinic, Membership, Patient
+from rehab.management.demo_plan import DEMO_SCREEN_REASON
 from rehab.pdf import render_plan_pdf
 from rehab.selectors import progression_proposals
 from rehab.services import (
@@ -96,7 +97,11 @@ class Command(BaseCommand):
                 **findings,
             )
             if signed:
-                assessment_sign(assessment=assessment, clinician=clinician)
+                assessment_sign(
+                    assessment=assessment,
+                    clinician=clinician,
+                    red_flag_screen_reason=DEMO_SCREEN_REASON,
+                )
         if self._demo_plan(clinic, clinician):
             self.stdout.write("Demo plan with follow-ups, outcome scores and an issued PDF added.")
         self.stdout.write(f"Demo data ready: {created} new patient(s) in {clinic.name}.")
