@@ -97,7 +97,7 @@ class SessionLogForm(forms.ModelForm):
             "next_morning": "Leave empty if it is not the next morning yet.",
         }
 
-    def __init__(self, *args, plan: Plan, submit_label="Save session", **kwargs):
+    def __init__(self, *args, plan: Plan | None, submit_label="Save session", **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.fields["running_pain_pattern"].choices = SessionLog.RunPattern.choices
