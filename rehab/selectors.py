@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment
+from clinic.models import Clinic
 from rehab import engine
 from rehab.models import (
     IssuedDocument,
@@ -103,21 +104,34 @@ class DeadPatientLink(Exception):
 
 
 def get_plan_for_patient_token(*, token: str) -> Plan:
-    """The plan behind a patient's link; ``DeadPatientLink`` for wrong, revoked and expired
-    tokens (an erased patient's links are revoked)."""
+    """The plan behind a patient's link; ``DeadPatientLink`` for wrong, revoked (or renewed
+    away) and expired tokens (an erased patient's links are revoked)."""
     link = (
         PatientLink.objects.select_related("plan", "plan__patient", "plan__patient__clinic")
         .filter(token=token)
         .first()
     )
     if link is None:
-        raise DeadPatientLink()
+        # A token replaced by a renewal lives on in the link's history: it was real, so the
+        # runner is told whom to call, as for a revoked one.
+        clinic_id = (
+            PatientLink.history.filter(token=token)
+            .values_list("plan__patient__clinic_id", flat=True)
+            .first()
+        )
+        raise DeadPatientLink(clinic=Clinic.objects.filter(pk=clinic_id).first())
     expires_on = link_expires_on(link)
     if link.revoked_at is not None or (
         expires_on is not None and timezone.localdate() > expires_on
     ):
         raise DeadPatientLink(clinic=link.plan.patient.clinic)
     return link.plan
+
+
+def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
+    """Issued versions with a first-name-only copy, newest first: the only ones the link serves
+    (the PT's full-name bytes are never loaded)."""
+    return plan.documents.exclude(link_sha256="").defer("pdf")
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:

@@ -12,9 +12,10 @@ from assessments.selectors import get_assessment_for_user
 from clinic.audit import access_record, link_use
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
+from clinic.selectors import is_anonymised
 from rehab import engine
 from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
-from rehab.models import IssuedDocument, PatientLink, PatientLinkAccess, SessionLog
+from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
 from rehab.selectors import (
     DeadPatientLink,
@@ -23,6 +24,7 @@ from rehab.selectors import (
     get_plan_for_user,
     get_prescription_for_user,
     link_base_url,
+    link_documents,
     link_expires_on,
     patient_link_url,
     progression_proposals,
@@ -96,6 +98,7 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
         "link_accesses": link.accesses.all()[:10],
+        "link_renewable": not is_anonymised(plan.patient),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
 
@@ -331,7 +334,7 @@ def patient_plan_page(request, token):
         "first_name": plan.patient.first_name,
         "clinic": plan.patient.clinic,
         "prescriptions": prescriptions,
-        "latest_document": _link_documents(link).defer("pdf", "link_pdf").first(),
+        "latest_document": link_documents(plan=plan).defer("link_pdf").first(),
         "form": form,
         "token": token,
         "recent_logs": plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT)[:5],
@@ -340,18 +343,13 @@ def patient_plan_page(request, token):
     return _patient_headers(render(request, "rehab/patient_plan.html", context, status=status))
 
 
-def _link_documents(link: PatientLink):
-    """Issued versions with a first-name-only copy: the only ones the link hands out."""
-    return link.plan.documents.exclude(link_sha256="")
-
-
 @login_not_required
 def patient_plan_pdf(request, token):
     try:
         plan = get_plan_for_patient_token(token=token)
     except DeadPatientLink as dead:
         return _dead_link_page(request, dead)
-    document = _link_documents(plan.patient_link).first()
+    document = link_documents(plan=plan).first()
     if document is None:
         raise Http404
     access_record(request=request, patient=plan.patient, what="link_pdf", obj=document)

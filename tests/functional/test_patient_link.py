@@ -193,6 +193,7 @@ def test_erasure_revokes_the_links_and_renewal_is_refused(client, clinic, alice,
         reverse("patient_link_action", args=[plan.pk, "renew"]), follow=True
     )
     assert "links stay revoked" in response.content.decode()
+    assert "Make a new link" not in response.content.decode()  # the page offers no renewal
     link.refresh_from_db()
     assert link.revoked_at is not None
     assert client.get(link_url).status_code == 404
@@ -259,6 +260,12 @@ def _revoked(plan):
     return plan.patient_link.token
 
 
+def _renewed_away(plan):
+    token = _revoked(plan)
+    patient_link_renew(link=plan.patient_link)
+    return token
+
+
 def _expired(plan):
     plan_end(plan=plan)
     plan.ends_on = TODAY - dt.timedelta(days=plan.patient.clinic.patient_link_days + 1)
@@ -275,7 +282,9 @@ def _erased(plan):
 
 @pytest.mark.parametrize("debug", [True, False], ids=["debug", "production"])
 @pytest.mark.parametrize(
-    "spoil", [_wrong, _revoked, _expired, _erased], ids=["wrong", "revoked", "expired", "erased"]
+    "spoil",
+    [_wrong, _revoked, _renewed_away, _expired, _erased],
+    ids=["wrong", "revoked", "renewed-away", "expired", "erased"],
 )
 def test_dead_link_shows_a_plain_page_with_whom_to_call(client, plan, spoil, debug):
     clinic = plan.patient.clinic
