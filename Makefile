@@ -28,7 +28,7 @@ install-dev: $(VENV)/.installed-dev ## Install the app and the test tools into .
 
 run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite)
 	$(PY) manage.py migrate --no-input -v0
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --base-url http://$(HOST)
 	@echo "Open http://$(HOST)/ and log in with the clinician account above."
 	$(PY) manage.py runserver $(HOST)
 

@@ -30,13 +30,15 @@ class PatientRecord:
 
     ``erase`` names the free-text fields that may name the person, blanked by erasure (also in
     the change history); ``document`` is a binary field holding a file handed to the patient,
-    with an ``erased_at`` beside it (backed up as a file; erasure deletes the bytes).
+    with an ``erased_at`` beside it (backed up as a file; erasure deletes the bytes);
+    ``copies`` are binary fields holding other versions of that document, erased with it.
     """
 
     model_name: str
     via: str | None
     erase: tuple[str, ...] = ()
     document: str | None = None
+    copies: tuple[str, ...] = ()
     app_label: str = ""
 
     @property
@@ -100,6 +102,7 @@ def patient_records() -> tuple[PatientRecord, ...]:
                     via=record.via,
                     erase=record.erase,
                     document=record.document,
+                    copies=record.copies,
                     app_label=config.label,
                 )
             )

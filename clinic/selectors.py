@@ -7,7 +7,12 @@ from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from clinic.models import Clinic, Membership, Patient
+from clinic.models import AccessEvent, Clinic, Membership, Patient
+
+
+def is_anonymised(patient: Patient) -> bool:
+    """Erased on request (``records.services.patient_anonymise``): the erasure is an event."""
+    return patient.access_events.filter(what=AccessEvent.What.ERASURE).exists()
 
 
 def clinics_for_user(*, user) -> QuerySet[Clinic]:

@@ -100,7 +100,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+        env="DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -141,8 +141,9 @@ STORAGES = {
     },
 }
 
-# Patient plan links are printed on PDFs and emailed: they need the public address.
-PATIENT_LINK_BASE_URL = os.environ.get("DJANGO_PATIENT_LINK_BASE_URL", "http://127.0.0.1:8000")
+# Patient plan links are printed on PDFs and emailed: they need the public address. Empty: the
+# host the PT issues the plan on (validated against ALLOWED_HOSTS); `check --deploy` warns.
+PATIENT_LINK_BASE_URL = os.environ.get("DJANGO_PATIENT_LINK_BASE_URL", "")
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

@@ -101,6 +101,8 @@ def patient_record(*, patient: Patient, exported_by=None, at: dt.datetime | None
         "people": people,
         "notes": {
             "rehab.issueddocument.pdf": "The PDF exactly as issued, base64; sha256 is its hash.",
+            "rehab.issueddocument.link_pdf": "The same PDF naming the patient by first name "
+            "only, as the link serves it; base64, link_sha256 is its hash.",
             "rehab.patientlink.token": "Left out: it is the key to the patient's page.",
             "history": "django-simple-history: one row per save or delete (+ created, "
             "~ changed, - deleted) with who (history_user) and when (history_date).",

@@ -20,7 +20,7 @@ from django.utils import timezone
 from clinic.audit import describe
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import patient_records, tracked_records
-from clinic.selectors import is_clinic_admin
+from clinic.selectors import is_anonymised, is_clinic_admin
 from rehab.models import PatientLink
 
 ANONYMISED_FIRST_NAME = "Anonymised"
@@ -55,10 +55,6 @@ def _new_record_code(patient: Patient) -> str:
         code = f"ANON-{secrets.token_hex(4).upper()}"
         if not Patient.objects.filter(clinic_id=patient.clinic_id, record_number=code).exists():
             return code
-
-
-def is_anonymised(patient: Patient) -> bool:
-    return patient.access_events.filter(what=AccessEvent.What.ERASURE).exists()
 
 
 @transaction.atomic
@@ -119,7 +115,8 @@ def patient_anonymise(*, patient: Patient, by, reason: str) -> AccessEvent:
             record.history_rows(patient.pk).update(**blank)
         if record.document:
             unerased = record.rows(patient.pk).filter(erased_at__isnull=True)
-            unerased.erase_for(erasure, **{record.document: b""}, erased_at=now)
+            binaries = dict.fromkeys((record.document, *record.copies), b"")
+            unerased.erase_for(erasure, **binaries, erased_at=now)
     PatientLink.objects.filter(plan__patient=patient, revoked_at__isnull=True).update_with_history(
         revoked_at=now, revoked_by=by
     )

@@ -28,13 +28,14 @@ from clinic.audit import access_record
 from clinic.models import AccessEvent
 from clinic.selectors import (
     get_patient_for_user,
+    is_anonymised,
     is_clinic_admin,
     patients_for_user,
     patients_seen_recently,
 )
 from records import export
 from records.history import patient_audit_entries, patient_audit_stream
-from records.services import is_anonymised, patient_anonymise
+from records.services import patient_anonymise
 from records.timeline import patient_timeline
 from rehab.selectors import plans_due_for_follow_up, plans_with_worsening_alerts
 

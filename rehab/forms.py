@@ -1,10 +1,26 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 
 from clinic.integrity import VersionFormMixin
 from rehab import engine
-from rehab.models import Prescription, SessionLog
+from rehab.models import Plan, Prescription, SessionLog
+
+
+def date_within_plan(value, *, plan: Plan | None, what: str):
+    """A date the runner or PT reports must lie between the plan's start and today: a date far
+    ahead (9999-12-31) would hold the plan's follow-up and progression for good (issue 12)."""
+    today = timezone.localdate()
+    if value is None:
+        return value
+    if value > today:
+        raise forms.ValidationError(f"The {what} cannot be after today ({today:%d %b %Y}).")
+    if plan is not None and value < plan.starts_on:
+        raise forms.ValidationError(
+            f"The {what} cannot be before the plan started ({plan.starts_on:%d %b %Y})."
+        )
+    return value
 
 
 class PrescriptionForm(VersionFormMixin, forms.ModelForm):
@@ -52,7 +68,7 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
 
 
 class SessionLogForm(forms.ModelForm):
-    """One session as the clinician or the runner reports it."""
+    """One session of ``plan`` as the clinician or the runner reports it."""
 
     class Meta:
         model = SessionLog
@@ -81,8 +97,9 @@ class SessionLogForm(forms.ModelForm):
             "next_morning": "Leave empty if it is not the next morning yet.",
         }
 
-    def __init__(self, *args, submit_label="Save session", **kwargs):
+    def __init__(self, *args, plan: Plan | None, submit_label="Save session", **kwargs):
         super().__init__(*args, **kwargs)
+        self.plan = plan
         self.fields["running_pain_pattern"].choices = SessionLog.RunPattern.choices
         self.fields["running_pain_pattern"].required = False
         self.fields["next_morning"].choices = SessionLog.NextMorning.choices
@@ -106,6 +123,11 @@ class SessionLogForm(forms.ModelForm):
             Submit("save", submit_label),
         )
         self.helper.form_tag = False
+
+    def clean_session_date(self):
+        return date_within_plan(
+            self.cleaned_data.get("session_date"), plan=self.plan, what="session date"
+        )
 
 
 class DecisionForm(forms.Form):

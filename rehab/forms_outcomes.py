@@ -10,6 +10,7 @@ from django import forms
 from django.utils.html import format_html
 
 from rehab import outcomes
+from rehab.forms import date_within_plan
 
 
 class OutcomeMeasurementForm(forms.Form):
@@ -79,6 +80,11 @@ class OutcomeMeasurementForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if "measured_on" in cleaned:
+            try:
+                date_within_plan(cleaned["measured_on"], plan=cleaned.get("plan"), what="date")
+            except forms.ValidationError as error:
+                self.add_error("measured_on", error)
         answered = {
             code: cleaned.get(code)
             for code in self.item_codes

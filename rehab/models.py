@@ -8,7 +8,7 @@ patient's responses, with the engine's knowledge version stamped on what is save
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -21,6 +21,8 @@ from rehab import engine
 
 CAUSE_CHOICES = [(c.code, c.name) for c in load_vocabulary().causes]
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
+# Free text a runner or a PT types about one session: a few paragraphs at most (issue 12).
+NOTES_MAX_LENGTH = 2000
 
 
 class Ladder(models.TextChoices):
@@ -187,7 +189,11 @@ class SessionLog(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(400)],
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(
+        blank=True,
+        max_length=NOTES_MAX_LENGTH,
+        validators=[MaxLengthValidator(NOTES_MAX_LENGTH)],
+    )
     reported_by = models.CharField(max_length=9, choices=ReportedBy.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -268,6 +274,12 @@ class IssuedDocument(models.Model):
     large_print = models.BooleanField(default=False)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     issued_at = models.DateTimeField(auto_now_add=True)
+    link_pdf = models.BinaryField(
+        default=b"",
+        editable=False,
+        help_text="The same document naming the patient by first name only, for the link.",
+    )
+    link_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     erased_at = models.DateTimeField(
         null=True,
         blank=True,
@@ -275,7 +287,7 @@ class IssuedDocument(models.Model):
         help_text="When the patient's data was erased: the bytes are gone, the SHA-256 stays.",
     )
     # The bytes are not copied into the history: they never change, the SHA-256 is kept.
-    history = HistoricalRecords(excluded_fields=["pdf"])
+    history = HistoricalRecords(excluded_fields=["pdf", "link_pdf"])
 
     objects = GuardedManager()
 
@@ -306,6 +318,12 @@ class PatientLink(models.Model):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="patient_link")
     token = models.CharField(max_length=64, unique=True, default=new_patient_token)
+    base_url = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Scheme and host the link was issued with, so the PDF, QR code, email and "
+        "plan page print the same address.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment
+from clinic.models import Clinic
 from rehab import engine
 from rehab.models import (
     IssuedDocument,
@@ -91,19 +91,47 @@ def link_expires_on(link: PatientLink) -> dt.date | None:
     return plan.ends_on + dt.timedelta(days=plan.patient.clinic.patient_link_days)
 
 
+class DeadPatientLink(Exception):
+    """A patient link that shows no plan: wrong, revoked, expired or of an erased patient.
+
+    ``clinic`` is set when the token was once real, so the runner is told whom to call; a
+    guessed token has none. Nothing else differs between the cases.
+    """
+
+    def __init__(self, clinic=None):
+        self.clinic = clinic
+        super().__init__("dead patient link")
+
+
 def get_plan_for_patient_token(*, token: str) -> Plan:
-    """The plan behind a patient's link; 404 alike for wrong, revoked and expired tokens."""
+    """The plan behind a patient's link; ``DeadPatientLink`` for wrong, revoked (or renewed
+    away) and expired tokens (an erased patient's links are revoked)."""
     link = (
         PatientLink.objects.select_related("plan", "plan__patient", "plan__patient__clinic")
-        .filter(token=token, revoked_at__isnull=True)
+        .filter(token=token)
         .first()
     )
     if link is None:
-        raise Http404
+        # A token replaced by a renewal lives on in the link's history: it was real, so the
+        # runner is told whom to call, as for a revoked one.
+        clinic_id = (
+            PatientLink.history.filter(token=token)
+            .values_list("plan__patient__clinic_id", flat=True)
+            .first()
+        )
+        raise DeadPatientLink(clinic=Clinic.objects.filter(pk=clinic_id).first())
     expires_on = link_expires_on(link)
-    if expires_on is not None and timezone.localdate() > expires_on:
-        raise Http404
+    if link.revoked_at is not None or (
+        expires_on is not None and timezone.localdate() > expires_on
+    ):
+        raise DeadPatientLink(clinic=link.plan.patient.clinic)
     return link.plan
+
+
+def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
+    """Issued versions with a first-name-only copy, newest first: the only ones the link serves
+    (the PT's full-name bytes are never loaded)."""
+    return plan.documents.exclude(link_sha256="").defer("pdf")
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
@@ -125,10 +153,23 @@ def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Prop
     return proposals
 
 
-def patient_link_url(link: PatientLink) -> str:
-    """The absolute link printed on the PDF and sent by email."""
+def link_base_url(request) -> str:
+    """The scheme and host patient links are issued with: the configured base URL, else the
+    host the PT is using (validated against ALLOWED_HOSTS by ``get_host``; https if secure)."""
+    configured = settings.PATIENT_LINK_BASE_URL.strip()
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def patient_link_url(link: PatientLink, *, base_url: str = "") -> str:
+    """The absolute link printed on the PDF, drawn as its QR code, emailed and shown to the PT.
+
+    The base stored on the link when the plan was issued wins, so all four agree; before the
+    first issue, ``base_url`` (from ``link_base_url``) is used.
+    """
     path = reverse("patient_plan_page", args=[link.token])
-    return f"{settings.PATIENT_LINK_BASE_URL.rstrip('/')}{path}"
+    return f"{(link.base_url or base_url).rstrip('/')}{path}"
 
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

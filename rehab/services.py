@@ -4,6 +4,7 @@ Each service takes keyword arguments, does one clinical action in one transactio
 the reasoning to the plain-Python engine in ``rehab.engine``.
 """
 
+import datetime as dt
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment
+from clinic.selectors import is_anonymised
 from rehab import engine, outcomes
 from rehab.models import (
     IssuedDocument,
@@ -27,6 +29,10 @@ from rehab.models import (
     new_patient_token,
 )
 from rehab.selectors import patient_link_url, plan_preview
+
+# Sessions a runner can send through one link in an hour: a few a day is the real use; more is
+# someone filling the record (issue 12). Counted in the database, so no cache server is needed.
+LINK_POSTS_PER_HOUR = 20
 
 MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
 
@@ -234,8 +240,19 @@ def progression_decide(
 
 
 @transaction.atomic
-def plan_issue(*, plan: Plan, clinician, pdf: bytes, large_print: bool = False) -> IssuedDocument:
-    """Keep the PDF exactly as handed over, numbered per plan."""
+def plan_issue(
+    *,
+    plan: Plan,
+    clinician,
+    pdf: bytes,
+    large_print: bool = False,
+    link_pdf: bytes = b"",
+) -> IssuedDocument:
+    """Keep the PDF exactly as handed over, numbered per plan.
+
+    ``link_pdf`` is the same document naming the runner by first name only, the one the link
+    serves (none: the link offers no PDF for this version).
+    """
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     latest = plan.documents.aggregate(latest=Max("version"))["latest"] or 0
     document = IssuedDocument.objects.create(
@@ -243,10 +260,13 @@ def plan_issue(*, plan: Plan, clinician, pdf: bytes, large_print: bool = False) 
         version=latest + 1,
         pdf=pdf,
         sha256=hashlib.sha256(pdf).hexdigest(),
+        link_pdf=link_pdf,
+        link_sha256=hashlib.sha256(link_pdf).hexdigest() if link_pdf else "",
         page_size=plan.patient.clinic.pdf_page_size,
         large_print=large_print,
         issued_by=clinician,
     )
+
     if plan.status == Plan.Status.DRAFT:
         plan.status = Plan.Status.ISSUED
         plan.save(update_fields=["status", "updated_at"])
@@ -260,8 +280,22 @@ def patient_link_revoke(*, link: PatientLink, clinician) -> PatientLink:
     return link
 
 
+def patient_link_set_base_url(*, link: PatientLink, base_url: str) -> PatientLink:
+    """Store the scheme and host a plan is being issued with: the PDF, its QR code, the email
+    and the plan page then all print this one address (``selectors.patient_link_url``)."""
+    if link.base_url != base_url:
+        link.base_url = base_url
+        link.save(update_fields=["base_url"])
+    return link
+
+
 def patient_link_renew(*, link: PatientLink) -> PatientLink:
-    """A fresh token after a revocation; the old one stays dead (its history is kept)."""
+    """A fresh token after a revocation; the old one stays dead (its history is kept).
+
+    Refused for an anonymised patient: erasure revoked the links for good.
+    """
+    if is_anonymised(link.plan.patient):
+        raise ValidationError("This patient's record was anonymised: its links stay revoked.")
     link.token = new_patient_token()
     link.revoked_at = None
     link.revoked_by = None
@@ -269,9 +303,11 @@ def patient_link_renew(*, link: PatientLink) -> PatientLink:
     return link
 
 
-def patient_link_email_send(*, plan: Plan) -> str:
+def patient_link_email_send(*, plan: Plan, base_url: str = "") -> str:
     """Email the plan's link to the patient's address on record (never to one typed in, so a
     slip cannot send a patient's plan to someone else); returns the address.
+
+    The link is the one on the issued PDF (``patient_link_url``; ``base_url`` before any issue).
 
     Raises ``ValidationError`` when the patient has no email address.
     """
@@ -281,7 +317,7 @@ def patient_link_email_send(*, plan: Plan) -> str:
     context = {
         "patient": patient,
         "clinic": patient.clinic,
-        "link_url": patient_link_url(plan.patient_link),
+        "link_url": patient_link_url(plan.patient_link, base_url=base_url),
     }
     subject = render_to_string("rehab/email/patient_link_subject.txt", context)
     send_mail(
@@ -348,6 +384,13 @@ def plan_end(*, plan: Plan) -> Plan:
 
 def patient_link_record_access(*, link: PatientLink, what: str) -> None:
     PatientLinkAccess.objects.create(link=link, what=what)
+
+
+def patient_link_posts_left(*, link: PatientLink) -> int:
+    """Sessions the link may still send this hour (``LINK_POSTS_PER_HOUR`` per rolling hour)."""
+    since = timezone.now() - dt.timedelta(hours=1)
+    sent = link.accesses.filter(what=PatientLinkAccess.What.LOG, accessed_at__gte=since).count()
+    return max(LINK_POSTS_PER_HOUR - sent, 0)
 
 
 @transaction.atomic

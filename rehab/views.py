@@ -12,15 +12,19 @@ from assessments.selectors import get_assessment_for_user
 from clinic.audit import access_record, link_use
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
+from clinic.selectors import is_anonymised
 from rehab import engine
 from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
 from rehab.selectors import (
+    DeadPatientLink,
     get_issued_document_for_user,
     get_plan_for_patient_token,
     get_plan_for_user,
     get_prescription_for_user,
+    link_base_url,
+    link_documents,
     link_expires_on,
     patient_link_url,
     progression_proposals,
@@ -29,9 +33,11 @@ from rehab.services import (
     MAX_EXERCISES_PER_PHASE,
     ReferFirstError,
     patient_link_email_send,
+    patient_link_posts_left,
     patient_link_record_access,
     patient_link_renew,
     patient_link_revoke,
+    patient_link_set_base_url,
     phase_exercise_count,
     plan_advance_phase,
     plan_create,
@@ -85,12 +91,14 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
             for prescription, proposal in proposals
         ],
         "logs": plan.session_logs.select_related("recorded_by")[:20],
-        "log_form": log_form or SessionLogForm(initial={"session_date": timezone.localdate()}),
+        "log_form": log_form
+        or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
         "documents": plan.documents.defer("pdf").select_related("issued_by"),
         "link": link,
-        "link_url": patient_link_url(link),
+        "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
         "link_accesses": link.accesses.all()[:10],
+        "link_renewable": not is_anonymised(plan.patient),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
 
@@ -135,7 +143,7 @@ def prescription_edit(request, pk):
 @require_POST
 def session_log_create_view(request, pk):
     plan = get_plan_for_user(user=request.user, pk=pk)
-    form = SessionLogForm(request.POST)
+    form = SessionLogForm(request.POST, plan=plan)
     if form.is_valid():
         session_log_create(plan=plan, recorded_by=request.user, **form.cleaned_data)
         messages.success(request, "Session logged.")
@@ -171,8 +179,14 @@ def progression_decide_view(request, pk):
 def plan_issue_view(request, pk):
     plan = get_plan_for_user(user=request.user, pk=pk)
     large_print = request.POST.get("large_print") == "on"
+    # The host the PT issues on (or the configured one) goes on the link first, so the PDF, its
+    # QR code, the email and the plan page all print the same address.
+    patient_link_set_base_url(link=plan.patient_link, base_url=link_base_url(request))
     pdf = render_plan_pdf(plan=plan, large_print=large_print)
-    document = plan_issue(plan=plan, clinician=request.user, pdf=pdf, large_print=large_print)
+    link_pdf = render_plan_pdf(plan=plan, large_print=large_print, for_link=True)
+    document = plan_issue(
+        plan=plan, clinician=request.user, pdf=pdf, link_pdf=link_pdf, large_print=large_print
+    )
     messages.success(request, f"Version {document.version} issued.")
     return redirect(plan)
 
@@ -181,17 +195,22 @@ def plan_pdf_preview(request, pk):
     """The PDF as it would be issued now, to check before handing it over (not stored)."""
     plan = get_plan_for_user(user=request.user, pk=pk)
     access_record(request=request, patient=plan.patient, what=AccessEvent.What.PREVIEW, obj=plan)
-    pdf = render_plan_pdf(plan=plan, large_print=request.GET.get("large_print") == "on")
+    pdf = render_plan_pdf(
+        plan=plan,
+        large_print=request.GET.get("large_print") == "on",
+        base_url=link_base_url(request),
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}-preview.pdf"'
     return response
 
 
-def _pdf_response(document: IssuedDocument) -> HttpResponse:
+def _pdf_response(document: IssuedDocument, *, for_link: bool = False) -> HttpResponse:
     if document.erased_at is not None:
         # The patient was anonymised on request: the bytes are gone, only their hash remains.
         return HttpResponse("This document was erased at the patient's request.", status=410)
-    response = HttpResponse(bytes(document.pdf), content_type="application/pdf")
+    pdf = document.link_pdf if for_link else document.pdf
+    response = HttpResponse(bytes(pdf), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="plan-{document.plan_id}-v{document.version}.pdf"'
     )
@@ -244,11 +263,15 @@ def patient_link_action(request, pk, action):
         patient_link_revoke(link=link, clinician=request.user)
         messages.success(request, "Link revoked: it now shows nothing.")
     elif action == "renew":
-        patient_link_renew(link=link)
-        messages.success(request, "A new link was made; the old one stays dead.")
+        try:
+            patient_link_renew(link=link)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "A new link was made; the old one stays dead.")
     elif action == "email":
         try:
-            address = patient_link_email_send(plan=plan)
+            address = patient_link_email_send(plan=plan, base_url=link_base_url(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -264,6 +287,13 @@ def _patient_headers(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _dead_link_page(request, dead: DeadPatientLink) -> HttpResponse:
+    """One plain page for every link that shows no plan, in debug as in production (not the
+    technical 404): only the clinic line, when the token was once real, tells them apart."""
+    page = render(request, "rehab/patient_link_dead.html", {"clinic": dead.clinic}, status=404)
+    return _patient_headers(page)
+
+
 @login_not_required
 @csrf_exempt
 def patient_plan_page(request, token):
@@ -272,29 +302,39 @@ def patient_plan_page(request, token):
     No CSRF token: the page is sent with ``Referrer-Policy: no-referrer``, so browsers post
     its form with ``Origin: null``, which Django's CSRF check refuses. CSRF guards ambient
     credentials (a session cookie); this page uses none — the secret token in the URL is the
-    only credential, and whoever holds it can post anyway.
+    only credential, and whoever holds it can post anyway (so posts are limited per hour).
     """
-    plan = get_plan_for_patient_token(token=token)
+    try:
+        plan = get_plan_for_patient_token(token=token)
+    except DeadPatientLink as dead:
+        return _dead_link_page(request, dead)
     access_record(request=request, patient=plan.patient, what=link_use(request), obj=plan)
+    link = plan.patient_link
+    if request.method == "POST" and patient_link_posts_left(link=link) == 0:
+        busy = render(request, "rehab/patient_link_busy.html", {"clinic": plan.patient.clinic})
+        busy.status_code = 429
+        busy["Retry-After"] = "3600"
+        return _patient_headers(busy)
     form = SessionLogForm(
         request.POST or None,
+        plan=plan,
         initial={"session_date": timezone.localdate()},
         submit_label="Send to my physio",
     )
     if request.method == "POST" and form.is_valid():
         session_log_create(plan=plan, recorded_by=None, **form.cleaned_data)
-        patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.LOG)
+        patient_link_record_access(link=link, what=PatientLinkAccess.What.LOG)
         messages.success(request, "Thank you — your physio will see this session.")
         return _patient_headers(redirect(reverse("patient_plan_page", args=[token])))
     if request.method == "GET":
-        patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PAGE)
+        patient_link_record_access(link=link, what=PatientLinkAccess.What.PAGE)
     prescriptions = [(p, engine.step(p.step_code)) for p in plan.prescriptions.all()]
     context = {
         "plan": plan,
         "first_name": plan.patient.first_name,
         "clinic": plan.patient.clinic,
         "prescriptions": prescriptions,
-        "latest_document": plan.documents.defer("pdf").first(),
+        "latest_document": link_documents(plan=plan).defer("link_pdf").first(),
         "form": form,
         "token": token,
         "recent_logs": plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT)[:5],
@@ -305,10 +345,13 @@ def patient_plan_page(request, token):
 
 @login_not_required
 def patient_plan_pdf(request, token):
-    plan = get_plan_for_patient_token(token=token)
-    document = plan.documents.first()
+    try:
+        plan = get_plan_for_patient_token(token=token)
+    except DeadPatientLink as dead:
+        return _dead_link_page(request, dead)
+    document = link_documents(plan=plan).first()
     if document is None:
         raise Http404
     access_record(request=request, patient=plan.patient, what="link_pdf", obj=document)
     patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PDF)
-    return _patient_headers(_pdf_response(document))
+    return _patient_headers(_pdf_response(document, for_link=True))

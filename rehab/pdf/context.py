@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import segno
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from rehab import charts, engine
 from rehab.chart_data import plan_chart_data
 from rehab.models import Plan, Prescription, SessionLog
+from rehab.selectors import patient_link_url
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}  # clinic setting -> CSS @page size
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -108,9 +108,14 @@ class PhaseBar:
     is_done: bool
 
 
-def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> dict:
+def plan_pdf_context(
+    *, plan: Plan, large_print: bool = False, base_url: str = "", for_link: bool = False
+) -> dict:
     """Everything the plan template needs, built in two queries (plan with its relations, then
     the prescriptions). The result holds plain values and engine dataclasses only.
+
+    ``for_link``: the copy served through the patient's link names the runner by first name
+    only, like the link page (whoever holds the link may not be the runner).
 
     Every date comes from the plan, never the clock, so the same plan renders the same bytes:
     the document's date is when the plan last changed.
@@ -139,18 +144,19 @@ def plan_pdf_context(*, plan: Plan, large_print: bool = False, base_url: str | N
             exercises.append(_exercise_card(chr(ord("A") + len(exercises)), prescription))
 
     link_url = _patient_link_url(plan, base_url)
+    name = patient.first_name if for_link else patient.full_name
     clinician = plan.created_by.get_full_name() or plan.created_by.get_username()
     updated = timezone.localtime(plan.updated_at)
     phases = _phase_bars(protocol, plan.current_phase)
     current_phase = next((p for p in phases if p.is_current), None)
     return {
-        "title": f"Your rehab plan — {patient.full_name}",
+        "title": f"Your rehab plan — {name}",
         "large_print": large_print,
         "page_size": PAGE_SIZES.get(clinic.pdf_page_size, "A4"),
         "created_iso": timezone.localtime(plan.created_at).replace(microsecond=0).isoformat(),
         "modified_iso": updated.replace(microsecond=0).isoformat(),
         "document_date": updated.date(),
-        "patient": {"full_name": patient.full_name},
+        "patient": {"name": name},
         "side": plan.assessment.get_side_display().lower(),
         "clinic": {
             "name": clinic.name,
@@ -332,15 +338,17 @@ def _schedule(exercises, running, current_phase: PhaseBar | None, max_weeks: int
     }
 
 
-def _patient_link_url(plan: Plan, base_url: str | None) -> str:
+def _patient_link_url(plan: Plan, base_url: str) -> str:
+    """The link as the plan page shows it; none when revoked or when no base URL is known
+    (neither stored at issue, nor given, nor configured)."""
     try:
         link = plan.patient_link
     except Plan.patient_link.RelatedObjectDoesNotExist:
         return ""
-    if link.revoked_at is not None:
+    base = base_url or settings.PATIENT_LINK_BASE_URL
+    if link.revoked_at is not None or not (link.base_url or base):
         return ""
-    base = base_url if base_url is not None else settings.PATIENT_LINK_BASE_URL
-    return f"{base.rstrip('/')}{reverse('patient_plan_page', args=[link.token])}"
+    return patient_link_url(link, base_url=base)
 
 
 def _qr_svg(url: str) -> SafeString:

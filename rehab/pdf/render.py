@@ -19,13 +19,21 @@ TEMPLATE = "rehab/pdf/plan.html"
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1"}  # tagged, with the document language and title
 
 
-def render_plan_html(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> str:
-    context = plan_pdf_context(plan=plan, large_print=large_print, base_url=base_url)
+def render_plan_html(
+    *, plan: Plan, large_print: bool = False, base_url: str = "", for_link: bool = False
+) -> str:
+    context = plan_pdf_context(
+        plan=plan, large_print=large_print, base_url=base_url, for_link=for_link
+    )
     return render_to_string(TEMPLATE, context)
 
 
-def render_plan_pdf(*, plan: Plan, large_print: bool = False, base_url: str | None = None) -> bytes:
-    return html_to_pdf(render_plan_html(plan=plan, large_print=large_print, base_url=base_url))
+def render_plan_pdf(
+    *, plan: Plan, large_print: bool = False, base_url: str = "", for_link: bool = False
+) -> bytes:
+    return html_to_pdf(
+        render_plan_html(plan=plan, large_print=large_print, base_url=base_url, for_link=for_link)
+    )
 
 
 def html_to_pdf(html: str) -> bytes:

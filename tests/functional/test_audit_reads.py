@@ -38,7 +38,7 @@ def plan(signed, alice):
 
 @pytest.fixture
 def document(plan, alice):
-    return plan_issue(plan=plan, clinician=alice, pdf=PDF)
+    return plan_issue(plan=plan, clinician=alice, pdf=PDF, link_pdf=PDF)
 
 
 def _clinician_reads(patient, signed, plan, document):

@@ -11,6 +11,7 @@ import string
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +19,9 @@ from assessments.forms import NONE_OF_THESE
 from assessments.models import Assessment
 from assessments.services import assessment_sign
 from assessments.vocabulary import load_vocabulary
+from rehab import services
 from rehab.forms import SessionLogForm
-from rehab.models import SessionLog
+from rehab.models import NOTES_MAX_LENGTH, SessionLog
 from rehab.services import plan_create
 from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
@@ -169,8 +171,10 @@ def test_differential_preview_answers_any_half_typed_form(alice_client, patient,
 
 # --- The follow-up form (SessionLogForm) ---------------------------------------------------
 
+TODAY = timezone.localdate()
+PLAN_STARTED = TODAY - dt.timedelta(days=90)  # session dates lie between this and today
 VALID_SESSION = {
-    "session_date": valid_dates,
+    "session_date": st.dates(PLAN_STARTED, TODAY).map(dt.date.isoformat),
     "exercise_pain": st.integers(0, 10).map(str),
     "running_pain": st.one_of(st.just(""), st.integers(0, 10).map(str)),
     "running_pain_pattern": st.sampled_from(["", "warms_up", "steady", "builds"]),
@@ -180,7 +184,10 @@ VALID_SESSION = {
         st.sampled_from(["", "0", "400", "400.0", "0.1"]),
         st.decimals(0, 400, places=1).map(str),
     ),
-    "notes": st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00")),
+    "notes": st.text(
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+        max_size=NOTES_MAX_LENGTH,
+    ),
     "pain_travelled_down_leg": st.sampled_from(["on", None]),
     "completed": st.sampled_from(["on", None]),
 }
@@ -190,7 +197,12 @@ pain_out_of_range = st.one_of(
     st.integers(-(10**9), -1).map(str),
 )
 INVALID_SESSION = {
-    "session_date": bad_dates,
+    "session_date": st.one_of(
+        bad_dates,
+        st.sampled_from([dt.date(9999, 12, 31), dt.date(1, 1, 1)]).map(dt.date.isoformat),
+        st.dates(TODAY + dt.timedelta(days=1)).map(dt.date.isoformat),
+        st.dates(max_value=PLAN_STARTED - dt.timedelta(days=1)).map(dt.date.isoformat),
+    ),
     "exercise_pain": st.one_of(pain_out_of_range, st.just("")),
     "running_pain": pain_out_of_range,
     "running_pain_pattern": st.sampled_from(["sometimes", "WARMS_UP", "better"]),
@@ -199,7 +211,7 @@ INVALID_SESSION = {
     "weekly_distance_km": st.sampled_from(
         ["-0.1", "400.1", "9999.9", "12.34", "1e9", "NaN", "Infinity", "km"]
     ),
-    "notes": st.just("before\x00after"),
+    "notes": st.just("before\x00after") | st.text(min_size=NOTES_MAX_LENGTH + 1, max_size=2100),
 }
 
 
@@ -221,12 +233,15 @@ def live_plan(patient, alice):
         clinician=alice,
         **PHT_FINDINGS,
     )
-    return plan_create(
+    plan = plan_create(
         assessment=assessment_sign(
             red_flag_screen_reason=NOT_SCREENED, assessment=assessment, clinician=alice
         ),
         clinician=alice,
     )
+    plan.starts_on = PLAN_STARTED
+    plan.save(update_fields=["starts_on"])
+    return plan
 
 
 @PROPERTY_SETTINGS
@@ -254,8 +269,9 @@ def test_clinician_follow_up_form_never_errors_and_saves_only_what_it_accepts(
 @PROPERTY_SETTINGS
 @given(post=session_posts())
 def test_patient_follow_up_form_never_errors_and_saves_only_what_it_accepts(
-    client, live_plan, post
+    client, live_plan, post, monkeypatch
 ):
+    monkeypatch.setattr(services, "LINK_POSTS_PER_HOUR", 10**6)  # the limit has its own test
     data, spoiled = post
     url = reverse("patient_plan_page", args=[live_plan.patient_link.token])
     before = SessionLog.objects.count()
@@ -278,6 +294,6 @@ def test_patient_follow_up_form_never_errors_and_saves_only_what_it_accepts(
 
 def test_follow_up_form_names_every_field_it_can_refuse():
     """The property tests above rely on this: each field error has a label to link to."""
-    form = SessionLogForm(data={"exercise_pain": "11", "weekly_distance_km": "400.1"})
+    form = SessionLogForm(plan=None, data={"exercise_pain": "11", "weekly_distance_km": "400.1"})
     assert not form.is_valid()
     assert set(form.errors) == {"session_date", "exercise_pain", "weekly_distance_km"}

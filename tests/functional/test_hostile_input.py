@@ -19,7 +19,7 @@ from pypdf import PdfReader
 
 from assessments.models import Assessment
 from clinic.models import Patient
-from rehab.models import Plan, ProgressionDecision, SessionLog
+from rehab.models import NOTES_MAX_LENGTH, Plan, ProgressionDecision, SessionLog
 from rehab.selectors import progression_proposals
 from tests.factories import NOT_SCREENED, UserFactory
 from tests.rehab_factories import PHT_FINDINGS, as_posted
@@ -307,8 +307,8 @@ def test_hostile_prescription_text_is_plain_text_in_the_issued_pdf(alice_client,
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_session_log_text_comes_back_escaped(alice_client, root_client, client, plan, kind):
-    value = HOSTILE[kind]
-    log = {"session_date": "2026-11-21", "exercise_pain": "2", "completed": "on"}
+    value = HOSTILE[kind][:NOTES_MAX_LENGTH]  # longer notes are refused (below)
+    log = {"session_date": plan.starts_on.isoformat(), "exercise_pain": "2", "completed": "on"}
     response = alice_client.post(
         reverse("session_log_create", args=[plan.pk]),
         {**log, "notes": value, "load_used": value[:200]},
@@ -329,11 +329,17 @@ def test_hostile_session_log_text_comes_back_escaped(alice_client, root_client, 
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("load_used", "x" * 201), ("notes", "a\x00b"), ("exercise_pain", "<b>")]
+    ("field", "value"),
+    [
+        ("load_used", "x" * 201),
+        ("notes", "a\x00b"),
+        ("notes", "x" * (NOTES_MAX_LENGTH + 1)),
+        ("exercise_pain", "<b>"),
+    ],
 )
 def test_refused_session_log_names_the_field_and_saves_nothing(client, plan, field, value):
     token = plan.patient_link.token
-    data = {"session_date": "2026-11-21", "exercise_pain": "2", field: value}
+    data = {"session_date": plan.starts_on.isoformat(), "exercise_pain": "2", field: value}
     response = client.post(reverse("patient_plan_page", args=[token]), data)
     assert response.status_code == 400
     assert field in response.context["form"].errors

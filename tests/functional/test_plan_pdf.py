@@ -313,7 +313,7 @@ def test_pdf_reads_back_name_exercises_doses_running_advice_stop_section_and_lin
     phase_three_plan,
 ):
     cards = plan_pdf_context(plan=phase_three_plan)["schedule"]["cards"]
-    reader = read_pdf(render_plan_pdf(plan=phase_three_plan))
+    reader = read_pdf(render_plan_pdf(plan=phase_three_plan, base_url="http://127.0.0.1:8000"))
     assert 5 <= len(reader.pages) <= 10
     text = pdf_text(reader)
     flat = squashed(text)

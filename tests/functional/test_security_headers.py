@@ -48,7 +48,7 @@ def plan(clinic, alice):
         clinician=alice,
     )
     plan = plan_create(assessment=signed, clinician=alice)
-    plan_issue(plan=plan, clinician=alice, pdf=b"%PDF-1.4 test")
+    plan_issue(plan=plan, clinician=alice, pdf=b"%PDF-1.4 test", link_pdf=b"%PDF-1.4 link")
     return plan
 
 

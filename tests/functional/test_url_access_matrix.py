@@ -13,6 +13,7 @@ for them in the clinical pages (the Django admin, audited by django-simple-histo
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 
 import pytest
@@ -180,7 +181,7 @@ def objects(clinic, alice):
         clinician=alice,
     )
     plan = plan_create(assessment=signed, clinician=alice)
-    document = plan_issue(plan=plan, clinician=alice, pdf=PDF)
+    document = plan_issue(plan=plan, clinician=alice, pdf=PDF, link_pdf=PDF)
     return {
         "patient": patient,
         "draft": draft,
@@ -309,14 +310,24 @@ def _revoked(objects):
 @pytest.mark.parametrize("url_name", ["patient_plan_page", "patient_plan_pdf"])
 @pytest.mark.parametrize("spoil", [_wrong, _expired, _revoked], ids=["wrong", "expired", "revoked"])
 def test_dead_patient_link_is_a_404_that_reveals_nothing(client, objects, url_name, spoil):
+    """Only the clinic line (whom to call) tells a once-real token from a guessed one."""
     token = spoil(objects)
     url = reverse(url_name, args=[token])
+    guessed = client.get(reverse(url_name, args=["no-such-token"])).content.decode()
+    clinic = objects["patient"].clinic
+    call = f"Please call {clinic.name} on"
     for response in (client.get(url), client.post(url, {"exercise_pain": "3"})):
         assert response.status_code == 404
         body = response.content.decode()
-        for secret in ("Rosa", "Runner", "Riverside", objects["patient"].record_number):
+        for secret in ("Rosa", "Runner", objects["patient"].record_number, token):
             assert secret not in body
-        assert body == client.get(reverse(url_name, args=["no-such-token"])).content.decode()
+        if spoil is _wrong:
+            assert body == guessed
+        else:
+            assert call in body and call not in guessed
+            assert re.sub(r"<p>Please.*?</p>", "", body, flags=re.S) == re.sub(
+                r"<p>Please.*?</p>", "", guessed, flags=re.S
+            )
     assert not objects["plan"].session_logs.exists()
 
 

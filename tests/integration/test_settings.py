@@ -1,6 +1,8 @@
 """Production settings: refuse to start without a secret, and pass `check --deploy` cleanly."""
 
+import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,21 +29,66 @@ def test_app_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x" * 60 + "a-long-random-production-secret-value",
+    "DJANGO_ALLOWED_HOSTS": "clinic.example.com",
+}
+
+
 def test_deploy_check_is_clean_with_debug_off():
     result = _manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="x" * 60 + "a-long-random-production-secret-value",
-        DJANGO_ALLOWED_HOSTS="clinic.example.com",
+        **PRODUCTION,
+        DJANGO_PATIENT_LINK_BASE_URL="https://clinic.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stderr
+
+
+def test_deploy_check_warns_when_the_patient_link_address_is_not_configured():
+    result = _manage("check", "--deploy", **PRODUCTION)
+    assert "rehab.W001" in result.stderr
+    assert "DJANGO_PATIENT_LINK_BASE_URL is not set" in result.stderr
+    debug = _manage("check", "--deploy", **{**PRODUCTION, "DJANGO_DEBUG": "true"})
+    assert "rehab.W001" not in debug.stdout + debug.stderr
 
 
 def test_unclear_boolean_setting_is_refused():
     result = _manage("check", DJANGO_DEBUG="maybe")
     assert result.returncode != 0
     assert "DJANGO_DEBUG must be true or false" in result.stderr
+
+
+def _variables_read_by_the_settings() -> set[str]:
+    """Every environment variable name the config package reads: ``os.environ.get``/``[...]``,
+    ``os.getenv``, the ``envbool`` helper and ``dj_database_url.config(env=...)`` (names given
+    as literals; ``envbool``'s own parameter is not one)."""
+    found = []
+    for path in (ROOT / "config").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+                found.append(node.slice)
+            if not isinstance(node, ast.Call):
+                continue
+            called = ast.unparse(node.func)
+            if called in ("os.environ.get", "os.getenv", "envbool") and node.args:
+                found.append(node.args[0])
+            if called == "dj_database_url.config":
+                found.extend(k.value for k in node.keywords if k.arg == "env")
+    return {n.value for n in found if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def _variables_in_the_readme() -> set[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
+
+
+def test_the_readme_configuration_table_lists_every_variable_the_settings_read():
+    read = _variables_read_by_the_settings()
+    assert {"DJANGO_DEBUG", "DATABASE_URL", "DJANGO_PATIENT_LINK_BASE_URL"} <= read
+    assert _variables_in_the_readme() == read

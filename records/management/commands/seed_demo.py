@@ -7,6 +7,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand
@@ -22,6 +23,7 @@ from rehab.pdf import render_plan_pdf
 from rehab.selectors import progression_proposals
 from rehab.services import (
     outcome_measurement_record,
+    patient_link_set_base_url,
     plan_create,
     plan_issue,
     progression_decide,
@@ -56,8 +58,16 @@ DEMO_PATIENTS = [
 class Command(BaseCommand):
     help = "Load demo data (one clinic, a clinician, a clinic admin, a dozen patients)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url",
+            default="",
+            help="Address the demo PDF's patient link is printed with (default: "
+            "DJANGO_PATIENT_LINK_BASE_URL, else http://127.0.0.1:8000 as `make run` serves).",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, base_url="", **options):
         clinic, _ = Clinic.objects.get_or_create(
             name=DEMO_CLINIC,
             defaults={
@@ -102,7 +112,8 @@ class Command(BaseCommand):
                     clinician=clinician,
                     red_flag_screen_reason=DEMO_SCREEN_REASON,
                 )
-        if self._demo_plan(clinic, clinician):
+        base_url = base_url or settings.PATIENT_LINK_BASE_URL or "http://127.0.0.1:8000"
+        if self._demo_plan(clinic, clinician, base_url):
             self.stdout.write("Demo plan with follow-ups, outcome scores and an issued PDF added.")
         self.stdout.write(f"Demo data ready: {created} new patient(s) in {clinic.name}.")
         self.stdout.write(
@@ -110,7 +121,7 @@ class Command(BaseCommand):
             f"Clinic admin (Django admin): {CLINIC_ADMIN['username']} / {CLINIC_ADMIN['password']}"
         )
 
-    def _demo_plan(self, clinic, clinician) -> bool:
+    def _demo_plan(self, clinic, clinician, base_url: str) -> bool:
         """One runner shows the whole product: a plan, sessions, a decision, scores, a PDF."""
         patient = Patient.objects.get(clinic=clinic, record_number=DEMO_PLAN_PATIENT)
         if patient.plans.exists():
@@ -157,7 +168,13 @@ class Command(BaseCommand):
                     recorded_by=clinician,
                     plan=plan,
                 )
-        plan_issue(plan=plan, clinician=clinician, pdf=render_plan_pdf(plan=plan))
+        patient_link_set_base_url(link=plan.patient_link, base_url=base_url)
+        plan_issue(
+            plan=plan,
+            clinician=clinician,
+            pdf=render_plan_pdf(plan=plan),
+            link_pdf=render_plan_pdf(plan=plan, for_link=True),
+        )
         return True
 
     def _user(self, spec, clinic, role, *, staff):

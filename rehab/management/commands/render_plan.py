@@ -32,7 +32,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--base-url",
-            help="Origin for the patient link (default: settings.PATIENT_LINK_BASE_URL).",
+            default="",
+            help="Origin for the patient link (default: the one stored when the plan was issued, "
+            "else settings.PATIENT_LINK_BASE_URL; with neither, no link is printed).",
         )
         parser.add_argument(
             "--demo",
