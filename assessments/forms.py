@@ -10,6 +10,7 @@ from django import forms
 from assessments.models import Assessment
 from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
 from clinic.integrity import VersionFormMixin
+from clinic.submissions import SUBMISSION_KEY, submission_key_field
 
 NONE_OF_THESE = "none_of_these"
 
@@ -107,10 +108,15 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
         vocabulary = load_vocabulary()
         for finding in vocabulary.fields:
             self.fields[finding.name] = self._field_for(finding, self.fields[finding.name])
+        once = ()
+        if not self.instance.pk:
+            self.fields[SUBMISSION_KEY] = submission_key_field()
+            once = (SUBMISSION_KEY,)
         self.helper = FormHelper()
         self.helper.form_id = "assessment-form"
         self.helper.layout = Layout(
             "version",
+            *once,
             Fieldset(
                 "Visit",
                 Div("assessed_on", css_class="col-md-4"),

@@ -97,6 +97,18 @@ def assessment_sign(
 
 
 @transaction.atomic
+def assessment_discard(*, assessment: Assessment) -> None:
+    """Delete a draft the PT no longer wants; its history keeps what it held and who deleted it.
+
+    A signed assessment is part of the record and is never discarded (amend it instead).
+    """
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_signed:
+        raise SignedAssessmentError("A signed assessment cannot be discarded; amend it instead.")
+    assessment.delete()
+
+
+@transaction.atomic
 def assessment_amend(*, assessment: Assessment, clinician) -> Assessment:
     """Start a draft that copies a signed assessment and points back to it.
 

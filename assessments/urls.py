@@ -16,6 +16,7 @@ urlpatterns = [
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/edit/", views.assessment_edit, name="assessment_edit"),
     path("assessments/<int:pk>/sign/", views.assessment_sign_view, name="assessment_sign"),
+    path("assessments/<int:pk>/discard/", views.assessment_discard_view, name="assessment_discard"),
     path("assessments/<int:pk>/amend/", views.assessment_amend_view, name="assessment_amend"),
     path("differential/knowledge/", views.differential_knowledge, name="differential_knowledge"),
 ]

@@ -7,10 +7,11 @@ from django.views.decorators.http import require_POST
 
 from assessments.differential import knowledge_report
 from assessments.forms import AssessmentForm, SignForm, preview_findings
-from assessments.models import Assessment
+from assessments.models import Assessment, SignedAssessmentError
 from assessments.selectors import get_assessment_for_user
 from assessments.services import (
     assessment_amend,
+    assessment_discard,
     assessment_ranking,
     assessment_sign,
     assessment_update,
@@ -20,6 +21,7 @@ from assessments.vocabulary import load_vocabulary
 from clinic.audit import access_record
 from clinic.integrity import StaleVersionError
 from clinic.selectors import get_patient_for_user
+from clinic.submissions import once_per_submission, submission_made
 
 # While the PT types, the panel explains the leading causes; the saved assessment explains all.
 PREVIEW_REASONS_FOR = 3
@@ -45,6 +47,7 @@ def _age_answer(patient, today):
     return age if field.min <= age <= field.max else None
 
 
+@once_per_submission
 def assessment_create(request, patient_pk):
     patient = get_patient_for_user(user=request.user, pk=patient_pk)
     instance = Assessment(patient=patient, clinician=request.user)
@@ -58,6 +61,7 @@ def assessment_create(request, patient_pk):
     )
     if request.method == "POST" and form.is_valid():
         assessment = form.save()
+        submission_made(request, assessment)
         messages.success(request, "Assessment saved as a draft.")
         return redirect(assessment)
     return _form_page(request, form, patient)
@@ -148,6 +152,18 @@ def assessment_sign_view(request, pk):
             return assessment_detail(request, pk, sign_form=form)
     messages.success(request, "Assessment signed.")
     return redirect(assessment)
+
+
+@require_POST
+def assessment_discard_view(request, pk):
+    assessment = get_assessment_for_user(user=request.user, pk=pk)
+    try:
+        assessment_discard(assessment=assessment)
+    except SignedAssessmentError as error:
+        messages.error(request, str(error))
+        return redirect(assessment)
+    messages.success(request, "Draft assessment discarded. Its history is kept.")
+    return redirect(assessment.patient)
 
 
 @require_POST

@@ -5,6 +5,7 @@ from django import forms
 from clinic.integrity import VersionFormMixin
 from clinic.models import Patient
 from clinic.selectors import clinics_for_user
+from clinic.submissions import SUBMISSION_KEY, submission_key_field
 
 
 class PatientForm(VersionFormMixin, forms.ModelForm):
@@ -35,9 +36,18 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
             self.fields["clinic"].widget = forms.HiddenInput()
             if not self.instance.pk:
                 self.fields["clinic"].initial = clinics.first()
+        once = ()
+        if not self.instance.pk:
+            self.fields[SUBMISSION_KEY] = submission_key_field()
+            self.fields["different_person"] = forms.BooleanField(
+                required=False,
+                label="This is a different person with the same name and date of birth",
+            )
+            once = (SUBMISSION_KEY,)
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "version",
+            *once,
             "clinic",
             Row(Div("first_name", css_class="col-md-6"), Div("last_name", css_class="col-md-6")),
             Row(
@@ -64,4 +74,28 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
                 taken = taken.exclude(pk=self.instance.pk)
             if taken.exists():
                 self.add_error("record_number", "Another patient of this clinic has this number.")
+        if not self.instance.pk and clinic and not cleaned.get("different_person"):
+            self._ask_if_same_person(clinic, cleaned)
         return cleaned
+
+    def _ask_if_same_person(self, clinic, cleaned) -> None:
+        """A second record for one runner splits their history: ask before making one."""
+        first, last, born = (cleaned.get(n) for n in ("first_name", "last_name", "date_of_birth"))
+        if not (first and last and born):
+            return
+        namesake = Patient.objects.filter(
+            clinic=clinic,
+            first_name__iexact=first.strip(),
+            last_name__iexact=last.strip(),
+            date_of_birth=born,
+        ).first()
+        if namesake is None:
+            return
+        number = f" (record {namesake.record_number})" if namesake.record_number else ""
+        self.helper.layout.insert(len(self.helper.layout) - 1, "different_person")
+        self.add_error(
+            "different_person",
+            f"{namesake.full_name}, born {born:%d %b %Y}, is already a patient of this "
+            f"clinic{number}. Is this the same person? If so, open their record instead; "
+            "if not, tick this box and save again.",
+        )

@@ -166,3 +166,20 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         what = self.object_repr or "record"
         return f"{self.get_what_display()} ({what}) at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FormSubmission(models.Model):
+    """A create form's one-time key and what its first post made.
+
+    A double click or Back-and-resend posts the same key again; the second post is sent to
+    what the first one made instead of making a duplicate. Holds no patient data: only the
+    address of the record made.
+    """
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    result_url = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.result_url}"

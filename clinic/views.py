@@ -5,12 +5,15 @@ from clinic.forms import PatientForm
 from clinic.integrity import StaleVersionError
 from clinic.selectors import get_patient_for_user
 from clinic.services import patient_update
+from clinic.submissions import once_per_submission, submission_made
 
 
+@once_per_submission
 def patient_create(request):
     form = PatientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         patient = form.save()
+        submission_made(request, patient)
         messages.success(request, f"{patient.full_name} added.")
         return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form})

@@ -13,6 +13,7 @@ from clinic.audit import access_record, link_use
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
+from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
 from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
@@ -51,6 +52,7 @@ from rehab.services import (
 
 
 @require_POST
+@once_per_submission
 def plan_create_view(request, assessment_pk):
     assessment = get_assessment_for_user(user=request.user, pk=assessment_pk)
     try:
@@ -61,6 +63,7 @@ def plan_create_view(request, assessment_pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(assessment)
+    submission_made(request, plan)
     messages.success(request, "Plan drafted from the working diagnosis. Adjust it, then issue it.")
     return redirect(plan)
 
