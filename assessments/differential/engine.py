@@ -176,9 +176,31 @@ def probabilities(scores: Mapping[str, float]) -> dict[str, float]:
     return {cause: value / total for cause, value in exp.items()}
 
 
+def capped(probs: Mapping[str, float], ceiling: float) -> dict[str, float]:
+    """Hold the leading probability at ``ceiling``, sharing the excess over the others.
+
+    Why: the naive-Bayes sum treats a dozen related findings as independent and reaches
+    0.999; no finding in the evidence supports that certainty (see ``probability_ceiling`` in
+    the knowledge file). The others keep their proportions, so the order is unchanged (the
+    loader keeps the ceiling above one half).
+    """
+    top = max(probs, key=lambda cause: probs[cause])
+    if probs[top] <= ceiling:
+        return dict(probs)
+    rest = sum(p for cause, p in probs.items() if cause != top)
+    others = len(probs) - 1
+    return {
+        cause: ceiling
+        if cause == top
+        else (1.0 - ceiling) * (p / rest if rest > 0 else 1.0 / others)
+        for cause, p in probs.items()
+    }
+
+
 def posterior(findings: Mapping[str, Any], knowledge: Knowledge | None = None) -> dict[str, float]:
-    """Probability of each cause given validated findings."""
-    return probabilities(log_scores(findings, knowledge)[0])
+    """Probability of each cause given validated findings, as shown (ceiling applied)."""
+    kb = knowledge or load_knowledge()
+    return capped(probabilities(log_scores(findings, kb)[0]), kb.policy.probability_ceiling)
 
 
 def red_flags(
@@ -425,7 +447,8 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
     kb = knowledge or load_knowledge()
     vocabulary = load_vocabulary()
     tallied = tally(findings, kb)
-    probs = probabilities(tallied.scores)
+    probs = probabilities(tallied.scores)  # the test search and gates reason on these
+    shown = capped(probs, kb.policy.probability_ceiling)
     order = sorted(kb.causes, key=lambda c: (-probs[c], kb.causes.index(c)))
     causes = []
     for cause in order:
@@ -436,7 +459,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
             CauseResult(
                 code=cause,
                 name=vocabulary.cause_name(cause),
-                probability=probs[cause],
+                probability=shown[cause],
                 for_=tuple(c for _, c in supporting),
                 against=tuple(c for _, c in opposing),
             )
