@@ -12,8 +12,10 @@ current knowledge file:
    difference between each shown probability and 1 for the expected primary cause, 0 for the
    others; 0 is perfect, 2 the worst), mean top-1 probability against top-1 accuracy (a
    calibrated ranking has them equal), top-1 and top-3 accuracy, red-flag recall and false flags.
-   A third row shows the current knowledge with both calibration settings off, to separate
-   the effect of the weight changes from that of the calibration.
+   The same figures over only the cases the panel would rank (onset and location recorded;
+   it says "not enough information yet" for the others). A last row shows the current
+   knowledge with both calibration settings off, to separate the effect of the weight changes
+   from that of the calibration.
 2. Leave-one-out cross-validation of the two calibration settings (``estimated_log_shrink``
    and ``probability_ceiling``): for each vignette, the grid point with the lowest Brier on the
    other 31 is chosen and scored on the one left out. No single weight is fitted here, only
@@ -166,6 +168,9 @@ def main() -> None:
     cases = vignettes()
     current_text = KNOWLEDGE_PATH.read_text(encoding="utf-8")
     current = read_knowledge()
+    ranked = [
+        i for i, c in enumerate(cases) if set(current.panel.needs_recorded) <= set(c["findings"])
+    ]
     print(f"Dev vignettes: {len(cases)}; expected primary cause as the truth.")
     print("1. Before and after (shown probabilities, ceiling applied):")
     old = baseline_text()
@@ -175,12 +180,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "knowledge-baseline.toml"
             path.write_text(old, encoding="utf-8")
-            print(
-                row(
-                    f"before ({BASELINE[:7]}, uncalibrated)",
-                    summary(score(read_knowledge(path), cases)),
-                )
-            )
+            before = score(read_knowledge(path), cases)
+        print(row(f"before ({BASELINE[:7]}, uncalibrated)", summary(before)))
     policy = current.policy
     label = (
         f"after ({current.version}, shrink {policy.estimated_log_shrink:g},"
@@ -188,9 +189,16 @@ def main() -> None:
     )
     after = score(current, cases)
     print(row(label, summary(after)))
+    print(
+        f"   Only the {len(ranked)} cases the panel ranks (with"
+        f" {' and '.join(current.panel.needs_recorded)} recorded):"
+    )
+    if old is not None:
+        print(row("before", summary([before[i] for i in ranked])))
+    print(row("after", summary([after[i] for i in ranked])))
     with tempfile.TemporaryDirectory() as tmp:
         unshrunk = with_settings(current_text, 1.0, 1.0, Path(tmp))
-        print(row("after, shrink 1 and ceiling off", summary(score(unshrunk, cases))))
+        print(row("after, all cases, calibration off", summary(score(unshrunk, cases))))
         grid = {
             (s, c): score(with_settings(current_text, s, c, Path(tmp)), cases)
             for s in SHRINKS
