@@ -383,6 +383,7 @@ def next_best_tests(
     probs: Mapping[str, float],
     flags: tuple[RedFlag, ...],
     knowledge: Knowledge | None = None,
+    shown: Mapping[str, float] | None = None,
 ) -> tuple[NextTest, ...]:
     """Untested examination findings whose result would most move the leading causes.
 
@@ -391,12 +392,16 @@ def next_best_tests(
     (``tallied``, from :func:`tally`), and the expected absolute change in the top-three
     probabilities is summed. None during an emergency flag (contract: the runner goes, the
     examination stops); tests that load a flagged structure are gated in the knowledge file.
+    A probability gate reads the higher of ``probs`` and ``shown`` (the capped figures the PT
+    sees, which raise every cause but the leader), so a test is never offered while the panel
+    shows its cause at or above the gate.
     """
     if any(flag.urgency == "emergency" for flag in flags):
         return ()
     kb = knowledge or load_knowledge()
     leaders = sorted(kb.causes, key=lambda c: probs[c], reverse=True)[:LEADING]
     gates = {gate.field: gate for gate in kb.test_gates}
+    gate_probs = {cause: max(probs[cause], (shown or probs)[cause]) for cause in kb.causes}
     prob_vector = [probs[cause] for cause in kb.causes]
     group_counts = {
         (group, cause, side): log_lr
@@ -415,7 +420,7 @@ def next_best_tests(
         if field in findings:
             continue
         gate = gates.get(field)
-        if gate is not None and _gated(gate, findings, flags, probs):
+        if gate is not None and _gated(gate, findings, flags, gate_probs):
             continue
         change: dict[str, float] = dict.fromkeys(leaders, 0.0)
         for outcome in _test_outcomes(field, kb):
@@ -471,7 +476,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
         red_flags=flags,
         run_advice=run_advice(findings, flags, kb),
         see_professional=see_professional(findings, flags, kb),
-        next_best_tests=next_best_tests(findings, tallied, probs, flags, kb),
+        next_best_tests=next_best_tests(findings, tallied, probs, flags, kb, shown),
         expected_recovery=ExpectedRecovery(recovery.cause, recovery.typical, recovery.source),
         knowledge_version=kb.version,
     )

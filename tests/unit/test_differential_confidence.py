@@ -12,13 +12,20 @@ import pytest
 from hypothesis import given, settings
 
 from assessments.differential import load_knowledge, rank, ranking_to_contract
-from assessments.differential.engine import capped, rank_validated
+from assessments.differential.engine import (
+    capped,
+    next_best_tests,
+    probabilities,
+    rank_validated,
+    tally,
+)
 from assessments.differential.knowledge import (
     KNOWLEDGE_PATH,
     KnowledgeError,
     Policy,
     read_knowledge,
 )
+from assessments.differential.knowledge import TestGate as Gate
 from assessments.differential.panel import panel_view
 from assessments.vocabulary import validate_findings
 from tests.unit.test_differential_properties import valid_findings
@@ -251,3 +258,21 @@ def test_a_red_flag_shows_its_stop_and_seek_care_without_running_findings() -> N
     ranking = ranking_to_contract(rank(findings))
     assert ranking["run_advice"]["advice"] == "stop_and_seek_care"
     assert panel_view(findings, ranking).show_run_advice
+
+
+def test_a_probability_gate_reads_the_capped_figure_the_pt_sees_when_it_is_higher() -> None:
+    """Capping raises every cause but the leader: a gate must not offer a test on a cause the
+    panel shows at or above the gate, though its uncapped figure is below it."""
+    gate = Gate("hop_test", "test", (), (("bone_stress_injury", 0.5),), ())
+    kb = dataclasses.replace(KB, test_gates=(gate,))
+    findings = validate_findings(
+        {"onset": "gradual", "pain_locations": ["groin"], "run_response": "builds"}
+    )
+    tallied = tally(findings, kb)
+    probs = probabilities(tallied.scores)
+    assert probs["bone_stress_injury"] < 0.5
+    offered = next_best_tests(findings, tallied, probs, (), kb)
+    assert "hop_test" in {t.field for t in offered}
+    shown = {**probs, "bone_stress_injury": 0.6}
+    gated = next_best_tests(findings, tallied, probs, (), kb, shown)
+    assert "hop_test" not in {t.field for t in gated}
