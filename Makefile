@@ -55,7 +55,8 @@ migrations: install-dev ## Create migrations after a model change
 e2e: install-dev ## Run only the browser tests (Debian's Chromium through Playwright)
 	$(VENV)/bin/pytest -m e2e
 
-bench: install-dev ## Print the benchmark figures (differential, panel vs trivial view, PDF)
+bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF)
+	$(PY) benchmarks/calibration.py
 	$(PY) benchmarks/differential.py
 	$(PY) benchmarks/pdf.py
 

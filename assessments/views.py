@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.differential import knowledge_report
+from assessments.differential.panel import panel_view
 from assessments.forms import AssessmentForm, SignForm, preview_findings
 from assessments.models import Assessment, SignedAssessmentError
 from assessments.selectors import get_assessment_for_user
@@ -29,11 +30,13 @@ PREVIEW_REASONS_FOR = 3
 
 def _form_page(request, form, patient, assessment=None):
     findings, field_errors = form.findings_so_far()
+    ranking = findings_ranking(findings=findings)
     context = {
         "form": form,
         "patient": patient,
         "assessment": assessment,
-        "ranking": findings_ranking(findings=findings),
+        "ranking": ranking,
+        "panel": panel_view(findings, ranking),
         "field_errors": field_errors,
         "reasons_for": PREVIEW_REASONS_FOR,
     }
@@ -97,8 +100,10 @@ def assessment_preview(request, patient_pk):
     """The differential panel for the findings typed so far (htmx swaps it in; nothing saved)."""
     get_patient_for_user(user=request.user, pk=patient_pk)
     findings, field_errors = preview_findings(request.POST)
+    ranking = findings_ranking(findings=findings)
     context = {
-        "ranking": findings_ranking(findings=findings),
+        "ranking": ranking,
+        "panel": panel_view(findings, ranking),
         "field_errors": field_errors,
         "reasons_for": PREVIEW_REASONS_FOR,
     }
@@ -126,6 +131,7 @@ def assessment_detail(request, pk, sign_form=None):
         "patient": assessment.patient,
         "sections": sections,
         "ranking": ranking,
+        "panel": panel_view(assessment.to_findings(), ranking),
         "frozen": assessment.is_signed,
         "sign_form": sign_form
         or (None if assessment.is_signed else _sign_form(assessment=assessment, ranking=ranking)),

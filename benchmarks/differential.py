@@ -48,6 +48,7 @@ from django.test.utils import setup_test_environment, teardown_test_environment 
 from django.urls import reverse  # noqa: E402
 
 from assessments.differential import rank, ranking_to_contract  # noqa: E402
+from assessments.differential.panel import PanelView, panel_view  # noqa: E402
 from assessments.forms import NONE_OF_THESE, preview_findings  # noqa: E402
 from assessments.services import findings_ranking  # noqa: E402
 from assessments.vocabulary import load_vocabulary  # noqa: E402
@@ -185,10 +186,16 @@ def bench_panel_parts(repetitions: int, user: Any, patient: Any) -> None:
     prepared = []
     for post in posts:
         findings, errors = preview_findings(post)
-        prepared.append((findings, errors, findings_ranking(findings=findings)))
+        ranking = findings_ranking(findings=findings)
+        prepared.append((findings, errors, ranking, panel_view(findings, ranking)))
 
-    def render(ranking: dict[str, Any], errors: list[str]) -> None:
-        context = {"ranking": ranking, "field_errors": errors, "reasons_for": PREVIEW_REASONS_FOR}
+    def render(ranking: dict[str, Any], panel: PanelView, errors: list[str]) -> None:
+        context = {
+            "ranking": ranking,
+            "panel": panel,
+            "field_errors": errors,
+            "reasons_for": PREVIEW_REASONS_FOR,
+        }
         render_to_string("assessments/includes/differential_panel.html", context)
 
     parts: dict[str, list[float]] = {
@@ -199,7 +206,7 @@ def bench_panel_parts(repetitions: int, user: Any, patient: Any) -> None:
         "render": [],
     }
     for _ in range(repetitions):
-        for post, (findings, errors, ranking) in zip(posts, prepared, strict=True):
+        for post, (findings, errors, ranking, panel) in zip(posts, prepared, strict=True):
             parts["patient"].append(
                 timed(lambda: patients_for_user(user=user).filter(pk=patient.pk).exists())
             )
@@ -207,7 +214,7 @@ def bench_panel_parts(repetitions: int, user: Any, patient: Any) -> None:
             result = rank(findings)
             parts["rank"].append(timed(lambda f=findings: rank(f)))
             parts["contract"].append(timed(lambda r=result: ranking_to_contract(r)))
-            parts["render"].append(timed(lambda r=ranking, e=errors: render(r, e)))
+            parts["render"].append(timed(lambda r=ranking, v=panel, e=errors: render(r, v, e)))
     print("3. The panel view's steps, in-process (median per request):")
     labels = {
         "patient": "patient access check (one EXISTS query)",

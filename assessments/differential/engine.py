@@ -176,9 +176,31 @@ def probabilities(scores: Mapping[str, float]) -> dict[str, float]:
     return {cause: value / total for cause, value in exp.items()}
 
 
+def capped(probs: Mapping[str, float], ceiling: float) -> dict[str, float]:
+    """Hold the leading probability at ``ceiling``, sharing the excess over the others.
+
+    Why: the naive-Bayes sum treats a dozen related findings as independent and reaches
+    0.999; no finding in the evidence supports that certainty (see ``probability_ceiling`` in
+    the knowledge file). The others keep their proportions, so the order is unchanged (the
+    loader keeps the ceiling above one half).
+    """
+    top = max(probs, key=lambda cause: probs[cause])
+    if probs[top] <= ceiling:
+        return dict(probs)
+    rest = sum(p for cause, p in probs.items() if cause != top)
+    others = len(probs) - 1
+    return {
+        cause: ceiling
+        if cause == top
+        else (1.0 - ceiling) * (p / rest if rest > 0 else 1.0 / others)
+        for cause, p in probs.items()
+    }
+
+
 def posterior(findings: Mapping[str, Any], knowledge: Knowledge | None = None) -> dict[str, float]:
-    """Probability of each cause given validated findings."""
-    return probabilities(log_scores(findings, knowledge)[0])
+    """Probability of each cause given validated findings, as shown (ceiling applied)."""
+    kb = knowledge or load_knowledge()
+    return capped(probabilities(log_scores(findings, kb)[0]), kb.policy.probability_ceiling)
 
 
 def red_flags(
@@ -361,6 +383,7 @@ def next_best_tests(
     probs: Mapping[str, float],
     flags: tuple[RedFlag, ...],
     knowledge: Knowledge | None = None,
+    shown: Mapping[str, float] | None = None,
 ) -> tuple[NextTest, ...]:
     """Untested examination findings whose result would most move the leading causes.
 
@@ -369,12 +392,16 @@ def next_best_tests(
     (``tallied``, from :func:`tally`), and the expected absolute change in the top-three
     probabilities is summed. None during an emergency flag (contract: the runner goes, the
     examination stops); tests that load a flagged structure are gated in the knowledge file.
+    A probability gate reads the higher of ``probs`` and ``shown`` (the capped figures the PT
+    sees, which raise every cause but the leader), so a test is never offered while the panel
+    shows its cause at or above the gate.
     """
     if any(flag.urgency == "emergency" for flag in flags):
         return ()
     kb = knowledge or load_knowledge()
     leaders = sorted(kb.causes, key=lambda c: probs[c], reverse=True)[:LEADING]
     gates = {gate.field: gate for gate in kb.test_gates}
+    gate_probs = {cause: max(probs[cause], (shown or probs)[cause]) for cause in kb.causes}
     prob_vector = [probs[cause] for cause in kb.causes]
     group_counts = {
         (group, cause, side): log_lr
@@ -393,7 +420,7 @@ def next_best_tests(
         if field in findings:
             continue
         gate = gates.get(field)
-        if gate is not None and _gated(gate, findings, flags, probs):
+        if gate is not None and _gated(gate, findings, flags, gate_probs):
             continue
         change: dict[str, float] = dict.fromkeys(leaders, 0.0)
         for outcome in _test_outcomes(field, kb):
@@ -425,7 +452,8 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
     kb = knowledge or load_knowledge()
     vocabulary = load_vocabulary()
     tallied = tally(findings, kb)
-    probs = probabilities(tallied.scores)
+    probs = probabilities(tallied.scores)  # the test search and gates reason on these
+    shown = capped(probs, kb.policy.probability_ceiling)
     order = sorted(kb.causes, key=lambda c: (-probs[c], kb.causes.index(c)))
     causes = []
     for cause in order:
@@ -436,7 +464,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
             CauseResult(
                 code=cause,
                 name=vocabulary.cause_name(cause),
-                probability=probs[cause],
+                probability=shown[cause],
                 for_=tuple(c for _, c in supporting),
                 against=tuple(c for _, c in opposing),
             )
@@ -448,7 +476,7 @@ def rank_validated(findings: Mapping[str, Any], knowledge: Knowledge | None = No
         red_flags=flags,
         run_advice=run_advice(findings, flags, kb),
         see_professional=see_professional(findings, flags, kb),
-        next_best_tests=next_best_tests(findings, tallied, probs, flags, kb),
+        next_best_tests=next_best_tests(findings, tallied, probs, flags, kb, shown),
         expected_recovery=ExpectedRecovery(recovery.cause, recovery.typical, recovery.source),
         knowledge_version=kb.version,
     )

@@ -27,12 +27,18 @@ URGENCIES = ("emergency", "urgent")
 RUN_ADVICE = ("stop_and_seek_care", "stop", "continue", "modify")
 POLICY_FIELDS = (
     "published_log_shrink",
+    "estimated_log_shrink",
     "lr_max",
     "lr_min",
+    "probability_ceiling",
     "source",
     "weight_scale",
     "reasoning",
+    "estimated_shrink_reason",
+    "ceiling_reason",
 )
+POLICY_NUMBERS = 5  # the first five policy fields are numbers, the rest texts
+BANDS = ("likely", "possible", "unlikely")
 
 
 class KnowledgeError(shared.KnowledgeError):
@@ -43,23 +49,44 @@ class KnowledgeError(shared.KnowledgeError):
 
 @dataclass(frozen=True)
 class Policy:
-    """How published LRs are tempered (evidence §4.8)."""
+    """How LRs are tempered and how far a probability may go (evidence §4.8; knowledge file)."""
 
     published_log_shrink: float
+    estimated_log_shrink: float
     lr_max: float
     lr_min: float
+    probability_ceiling: float
     source: str
     weight_scale: str
     reasoning: str
+    estimated_shrink_reason: str
+    ceiling_reason: str
 
     def used_lr(self, figure: float, kind: str) -> float:
-        """The LR the engine uses: published figures are shrunk in log space, all are capped."""
+        """The LR the engine uses: shrunk in log space by its kind's factor, then capped."""
         if kind == "published":
             log_lr = -math.inf if figure <= 0 else math.log(figure)
             log_lr *= self.published_log_shrink
         else:
-            log_lr = math.log(figure)
+            log_lr = math.log(figure) * self.estimated_log_shrink
         return math.exp(min(max(log_lr, math.log(self.lr_min)), math.log(self.lr_max)))
+
+
+@dataclass(frozen=True)
+class Panel:
+    """How the panel words the ranking: probability bands and when a ranking is worth showing."""
+
+    likely_at_least: float
+    possible_at_least: float
+    bands_reason: str
+    needs_recorded: tuple[str, ...]
+    needs_recorded_reason: str
+
+    def band(self, probability: float) -> str:
+        """'likely', 'possible' or 'unlikely' for a shown probability."""
+        if probability >= self.likely_at_least:
+            return BANDS[0]
+        return BANDS[1] if probability >= self.possible_at_least else BANDS[2]
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,7 @@ class Knowledge:
     version: str
     title: str
     policy: Policy
+    panel: Panel
     causes: tuple[str, ...]
     prior_columns: Mapping[str, Mapping[str, float]]  # column -> cause -> normalised prior
     prior_reasons: Mapping[str, str]
@@ -177,6 +205,16 @@ class Knowledge:
         for rule in self.weights:
             by_field.setdefault(rule.field, []).append(rule)
         return MappingProxyType({name: tuple(rules) for name, rules in by_field.items()})
+
+    @cached_property
+    def running_fields(self) -> tuple[str, ...]:
+        """Fields the run-advice rules read: until one is recorded, running is not known."""
+        names = [
+            name
+            for rule in self.run_advice
+            for name in (*rule.because_fields, *(f for c in rule.conditions for f in c.fields))
+        ]
+        return tuple(dict.fromkeys(names))
 
     @cached_property
     def diagnostic_fields(self) -> tuple[str, ...]:
@@ -226,19 +264,46 @@ def _normalised(
 def _policy(check: Checker, name: str, raw: Mapping[str, Any]) -> Policy:
     where = f"{name}: policy"
     table = check.table(where, raw.get("policy"))
-    numbers = {key: _number(check, where, table, key) for key in POLICY_FIELDS[:3]}
-    texts = {key: check.text(where, table, key) for key in POLICY_FIELDS[3:]}
+    numbers = {key: _number(check, where, table, key) for key in POLICY_FIELDS[:POLICY_NUMBERS]}
+    texts = {key: check.text(where, table, key) for key in POLICY_FIELDS[POLICY_NUMBERS:]}
     extra = set(table) - set(POLICY_FIELDS)
     check.need(not extra, f"{where}: unknown key(s) {sorted(extra)}")
-    shrink, lr_max, lr_min = (numbers[key] for key in POLICY_FIELDS[:3])
-    bounds_ok = (
-        lr_min is not None
-        and lr_max is not None
-        and check.need(0 < lr_min < 1 < lr_max, f"{where}: needs 0 < lr_min < 1 < lr_max")
+    values = [numbers[key] for key in POLICY_FIELDS[:POLICY_NUMBERS]]
+    if any(value is None for value in values):
+        return Policy(1.0, 1.0, 1e300, 1e-300, 1.0, **texts)  # never used: the file fails
+    published, estimated, lr_max, lr_min, ceiling = (float(v or 0) for v in values)
+    check.need(0 < lr_min < 1 < lr_max, f"{where}: needs 0 < lr_min < 1 < lr_max")
+    check.need(
+        0 < published <= 1 and 0 < estimated <= 1, f"{where}: a log shrink is a factor in (0, 1]"
     )
-    if shrink is None or lr_min is None or lr_max is None or not bounds_ok:
-        return Policy(1.0, 1e300, 1e-300, **texts)  # never used: the file already fails
-    return Policy(shrink, lr_max, lr_min, **texts)
+    check.need(
+        0.5 < ceiling <= 1,
+        f"{where}: probability_ceiling must be above 0.5 (so the capped cause stays first) "
+        "and at most 1",
+    )
+    return Policy(published, estimated, lr_max, lr_min, ceiling, **texts)
+
+
+def _panel(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabulary) -> Panel:
+    where = f"{name}: panel"
+    table = check.table(where, raw.get("panel"))
+    likely = _number(check, where, table, "likely_at_least")
+    possible = _number(check, where, table, "possible_at_least")
+    needs = check.texts(where, table, "needs_recorded")
+    unknown = [f for f in needs if f not in vocabulary.fields_by_name]
+    check.need(not unknown, f"{where}.needs_recorded: unknown field(s) {unknown}")
+    ordered = (
+        likely is not None
+        and possible is not None
+        and check.need(0 < possible < likely < 1, f"{where}: needs 0 < possible < likely < 1")
+    )
+    return Panel(
+        likely_at_least=likely if ordered and likely is not None else 1.0,
+        possible_at_least=possible if ordered and possible is not None else 1.0,
+        bands_reason=check.text(where, table, "bands_reason"),
+        needs_recorded=needs,
+        needs_recorded_reason=check.text(where, table, "needs_recorded_reason"),
+    )
 
 
 def _weight_rule(
@@ -461,6 +526,7 @@ def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabu
         version=check.text(f"{name}: meta", meta, "version"),
         title=str(meta.get("title", "")),
         policy=policy,
+        panel=_panel(check, name, raw, vocabulary),
         causes=causes,
         prior_columns=frozen({column: frozen(col) for column, col in columns.items()}),
         prior_reasons=frozen(reasons),

@@ -61,8 +61,29 @@ def _sections(kb: Knowledge) -> tuple[ReportSection, ...]:
                     f"{policy.published_log_shrink:g}",
                     policy.source,
                 ),
+                (
+                    "estimated log-LR multiplied by",
+                    f"{policy.estimated_log_shrink:g}",
+                    policy.estimated_shrink_reason,
+                ),
                 ("largest LR used", f"{policy.lr_max:g}", policy.source),
                 ("smallest LR used", f"{policy.lr_min:g}", policy.source),
+                (
+                    "highest probability shown",
+                    f"{policy.probability_ceiling:g}",
+                    policy.ceiling_reason,
+                ),
+                (
+                    "bands",
+                    f"likely from {kb.panel.likely_at_least:g}, possible from "
+                    f"{kb.panel.possible_at_least:g}, unlikely below",
+                    kb.panel.bands_reason,
+                ),
+                (
+                    "ranking shown once recorded",
+                    ", ".join(kb.panel.needs_recorded),
+                    kb.panel.needs_recorded_reason,
+                ),
             ),
         ),
         ReportSection(

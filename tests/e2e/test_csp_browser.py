@@ -133,11 +133,15 @@ def test_assessment_form_updates_its_differential_through_htmx_under_the_csp(
     login(page, clinician.username, CLINICIAN_PASSWORD)
     page.goto(f"/assessments/{record['draft'].pk}/edit/")
     assert page.evaluate("htmx.config.includeIndicatorStyles") is False
-    before = page.inner_text("#ranked-causes")
+    # The draft has no findings: the panel waits for onset and location before it ranks.
+    page.locator("#not-enough-information").wait_for()
     with page.expect_response(lambda r: "/assessments/preview/" in r.url) as preview:
-        page.check("input[name=sit_bone_tenderness][value=True]")
-        page.check("input[name=bent_knee_stretch][value=positive]")
+        page.check("input[name=onset][value=gradual]")
     assert preview.value.status == 200
+    page.check("input[name=pain_locations][value=sit_bone]")
+    page.locator("#ranked-causes").wait_for()
+    before = page.inner_text("#ranked-causes")
+    page.check("input[name=bent_knee_stretch][value=positive]")
     page.wait_for_function(
         "t => document.querySelector('#ranked-causes').innerText !== t", arg=before
     )
