@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from assessments.selectors import get_assessment_for_user
-from clinic.audit import access_record, link_use
+from clinic.audit import note_read, read_as
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
 from rehab import engine
@@ -102,7 +102,6 @@ def _decision_ids(prescription) -> str:
 
 def plan_detail(request, pk):
     plan = get_plan_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=plan.patient, what=AccessEvent.What.PLAN, obj=plan)
     return _plan_page(request, plan)
 
 
@@ -177,10 +176,10 @@ def plan_issue_view(request, pk):
     return redirect(plan)
 
 
+@read_as(AccessEvent.What.PREVIEW)
 def plan_pdf_preview(request, pk):
     """The PDF as it would be issued now, to check before handing it over (not stored)."""
     plan = get_plan_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=plan.patient, what=AccessEvent.What.PREVIEW, obj=plan)
     pdf = render_plan_pdf(plan=plan, large_print=request.GET.get("large_print") == "on")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-{plan.pk}-preview.pdf"'
@@ -200,7 +199,6 @@ def _pdf_response(document: IssuedDocument) -> HttpResponse:
 
 def document_download(request, pk):
     document = get_issued_document_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=document.plan.patient, what="document", obj=document)
     return _pdf_response(document)
 
 
@@ -266,6 +264,7 @@ def _patient_headers(response: HttpResponse) -> HttpResponse:
 
 @login_not_required
 @csrf_exempt
+@read_as(AccessEvent.What.LINK_PAGE, post=AccessEvent.What.LINK_POST)
 def patient_plan_page(request, token):
     """The runner's page: the current plan, its latest PDF, and a session log form.
 
@@ -275,7 +274,6 @@ def patient_plan_page(request, token):
     only credential, and whoever holds it can post anyway.
     """
     plan = get_plan_for_patient_token(token=token)
-    access_record(request=request, patient=plan.patient, what=link_use(request), obj=plan)
     form = SessionLogForm(
         request.POST or None,
         initial={"session_date": timezone.localdate()},
@@ -304,11 +302,12 @@ def patient_plan_page(request, token):
 
 
 @login_not_required
+@read_as(AccessEvent.What.LINK_PDF)
 def patient_plan_pdf(request, token):
     plan = get_plan_for_patient_token(token=token)
     document = plan.documents.first()
     if document is None:
         raise Http404
-    access_record(request=request, patient=plan.patient, what="link_pdf", obj=document)
+    note_read(document)  # the audit names the PDF handed out, not only the plan
     patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PDF)
     return _patient_headers(_pdf_response(document))
