@@ -223,11 +223,7 @@ class ReadAuditMiddleware:
         finally:
             _reads.reset(token)
         match = getattr(request, "resolver_match", None)
-        if (
-            match is not None
-            and response.status_code in _ANSWERED
-            and reads_patient_data(match)
-        ):
+        if match is not None and response.status_code in _ANSWERED and reads_patient_data(match):
             events = _events(request, response, match, noted)
             if events:
                 AccessEvent.objects.bulk_create(events)
