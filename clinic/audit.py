@@ -26,6 +26,8 @@ import ipaddress
 from contextvars import ContextVar
 
 from django.contrib.admin import ModelAdmin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import ResolverMatch
 
@@ -72,7 +74,7 @@ _WHAT_BY_RECORD = {
 # The answers that showed or handed out something: pages and files, a form re-shown with its
 # errors (400), an erased PDF asked for (410). Refusals (401, 403, 404, 405) and redirects show
 # nothing (a POST's change is in the history; the page it leads to is a read of its own).
-_ANSWERED = frozenset({*range(200, 300), 400, 410})
+ANSWERED = frozenset({*range(200, 300), 400, 410})
 
 _reads: ContextVar[list[models.Model] | None] = ContextVar("audit_reads", default=None)
 
@@ -113,9 +115,8 @@ def _view_name(match: ResolverMatch) -> str:
     return match.view_name or match._func_path
 
 
-def _admin_view(match: ResolverMatch) -> tuple[ModelAdmin, str] | None:
-    """The model admin and the name of its method behind an admin URL, if there is one."""
-    view = match.func
+def admin_view(view) -> tuple[ModelAdmin, str] | None:
+    """The model admin and the name of its method behind an admin URL's view, if any."""
     while view is not None:
         model_admin = getattr(view, "__self__", None)  # the bound method, under the wrappers
         if isinstance(model_admin, ModelAdmin):
@@ -132,20 +133,20 @@ def is_patient_record(model: type[models.Model]) -> bool:
     return True
 
 
-def reads_patient_data(match: ResolverMatch) -> bool | None:
-    """Whether the URL shows patient data: True, False, or None for an unclassified admin view.
-
-    The middleware audits the True ones; the audit test fails on None.
+def reads_patient_data(view, url_name: str | None, *, admin: bool) -> bool | None:
+    """Whether a URL's view shows patient data: True, False, or None for an unclassified view
+    of a patient record's admin. The middleware audits the True ones; the audit test fails on
+    None.
     """
-    if "admin" in match.namespaces:
-        found = _admin_view(match)
+    if admin:
+        found = admin_view(view)
         if found is None:
             return False  # the admin site's own pages (index, login, knowledge, redirects)
         model_admin, method = found
         if not is_patient_record(model_admin.model) or method in ADMIN_NON_READS:
             return False
         return True if method in ADMIN_READS else None
-    return match.url_name not in NOT_PATIENT_DATA
+    return url_name not in NOT_PATIENT_DATA
 
 
 def _patient_ids(model: type[models.Model], rows: list[models.Model]) -> dict[int, int]:
@@ -155,57 +156,79 @@ def _patient_ids(model: type[models.Model], rows: list[models.Model]) -> dict[in
         return {row.pk: row.pk for row in rows}
     if record.parent is not None and record.parent.via is None:
         return {row.pk: getattr(row, f"{record.via}_id") for row in rows}
-    lookup = f"{record.patient_lookup}__pk"
-    return dict(
-        model._default_manager.filter(pk__in=[row.pk for row in rows]).values_list("pk", lookup)
+    return _patient_ids_of(model._default_manager.filter(pk__in=[row.pk for row in rows]))
+
+
+def _patient_ids_of(queryset: models.QuerySet) -> dict[int, int]:
+    record = record_for(queryset.model)
+    lookup = f"{record.patient_lookup}__pk" if record.patient_lookup else "pk"
+    return dict(queryset.values_list("pk", lookup))
+
+
+def _noted_read(request, match: ResolverMatch, noted: list[models.Model]):
+    """An app page: the last record the selectors noted, named as the view asks."""
+    rows = [row for row in noted[-1:] if is_patient_record(type(row))]
+    if not rows:
+        return None, {}, "", ""
+    model = type(rows[0])
+    what_get, what_post = getattr(match.func, "audit_what", (None, None))
+    what = (what_post if request.method == "POST" else what_get) or _WHAT_BY_RECORD.get(
+        model._meta.label_lower, What.PATIENT
     )
+    return model, _patient_ids(model, rows), what, ""
 
 
-def _admin_reads(response, method: str) -> tuple[list[models.Model], str, str]:
-    """The records an admin page showed, what to call the read and its reason."""
+def _admin_read(request, response, match: ResolverMatch, model_admin: ModelAdmin, method: str):
+    """An admin page: the listed rows (from the changelist), or the object its URL names.
+
+    The object is looked up again through the admin's own scoped queryset (one query):
+    django-simple-history's pages are rendered without a context to read it from.
+    """
+    model = model_admin.model
+    if method != "changelist_view":
+        try:
+            found = model_admin.get_queryset(request).filter(
+                pk=unquote(match.kwargs.get("object_id") or match.args[0])
+            )
+            return model, _patient_ids_of(found), What.ADMIN, ""
+        except (IndexError, ValueError, ValidationError):
+            return model, {}, What.ADMIN, ""
     context = getattr(response, "context_data", None) or {}
-    if method == "changelist_view":
-        changelist = context.get("cl")
-        if changelist is not None:
-            search = f"search: {changelist.query}" if changelist.query else ""
-            return list(changelist.result_list), What.ADMIN_LIST, search
-        # An action's confirmation page (delete_selected) lists the chosen rows.
-        return list(context.get("queryset") or []), What.ADMIN_LIST, "action"
-    shown = context.get("original") or context.get("object")
-    return ([shown] if isinstance(shown, models.Model) else []), What.ADMIN, ""
+    changelist = context.get("cl")
+    if changelist is not None:
+        rows, reason = list(changelist.result_list), f"search: {changelist.query}"
+        reason = reason if changelist.query else ""
+    else:  # an action's confirmation page (delete_selected) lists the chosen rows
+        rows, reason = list(context.get("queryset") or []), "action"
+    return model, _patient_ids(model, rows) if rows else {}, What.ADMIN_LIST, reason
 
 
 def _events(request, response, match: ResolverMatch, noted: list[models.Model]):
-    found = _admin_view(match) if "admin" in match.namespaces else None
+    found = admin_view(match.func) if "admin" in match.namespaces else None
     if found is not None:
-        rows, what, reason = _admin_reads(response, found[1])
+        model, patients, what, reason = _admin_read(request, response, match, *found)
     else:
-        rows, reason = noted[-1:], ""
-        what_get, what_post = getattr(match.func, "audit_what", (None, None))
-        what = (what_post if request.method == "POST" else what_get) or (
-            _WHAT_BY_RECORD.get(rows[0]._meta.label_lower, What.PATIENT) if rows else ""
-        )
-    rows = [row for row in rows if row.pk is not None and is_patient_record(type(row))]
-    if not rows:
+        model, patients, what, reason = _noted_read(request, match, noted)
+    if not patients:
         return []
-    patients = _patient_ids(type(rows[0]), rows)
     user = request.user if request.user.is_authenticated else None
     ip = _address(request)
     view = _view_name(match)
+    kind = str(model._meta.verbose_name).capitalize()
     return [
         AccessEvent(
-            patient_id=patients[row.pk],
+            patient_id=patient_id,
             user=user,
             what=what,
             view=view,
-            object_type=row._meta.label_lower,
-            object_id=row.pk,
-            object_repr=describe(row),
+            object_type=model._meta.label_lower,
+            object_id=pk,
+            object_repr=f"{kind} #{pk}",
             reason=reason,
             ip=ip,
         )
-        for row in rows
-        if patients.get(row.pk) is not None
+        for pk, patient_id in patients.items()
+        if patient_id is not None
     ]
 
 
@@ -223,7 +246,11 @@ class ReadAuditMiddleware:
         finally:
             _reads.reset(token)
         match = getattr(request, "resolver_match", None)
-        if match is not None and response.status_code in _ANSWERED and reads_patient_data(match):
+        if (
+            match is not None
+            and response.status_code in ANSWERED
+            and reads_patient_data(match.func, match.url_name, admin="admin" in match.namespaces)
+        ):
             events = _events(request, response, match, noted)
             if events:
                 AccessEvent.objects.bulk_create(events)
