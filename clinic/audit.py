@@ -175,7 +175,15 @@ def _noted_read(request, match: ResolverMatch, noted: list[models.Model]):
     what = (what_post if request.method == "POST" else what_get) or _WHAT_BY_RECORD.get(
         model._meta.label_lower, What.PATIENT
     )
-    return model, _patient_ids(model, rows), what, ""
+    return model, {rows[0].pk: _patient_id(rows[0])}, what, ""
+
+
+def _patient_id(obj: models.Model) -> int:
+    """One record's patient id, through the parents the selectors already fetched with it."""
+    record = record_for(type(obj))
+    while record.parent is not None and record.parent.via is not None:
+        obj, record = getattr(obj, record.via), record.parent
+    return getattr(obj, f"{record.via}_id") if record.via else obj.pk
 
 
 def _admin_read(request, response, match: ResolverMatch, model_admin: ModelAdmin, method: str):
