@@ -12,7 +12,8 @@ per view:
 - in the app, the scoped selectors that every view must fetch records through
   (``get_patient_for_user`` and its siblings) call ``note_read``; the last record noted names
   the patient;
-- in the admin, the record (or the listed rows) comes from the page's own context.
+- in the admin, a list's rows come from its changelist; an object's page reads the record its
+  URL names, looked up through the admin's own scoped queryset.
 
 A refused request (401, 403, 404, 405), a redirect or a server error records nothing; the record
 is written once the answer is ready, so a page does not list its own opening. The patient's own
@@ -96,11 +97,9 @@ def read_as(what: str, *, post: str | None = None):
     return mark
 
 
-def describe(obj: models.Model | None) -> str:
+def describe(model: type[models.Model], pk) -> str:
     """The kind and id of a record, never its content (the audit must not hold a name)."""
-    if obj is None:
-        return ""
-    return f"{str(obj._meta.verbose_name).capitalize()} #{obj.pk}"
+    return f"{str(model._meta.verbose_name).capitalize()} #{pk}"
 
 
 def _address(request) -> str | None:
@@ -222,7 +221,6 @@ def _events(request, response, match: ResolverMatch, noted: list[models.Model]):
     user = request.user if request.user.is_authenticated else None
     ip = _address(request)
     view = _view_name(match)
-    kind = str(model._meta.verbose_name).capitalize()
     return [
         AccessEvent(
             patient_id=patient_id,
@@ -231,7 +229,7 @@ def _events(request, response, match: ResolverMatch, noted: list[models.Model]):
             view=view,
             object_type=model._meta.label_lower,
             object_id=pk,
-            object_repr=f"{kind} #{pk}",
+            object_repr=describe(model, pk),
             reason=reason,
             ip=ip,
         )
