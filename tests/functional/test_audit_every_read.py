@@ -241,3 +241,17 @@ def test_resolve_finds_the_same_classification_as_the_walk(clinic_a):
     assert reads_patient_data(match.func, match.url_name, admin="admin" in match.namespaces)
     match = resolve(reverse("dashboard"))
     assert not reads_patient_data(match.func, match.url_name, admin=False)
+
+
+def test_an_admin_actions_confirmation_page_records_the_chosen_patients(client, clinic, dana):
+    rosa, _ = PatientFactory(clinic=clinic), PatientFactory(clinic=clinic)
+    client.force_login(dana)
+    response = client.post(
+        reverse("admin:clinic_patient_changelist"),
+        {"action": "delete_selected", "_selected_action": [rosa.pk]},
+    )
+    assert response.status_code == 200  # "Are you sure?", naming the patient
+    assert [(e.patient_id, e.what, e.reason) for e in AccessEvent.objects.all()] == [
+        (rosa.pk, What.ADMIN_LIST, "action")
+    ]
+    assert Patient.objects.filter(pk=rosa.pk).exists()
