@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment
+from clinic.audit import note_read
 
 
 def assessments_for_user(*, user) -> QuerySet[Assessment]:
@@ -14,4 +15,6 @@ def assessments_for_user(*, user) -> QuerySet[Assessment]:
 
 def get_assessment_for_user(*, user, pk) -> Assessment:
     """The assessment, or 404 when its patient is not in one of the user's clinics."""
-    return get_object_or_404(assessments_for_user(user=user), pk=pk)
+    assessment = get_object_or_404(assessments_for_user(user=user), pk=pk)
+    note_read(assessment)  # the request's access record names it (clinic.audit)
+    return assessment

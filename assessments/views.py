@@ -19,7 +19,6 @@ from assessments.services import (
     findings_ranking,
 )
 from assessments.vocabulary import load_vocabulary
-from clinic.audit import access_record
 from clinic.integrity import StaleVersionError
 from clinic.selectors import get_patient_for_user
 from clinic.submissions import once_per_submission, submission_made
@@ -120,7 +119,6 @@ def _sign_form(data=None, *, assessment, ranking) -> SignForm:
 
 def assessment_detail(request, pk, sign_form=None):
     assessment = get_assessment_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=assessment.patient, what="assessment", obj=assessment)
     ranking = assessment_ranking(assessment=assessment)
     sections = [
         (section, [(finding, getattr(assessment, finding.name)) for finding in section.fields])

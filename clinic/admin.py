@@ -97,7 +97,7 @@ class AccessEventAdmin(ClinicScopedAdmin):
     """The audit of reads: read-only for everyone, superusers included."""
 
     clinic_lookup = "patient__clinic"
-    list_display = ["at", "what", "user", "patient_id", "object_repr", "ip"]
+    list_display = ["at", "what", "view", "user", "patient_id", "object_repr", "ip"]
     list_filter = ["what", "at"]
     search_fields = ["user__username", "object_repr", "patient__record_number"]
     list_select_related = ["user"]

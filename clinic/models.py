@@ -117,9 +117,10 @@ class Patient(VersionedModel):
 class AccessEvent(models.Model):
     """Who read, exported or erased a patient's record, and when (append-only).
 
-    Written by ``clinic.audit.access_record`` from the views that show or hand out a record,
-    and by ``records.services.patient_anonymise``. ``user`` is empty when the patient used
-    their plan link. ``object_repr`` names the kind and id only, never the patient.
+    Written by ``clinic.audit.ReadAuditMiddleware`` for every answered request to a URL that
+    shows patient data (app and admin), and by ``records.services.patient_anonymise``. ``user``
+    is empty when the patient used their plan link; ``view`` is the URL's name.
+    ``object_repr`` names the kind and id only, never the patient.
     """
 
     class What(models.TextChoices):
@@ -135,6 +136,8 @@ class AccessEvent(models.Model):
         LINK_POST = "link_post", "Patient link: sent the session form"
         LINK_PDF = "link_pdf", "Patient link: downloaded the PDF"
         ERASURE = "erasure", "Anonymised the record"
+        ADMIN = "admin", "Opened in the admin"
+        ADMIN_LIST = "admin_list", "Listed in the admin"
 
     # No database constraint: the audit outlives a deleted patient row (the id stays).
     patient = models.ForeignKey(
@@ -152,6 +155,7 @@ class AccessEvent(models.Model):
         help_text="Empty when the patient used their plan link.",
     )
     what = models.CharField(max_length=10, choices=What.choices)
+    view = models.CharField(max_length=120, blank=True, help_text="The URL's name.")
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     object_repr = models.CharField(max_length=120, blank=True)

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic, Membership, Patient
 
 
@@ -54,8 +55,13 @@ def patients_seen_recently(*, user, days: int = 30) -> QuerySet[Patient]:
 
 
 def get_patient_for_user(*, user, pk) -> Patient:
-    """The patient, or 404 when it is not in one of the user's clinics (never 403)."""
-    return get_object_or_404(patients_for_user(user=user), pk=pk)
+    """The patient, or 404 when it is not in one of the user's clinics (never 403).
+
+    Noted as read: the request's access record names it (``clinic.audit``).
+    """
+    patient = get_object_or_404(patients_for_user(user=user), pk=pk)
+    note_read(patient)
+    return patient
 
 
 def is_clinic_admin(*, user, clinic: Clinic) -> bool:

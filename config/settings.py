@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "clinic.security.TwoFactorMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # One access record per answered request that shows patient data (clinic/audit.py).
+    "clinic.audit.ReadAuditMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

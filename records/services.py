@@ -88,7 +88,7 @@ def patient_anonymise(*, patient: Patient, by, reason: str) -> AccessEvent:
         what=AccessEvent.What.ERASURE,
         object_type=Patient._meta.label_lower,
         object_id=patient.pk,
-        object_repr=describe(patient),
+        object_repr=describe(Patient, patient.pk),
         reason=redact(reason, identifying),
         at=now,
     )

@@ -24,7 +24,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from clinic.audit import access_record
+from clinic.audit import read_as
 from clinic.models import AccessEvent
 from clinic.selectors import (
     get_patient_for_user,
@@ -61,7 +61,6 @@ def dashboard(request):
 
 def patient_detail(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=patient, what=AccessEvent.What.PATIENT)
     return render(
         request,
         "records/patient_detail.html",
@@ -73,9 +72,9 @@ def patient_detail(request, pk):
     )
 
 
+@read_as(AccessEvent.What.HISTORY)
 def patient_history(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=patient, what=AccessEvent.What.HISTORY)
     page = Paginator(patient_audit_stream(patient=patient), HISTORY_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -93,12 +92,10 @@ def _download(data: dict, *, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
+@read_as(AccessEvent.What.EXPORT)
 def patient_export_json(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
-    event = access_record(
-        request=request, patient=patient, what=AccessEvent.What.EXPORT, reason="JSON record"
-    )
-    data = export.patient_record(patient=patient, exported_by=request.user, at=event.at)
+    data = export.patient_record(patient=patient, exported_by=request.user, at=timezone.now())
     stamp = timezone.localdate().isoformat()
     return _download(
         data,
@@ -107,12 +104,10 @@ def patient_export_json(request, pk):
     )
 
 
+@read_as(AccessEvent.What.EXPORT)
 def patient_export_fhir(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
-    event = access_record(
-        request=request, patient=patient, what=AccessEvent.What.EXPORT, reason="FHIR R4 bundle"
-    )
-    bundle = export.patient_fhir_bundle(patient=patient, at=event.at)
+    bundle = export.patient_fhir_bundle(patient=patient, at=timezone.now())
     stamp = timezone.localdate().isoformat()
     return _download(
         bundle,

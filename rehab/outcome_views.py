@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.audit import access_record
+from clinic.audit import read_as
 from clinic.models import AccessEvent
 from clinic.selectors import get_patient_for_user
 from rehab import charts, outcomes
@@ -18,9 +18,9 @@ from rehab.forms_outcomes import OutcomeMeasurementForm
 from rehab.services import outcome_measurement_record
 
 
+@read_as(AccessEvent.What.OUTCOMES)
 def outcome_list(request, patient_pk):
     patient = get_patient_for_user(user=request.user, pk=patient_pk)
-    access_record(request=request, patient=patient, what=AccessEvent.What.OUTCOMES)
     measurements = list(outcome_measurements_for_patient(patient=patient))
     histories = outcome_history(measurements)
     pain = pain_series(measurements=measurements)
@@ -51,6 +51,7 @@ def outcome_list(request, patient_pk):
     )
 
 
+@read_as(AccessEvent.What.OUTCOMES)
 def outcome_record(request, patient_pk, measure):
     patient = get_patient_for_user(user=request.user, pk=patient_pk)
     try:

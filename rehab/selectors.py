@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment
+from clinic.audit import note_read
 from clinic.models import Clinic
 from rehab import engine
 from rehab.models import (
@@ -30,26 +31,32 @@ def plans_for_user(*, user) -> QuerySet[Plan]:
 
 
 def get_plan_for_user(*, user, pk) -> Plan:
-    return get_object_or_404(plans_for_user(user=user), pk=pk)
+    plan = get_object_or_404(plans_for_user(user=user), pk=pk)
+    note_read(plan)  # the get_*_for_* reads are noted for the request's access record
+    return plan
 
 
 def get_prescription_for_user(*, user, pk) -> Prescription:
-    return get_object_or_404(
+    prescription = get_object_or_404(
         Prescription.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
             "plan", "plan__patient"
         ),
         pk=pk,
     )
+    note_read(prescription)
+    return prescription
 
 
 def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
     """The issued PDF (bytes included, for download), or 404 outside the user's clinics."""
-    return get_object_or_404(
+    document = get_object_or_404(
         IssuedDocument.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
             "plan", "plan__patient"
         ),
         pk=pk,
     )
+    note_read(document)
+    return document
 
 
 def unresolved_red_flags(assessment: Assessment) -> list[str]:
@@ -125,6 +132,7 @@ def get_plan_for_patient_token(*, token: str) -> Plan:
         expires_on is not None and timezone.localdate() > expires_on
     ):
         raise DeadPatientLink(clinic=link.plan.patient.clinic)
+    note_read(link.plan)
     return link.plan
 
 

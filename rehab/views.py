@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from assessments.selectors import get_assessment_for_user
-from clinic.audit import access_record, link_use
+from clinic.audit import note_read, read_as
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
@@ -113,7 +113,6 @@ def _decision_ids(prescription) -> str:
 
 def plan_detail(request, pk):
     plan = get_plan_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=plan.patient, what=AccessEvent.What.PLAN, obj=plan)
     return _plan_page(request, plan)
 
 
@@ -194,10 +193,10 @@ def plan_issue_view(request, pk):
     return redirect(plan)
 
 
+@read_as(AccessEvent.What.PREVIEW)
 def plan_pdf_preview(request, pk):
     """The PDF as it would be issued now, to check before handing it over (not stored)."""
     plan = get_plan_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=plan.patient, what=AccessEvent.What.PREVIEW, obj=plan)
     pdf = render_plan_pdf(
         plan=plan,
         large_print=request.GET.get("large_print") == "on",
@@ -222,7 +221,6 @@ def _pdf_response(document: IssuedDocument, *, for_link: bool = False) -> HttpRe
 
 def document_download(request, pk):
     document = get_issued_document_for_user(user=request.user, pk=pk)
-    access_record(request=request, patient=document.plan.patient, what="document", obj=document)
     return _pdf_response(document)
 
 
@@ -299,6 +297,7 @@ def _dead_link_page(request, dead: DeadPatientLink) -> HttpResponse:
 
 @login_not_required
 @csrf_exempt
+@read_as(AccessEvent.What.LINK_PAGE, post=AccessEvent.What.LINK_POST)
 def patient_plan_page(request, token):
     """The runner's page: the current plan, its latest PDF, and a session log form.
 
@@ -311,7 +310,6 @@ def patient_plan_page(request, token):
         plan = get_plan_for_patient_token(token=token)
     except DeadPatientLink as dead:
         return _dead_link_page(request, dead)
-    access_record(request=request, patient=plan.patient, what=link_use(request), obj=plan)
     link = plan.patient_link
     if request.method == "POST" and patient_link_posts_left(link=link) == 0:
         busy = render(request, "rehab/patient_link_busy.html", {"clinic": plan.patient.clinic})
@@ -347,6 +345,7 @@ def patient_plan_page(request, token):
 
 
 @login_not_required
+@read_as(AccessEvent.What.LINK_PDF)
 def patient_plan_pdf(request, token):
     try:
         plan = get_plan_for_patient_token(token=token)
@@ -355,6 +354,6 @@ def patient_plan_pdf(request, token):
     document = link_documents(plan=plan).first()
     if document is None:
         raise Http404
-    access_record(request=request, patient=plan.patient, what="link_pdf", obj=document)
+    note_read(document)  # the audit names the PDF handed out, not only the plan
     patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PDF)
     return _patient_headers(_pdf_response(document, for_link=True))
