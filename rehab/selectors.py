@@ -107,7 +107,8 @@ def get_plan_for_patient_token(*, token: str) -> Plan:
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
-    """For each prescription, what the pain-monitoring model proposes from the logs at its step."""
+    """For each prescription, what the pain-monitoring model proposes from the logs at its step,
+    never above the highest step the plan's current phase allows."""
     logs = list(SessionLog.objects.filter(plan=plan))
     proposals = []
     for prescription in plan.prescriptions.all():
@@ -120,6 +121,7 @@ def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Prop
             current_step=prescription.step_code,
             logs=at_step,
             cleared_to_run=plan.cleared_to_run,
+            phase=plan.current_phase,
         )
         proposals.append((prescription, proposal))
     return proposals

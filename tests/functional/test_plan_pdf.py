@@ -115,7 +115,13 @@ def test_every_prescribed_exercise_gets_a_card_with_steps_cues_feel_and_progress
         assert step.how_to[0] in html
         assert step.cues[0] in html
         assert step.should_feel in html
-        assert step.progress_when in html
+        following = engine.next_step(
+            diagnosis="proximal_hamstring_tendinopathy", phase=3, step_code=step.code
+        )
+        if following.in_phase:
+            assert step.progress_when in html
+        else:  # at the phase's ceiling: the card says which phase the next step comes with
+            assert f"The next step, {following.step.name}, comes with phase 4" in html
         assert f'src="{step.static_path}"' in html
     assert html.count('<article class="card') == 4  # three exercises and running
 
@@ -137,7 +143,8 @@ def test_running_now_reads_in_black_and_white_by_label_and_shape(plan):
         ("run_strides_speed", "GO", "circle"),
     ],
 )
-def test_running_now_follows_the_prescribed_running_step(plan, step_code, label, shape):
+def test_running_now_follows_the_prescribed_running_step(patient, alice, step_code, label, shape):
+    plan = plan_for(patient=patient, clinician=alice, phase=4)  # the last: every step allowed
     prescription_set_step(prescription=prescription(plan, "running"), step_code=step_code)
     context = plan_pdf_context(plan=plan)
     assert (context["running"].now.label, context["running"].now.shape) == (label, shape)
@@ -149,6 +156,7 @@ def test_bone_stress_injury_not_cleared_to_run_is_told_to_stop_running(patient, 
         clinician=alice,
         working_diagnosis="bone_stress_injury",
         reason="MRI shows a sacral stress reaction.",
+        phase=3,  # walk-run comes with phase 3
     )
     prescription_set_step(
         prescription=prescription(plan, "running"), step_code="run_walk_run_short"
