@@ -9,6 +9,8 @@ first use. Public API:
   phase=...)`` -> ``Proposal``, never above the step the plan's phase allows
 * ``next_step(diagnosis=..., phase=..., step_code=...)`` -> ``NextStep`` (what the plan may
   name as next), ``phase_ceiling(protocol, phase, ladder)``, ``phase_allowing(protocol, step)``
+* ``walk_through(diagnosis=..., entries=parse_entries(json_list))`` -> ``[Event]``: every
+  proposal and phase move over a list of session logs (``manage.py plan_walkthrough``)
 * ``running_advice(...)`` / ``running_advice_from_log(log, ...)`` -> ``RunningAdvice``
 * what the printed plan says: ``running_now(step, tissue, cleared_to_run=...)``,
   ``pain_zones(...)``, ``pain_scale(...)``, ``safety_signs(...)``, ``training_days(kind, n)``,
@@ -77,6 +79,7 @@ from .schema import (
     Timeline,
     TissueRule,
 )
+from .walkthrough import Event, WalkthroughInputError, parse_entries, walk_through
 
 __all__ = [
     "ILLUSTRATIONS_DIR",
@@ -84,6 +87,7 @@ __all__ = [
     "Avoid",
     "Dose",
     "EntryLimit",
+    "Event",
     "GlossaryEntry",
     "HipFlexion",
     "Knowledge",
@@ -112,6 +116,7 @@ __all__ = [
     "Step",
     "Timeline",
     "TissueRule",
+    "WalkthroughInputError",
     "build_plan",
     "glossary",
     "knowledge",
@@ -123,6 +128,7 @@ __all__ = [
     "next_step",
     "pain_scale",
     "pain_zones",
+    "parse_entries",
     "phase_allowing",
     "phase_ceiling",
     "propose_progression",
@@ -137,4 +143,5 @@ __all__ = [
     "step",
     "tissue",
     "training_days",
+    "walk_through",
 ]

@@ -269,7 +269,7 @@ def propose_progression(
             + tuple(s for code in trigger_codes for s in kb.triggers[code].source)
             + tuple(extra_sources)
         )
-        exit_criteria = ()
+        exit_criteria: tuple[str, ...] = ()
         if held_for_phase is not None and protocol is not None and phase is not None:
             exit_criteria = protocol.phase(phase).exit
         return Proposal(
@@ -406,8 +406,8 @@ def propose_progression(
         )
     entry = protocol.entry_limit(higher.code) if protocol is not None else None
     if entry is not None:
-        worst = max(_pain(session, measure) for session, _ in last_n)
-        if worst > entry.pain_limit:
+        highest_pain = max(_pain(session, measure) for session, _ in last_n)
+        if highest_pain > entry.pain_limit:
             return proposal(
                 "hold_entry_pain",
                 target=higher.name,
