@@ -3,13 +3,20 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.services import assessment_sign
+from rehab import engine
 from rehab.models import Plan, ProgressionDecision, SessionLog
 from rehab.selectors import patient_link_url
-from rehab.services import plan_advance_phase, plan_create
+from rehab.services import (
+    plan_advance_phase,
+    plan_create,
+    prescription_update,
+    progression_decide,
+)
 from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
 
@@ -278,3 +285,41 @@ def test_builder_warns_when_a_phase_asks_for_more_than_five_exercises(alice_clie
         MAX_EXERCISES_PER_PHASE
     )
     assert "more than 5 exercises" not in alice_client.get(plan.get_absolute_url()).content.decode()
+
+
+def test_pt_cannot_set_a_step_above_what_the_phase_allows(alice_client, plan):
+    running = plan.prescriptions.get(ladder="running")
+    response = alice_client.post(
+        reverse("prescription_edit", args=[running.pk]),
+        {"step_code": "run_hills", "session": "hills", "sessions_per_week": "3", "note": "keep"},
+    )
+    assert response.status_code == 200
+    assert "comes with phase 4" in str(response.context["form"].errors)
+    running.refresh_from_db()
+    assert running.step_code == "run_continuous_easy"
+
+
+def test_services_refuse_a_step_above_the_phase_naming_the_field(plan, alice):
+    running = plan.prescriptions.get(ladder="running")
+    with pytest.raises(ValidationError) as raised:
+        prescription_update(prescription=running, step_code="run_strides_speed", session="x")
+    assert set(raised.value.message_dict) == {"step_code"}
+    proposal = engine.propose_progression(
+        tissue_or_diagnosis=plan.diagnosis,
+        ladder="running",
+        current_step=running.step_code,
+        logs=[],
+        phase=plan.current_phase,
+    )
+    with pytest.raises(ValidationError) as raised:
+        progression_decide(
+            prescription=running,
+            proposal=proposal,
+            clinician=alice,
+            to_step="run_hills",
+            override_reason="Feels great.",
+        )
+    assert set(raised.value.message_dict) == {"to_step"}
+    assert not ProgressionDecision.objects.exists()
+    running.refresh_from_db()
+    assert running.step_code == "run_continuous_easy"
