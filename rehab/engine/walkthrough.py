@@ -38,11 +38,12 @@ PHASE_FIELDS = ("session_date", "advance_phase", "notes")
 
 
 class WalkthroughInputError(ValueError):
-    """One entry of the input is wrong: ``index`` and ``field`` say where."""
+    """The input is wrong: ``index`` (None: the whole list) and ``field`` say where."""
 
-    def __init__(self, index: int, field: str, message: str):
+    def __init__(self, index: int | None, field: str, message: str):
         self.index, self.field = index, field
-        super().__init__(f"sessions[{index}].{field}: {message}")
+        where = field if index is None else f"sessions[{index}].{field}"
+        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def parse_entries(raw: Any) -> list[Entry]:
     """The input list (JSON-decoded) as entries, or ``WalkthroughInputError`` on the first bad
     field. Entries are returned in date order (stable for equal dates)."""
     if not isinstance(raw, list):
-        raise WalkthroughInputError(0, "(file)", "must be a JSON list of sessions")
+        raise WalkthroughInputError(None, "sessions", "must be a JSON list of session logs")
     entries = [_entry(index, item) for index, item in enumerate(raw)]
     return sorted(entries, key=lambda entry: entry.date)
 
