@@ -433,3 +433,14 @@ def test_a_bad_entry_names_its_index_and_field(entry, field):
         parse_entries([good, entry])
     assert (raised.value.index, raised.value.field) == (1, field)
     assert f"sessions[1].{field}:" in str(raised.value)
+
+
+def test_the_loader_rejects_an_entry_limit_not_stricter_than_the_tissue(knowledge_copy):
+    kdir, idir = knowledge_copy
+    _edit(
+        kdir / "protocols.toml",
+        'step = "run_strides_speed"\npain_limit = 0',
+        'step = "run_strides_speed"\npain_limit = 4',
+    )
+    with pytest.raises(KnowledgeError, match=r"entry_limit\[1\]\.pain_limit: needs a limit below"):
+        load_knowledge(kdir, idir)
