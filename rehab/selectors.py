@@ -143,7 +143,8 @@ def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
-    """For each prescription, what the pain-monitoring model proposes from the logs at its step."""
+    """For each prescription, what the pain-monitoring model proposes from the logs at its step,
+    never above the highest step the plan's current phase allows."""
     logs = list(SessionLog.objects.filter(plan=plan))
     proposals = []
     for prescription in plan.prescriptions.all():
@@ -156,6 +157,7 @@ def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Prop
             current_step=prescription.step_code,
             logs=at_step,
             cleared_to_run=plan.cleared_to_run,
+            phase=plan.current_phase,
         )
         proposals.append((prescription, proposal))
     return proposals

@@ -104,13 +104,37 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
     return plan
 
 
-def prescription_set_step(*, prescription: Prescription, step_code: str) -> Prescription:
-    """Move a prescription to another step of its ladder, with that step's standard dose."""
+def _check_phase_allows(
+    *, plan: Plan, step: engine.Step, field: str, phase: int | None = None
+) -> None:
+    """Refuse a step above the highest one the plan's phase allows (protocols.toml ceilings):
+    nothing a PT enters moves a plan past its phase; moving the phase on is its own action."""
+    phase = phase or plan.current_phase
+    ceiling = engine.phase_ceiling(engine.protocol(plan.diagnosis), phase, step.ladder)
+    if ceiling is not None and step.position > ceiling.step.position:
+        later = engine.phase_allowing(engine.protocol(plan.diagnosis), step, after=phase)
+        raise ValidationError(
+            {
+                field: f"{step.name} comes with phase {later}; phase {phase} goes up to "
+                f"{ceiling.step.name}. {ceiling.why} Move the plan to the next phase first."
+            }
+        )
+
+
+def prescription_set_step(
+    *, prescription: Prescription, step_code: str, phase: int | None = None
+) -> Prescription:
+    """Move a prescription to another step of its ladder, with that step's standard dose.
+
+    Raises ``ValidationError`` on ``step_code`` for a step off the ladder or above what the
+    plan's phase (``phase``, default the plan's current one) allows.
+    """
     step = engine.step(step_code)
     if step.ladder != prescription.ladder:
         raise ValidationError(
             {"step_code": f"{step.name} is not on the {prescription.ladder} ladder."}
         )
+    _check_phase_allows(plan=prescription.plan, step=step, field="step_code", phase=phase)
     for name, value in _dose_fields(step.dose).items():
         setattr(prescription, name, value)
     prescription.step_code = step.code
@@ -139,7 +163,8 @@ def prescription_update(
     """Save the PT's edit of a prescription; a new step starts its count from today.
 
     Only the dose fields of its ladder are set (``Prescription.dose_fields``). Raises
-    ``ValidationError`` naming the field for a step off the ladder or a value out of range, and
+    ``ValidationError`` naming the field for a step off the ladder or above the highest step
+    the plan's current phase allows, or a value out of range, and
     ``clinic.integrity.StaleVersionError`` when someone else saved the prescription after
     ``version`` (the one the PT loaded; default: this copy's). Either way nothing is saved.
     """
@@ -149,6 +174,7 @@ def prescription_update(
         on_ladder = False
     if not on_ladder:
         raise ValidationError({"step_code": f"Choose a step on the {prescription.ladder} ladder."})
+    _check_phase_allows(plan=prescription.plan, step=engine.step(step_code), field="step_code")
     dose = {
         "sets": sets,
         "reps": reps,
@@ -213,6 +239,7 @@ def progression_decide(
     accepted = to_step == proposal.target_step
     if not accepted and not override_reason.strip():
         raise ValidationError({"override_reason": "Say why you are overriding the proposal."})
+    _check_phase_allows(plan=prescription.plan, step=engine.step(to_step), field="to_step")
     decision = ProgressionDecision.objects.create(
         prescription=prescription,
         proposed_action=proposal.action,
@@ -355,10 +382,14 @@ def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
                 **_dose_fields(exercise.dose),
             )
         elif _position(prescription.step_code) < exercise.step.position:
-            prescription_set_step(prescription=prescription, step_code=exercise.code)
+            prescription_set_step(
+                prescription=prescription, step_code=exercise.code, phase=phase.number
+            )
     running = current["running"]
     if _position(running.step_code) < phase.running.position:
-        prescription_set_step(prescription=running, step_code=phase.running.code)
+        prescription_set_step(
+            prescription=running, step_code=phase.running.code, phase=phase.number
+        )
     plan.current_phase = phase.number
     plan.save(update_fields=["current_phase", "updated_at"])
     return plan

@@ -5,8 +5,12 @@ files in ``rehab/knowledge/``, cites the reference list in ``clinic/knowledge/``
 first use. Public API:
 
 * ``build_plan(diagnosis=..., red_flags=...)`` -> ``PlanDraft`` or ``ReferFirst``
-* ``propose_progression(tissue_or_diagnosis=..., ladder=..., current_step=..., logs=...)``
-  -> ``Proposal``
+* ``propose_progression(tissue_or_diagnosis=..., ladder=..., current_step=..., logs=...,
+  phase=...)`` -> ``Proposal``, never above the step the plan's phase allows
+* ``next_step(diagnosis=..., phase=..., step_code=...)`` -> ``NextStep`` (what the plan may
+  name as next), ``phase_ceiling(protocol, phase, ladder)``, ``phase_allowing(protocol, step)``
+* ``walk_through(diagnosis=..., entries=parse_entries(json_list))`` -> ``[Event]``: every
+  proposal and phase move over a list of session logs (``manage.py plan_walkthrough``)
 * ``running_advice(...)`` / ``running_advice_from_log(log, ...)`` -> ``RunningAdvice``
 * what the printed plan says: ``running_now(step, tissue, cleared_to_run=...)``,
   ``pain_zones(...)``, ``pain_scale(...)``, ``safety_signs(...)``, ``training_days(kind, n)``,
@@ -36,16 +40,26 @@ from .knowledge import (
 )
 from .patient import glossary, pain_scale, pain_zones, running_now, safety_signs, training_days
 from .plan import build_plan, running_guidance
-from .progression import propose_progression, running_advice, running_advice_from_log
+from .progression import (
+    next_step,
+    phase_allowing,
+    phase_ceiling,
+    propose_progression,
+    running_advice,
+    running_advice_from_log,
+)
 from .schema import (
     Avoid,
     Dose,
+    EntryLimit,
     GlossaryEntry,
     HipFlexion,
     Ladder,
+    NextStep,
     PainZone,
     PatientTexts,
     Phase,
+    PhaseCeiling,
     PlanDraft,
     PlannedExercise,
     Proposal,
@@ -65,20 +79,25 @@ from .schema import (
     Timeline,
     TissueRule,
 )
+from .walkthrough import Event, WalkthroughInputError, parse_entries, walk_through
 
 __all__ = [
     "ILLUSTRATIONS_DIR",
     "KNOWLEDGE_DIR",
     "Avoid",
     "Dose",
+    "EntryLimit",
+    "Event",
     "GlossaryEntry",
     "HipFlexion",
     "Knowledge",
     "KnowledgeError",
     "Ladder",
+    "NextStep",
     "PainZone",
     "PatientTexts",
     "Phase",
+    "PhaseCeiling",
     "PlanDraft",
     "PlannedExercise",
     "Proposal",
@@ -97,6 +116,7 @@ __all__ = [
     "Step",
     "Timeline",
     "TissueRule",
+    "WalkthroughInputError",
     "build_plan",
     "glossary",
     "knowledge",
@@ -105,8 +125,12 @@ __all__ = [
     "ladder_steps",
     "ladders",
     "load_knowledge",
+    "next_step",
     "pain_scale",
     "pain_zones",
+    "parse_entries",
+    "phase_allowing",
+    "phase_ceiling",
     "propose_progression",
     "protocol",
     "protocols",
@@ -119,4 +143,5 @@ __all__ = [
     "step",
     "tissue",
     "training_days",
+    "walk_through",
 ]

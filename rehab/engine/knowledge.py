@@ -28,12 +28,14 @@ from .schema import (
     URGENCY_ORDER,
     Avoid,
     Dose,
+    EntryLimit,
     GlossaryEntry,
     HipFlexion,
     Ladder,
     PainZoneText,
     PatientTexts,
     Phase,
+    PhaseCeiling,
     PlannedExercise,
     Protocol,
     Rule,
@@ -76,6 +78,10 @@ PROGRESSION_RULES = {
     "progress": "progress",
     "progress_at_top": "hold",
     "progress_needs_clearance": "hold",
+    "hold_step_sessions": "hold",
+    "hold_entry_pain": "hold",
+    "hold_phase_ceiling": "hold",
+    "regress_above_phase": "regress",
 }
 RUNNING_RULES = {
     "refer_first": "stop_and_call",
@@ -109,8 +115,28 @@ TEMPLATE_FIELDS = frozenset(
         "count",
         "window",
         "refer_reason",
+        "runs",
+        "phase",
+        "next_phase",
+        "exit",
+        "why",
     }
 )
+# progress_when is a template: the numbers the engine applies are written into the card text.
+PROGRESS_WHEN_FIELDS = frozenset({"good", "Good", "runs", "Runs"})
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+]
 
 
 class KnowledgeError(shared.KnowledgeError):
@@ -231,11 +257,33 @@ def _hip_flexion_bands(check: Checker, data: Mapping[str, Any]) -> dict[str, tup
     return bands
 
 
+def _progress_when(check: Checker, where: str, raw: Mapping[str, Any], good: int, runs: int) -> str:
+    """The step's "advance when" text with the session counts the engine applies filled in."""
+    text = check.text(where, raw, "progress_when")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as error:
+        check.problems.append(f"{where}.progress_when: bad template ({error})")
+        return text
+    unknown = names - PROGRESS_WHEN_FIELDS
+    if not check.need(
+        not unknown, f"{where}.progress_when: unknown placeholder(s) {sorted(unknown)}"
+    ):
+        return text
+    check.need(
+        raw.get("min_sessions") is None or bool(names & {"runs", "Runs"}),
+        f"{where}.progress_when: with min_sessions the text must say {{runs}}",
+    )
+    words = {"good": NUMBER_WORDS[good], "runs": NUMBER_WORDS[runs]}
+    return text.format(**words, Good=words["good"].capitalize(), Runs=words["runs"].capitalize())
+
+
 def _ladders(
     check: Checker,
     data: Mapping[str, Any],
     illustrations: Path,
     bands: Mapping[str, tuple[int, int]],
+    good_sessions: int,
 ) -> dict[str, Ladder]:
     ladders: dict[str, Ladder] = {}
     seen_steps: set[str] = set()
@@ -270,6 +318,12 @@ def _ladders(
                     bool(dose.sets is not None and (dose.reps or dose.hold_seconds)),
                     f"{swhere}: an exercise dose needs sets and reps or hold_seconds",
                 )
+            min_sessions = check.integer(swhere, s, "min_sessions", 1, 10)
+            check.need(
+                min_sessions is None or min_sessions >= good_sessions,
+                f"{swhere}.min_sessions: fewer than the {good_sessions} good sessions in a row "
+                "every step needs",
+            )
             illustration = s.get("illustration", "")
             check.need(
                 illustration == f"{scode}.svg",
@@ -289,7 +343,9 @@ def _ladders(
                     how_to=check.texts(swhere, s, "how_to"),
                     cues=check.texts(swhere, s, "cues"),
                     should_feel=check.text(swhere, s, "should_feel"),
-                    progress_when=check.text(swhere, s, "progress_when"),
+                    progress_when=_progress_when(
+                        check, swhere, s, good_sessions, min_sessions or good_sessions
+                    ),
                     illustration=illustration,
                     dose=dose,
                     hip_flexion=HipFlexion(
@@ -300,6 +356,7 @@ def _ladders(
                     ),
                     source=check.sources(swhere, s),
                     activity=activity,
+                    min_sessions=min_sessions,
                 )
             )
         check.need(len(steps) >= 2, f"{where}: a ladder needs at least two steps")
@@ -416,9 +473,12 @@ def _protocols(
                     entry=check.texts(pwhere, p, "entry"),
                     exit=check.texts(pwhere, p, "exit"),
                     source=check.sources(pwhere, p),
+                    ceilings=_ceilings(check, pwhere, p, steps),
                 )
             )
         _check_phase_order(check, where, phases, ladders)
+        _check_ceilings(check, where, phases, ladders)
+        entry_limits = _entry_limits(check, where, raw, steps, tissues.get(tissue or ""))
         t = raw.get("timeline", {})
         t_weeks = t.get("weeks")
         t_ok = check.need(
@@ -456,8 +516,109 @@ def _protocols(
             ),
             safety_net=check.texts(where, raw, "safety_net"),
             source=check.sources(where, raw),
+            entry_limits=entry_limits,
         )
     return protocols
+
+
+def _ceilings(
+    check: Checker, where: str, raw: Mapping[str, Any], steps: Mapping[str, Step]
+) -> tuple[PhaseCeiling, ...]:
+    """``[[protocol.phase.ceiling]]``: per ladder, the highest step the phase allows, sourced."""
+    ceilings: list[PhaseCeiling] = []
+    for index, c in enumerate(raw.get("ceiling", []), start=1):
+        cwhere = f"{where}.ceiling[{index}]"
+        ladder_code, code = c.get("ladder"), c.get("step")
+        if not check.need(
+            ladder_code in LADDER_CODES, f"{cwhere}.ladder: unknown ladder {ladder_code!r}"
+        ):
+            continue
+        if not check.need(
+            code in steps and steps[code].ladder == ladder_code,
+            f"{cwhere}.step: {code!r} is not a step of the {ladder_code} ladder",
+        ):
+            continue
+        check.need(
+            all(other.ladder != ladder_code for other in ceilings),
+            f"{cwhere}: a second ceiling for the {ladder_code} ladder",
+        )
+        ceilings.append(
+            PhaseCeiling(
+                ladder=ladder_code,
+                step=steps[code],
+                why=check.text(cwhere, c, "why"),
+                source=check.sources(cwhere, c),
+            )
+        )
+    return tuple(ceilings)
+
+
+def _check_ceilings(
+    check: Checker, where: str, phases: list[Phase], ladders: Mapping[str, Ladder]
+) -> None:
+    """A ceiling is not below the step its phase starts the ladder at, and not below an earlier
+    phase's; every phase but the last bounds the running ladder; the last phase bounds nothing
+    (its steps above would come with no phase at all)."""
+    highest: dict[str, int] = {}
+    for phase in phases:
+        pwhere = f"{where}.phase[{phase.number}]"
+        last = phase.number == len(phases)
+        if last:
+            check.need(not phase.ceilings, f"{pwhere}: the last phase has no ceilings")
+            continue
+        check.need(
+            phase.ceiling("running") is not None,
+            f"{pwhere}: needs a running ceiling (the highest running step this phase allows)",
+        )
+        for ceiling in phase.ceilings:
+            if ceiling.ladder not in ladders:
+                continue
+            position = ceiling.step.position
+            start = phase.start_step(ceiling.ladder)
+            check.need(
+                start is None or position >= start.position,
+                f"{pwhere}: the {ceiling.ladder} ceiling {ceiling.step.code!r} is below the step "
+                f"the phase starts at ({start.code if start else ''!r})",
+            )
+            check.need(
+                position >= highest.get(ceiling.ladder, 0),
+                f"{pwhere}: the {ceiling.ladder} ceiling {ceiling.step.code!r} is lower than an "
+                "earlier phase's",
+            )
+            check.need(
+                position < len(ladders[ceiling.ladder].steps),
+                f"{pwhere}: the {ceiling.ladder} ceiling is the top of the ladder; leave it out",
+            )
+            highest[ceiling.ladder] = max(position, highest.get(ceiling.ladder, 0))
+
+
+def _entry_limits(
+    check: Checker,
+    where: str,
+    raw: Mapping[str, Any],
+    steps: Mapping[str, Step],
+    tissue: TissueRule | None,
+) -> tuple[EntryLimit, ...]:
+    limits: list[EntryLimit] = []
+    for index, e in enumerate(raw.get("entry_limit", []), start=1):
+        ewhere = f"{where}.entry_limit[{index}]"
+        code = e.get("step")
+        if not check.need(code in steps, f"{ewhere}.step: no such ladder step {code!r}"):
+            continue
+        pain = check.integer(ewhere, e, "pain_limit", 0, 10)
+        check.need(
+            pain is not None and (tissue is None or pain < tissue.pain_limit),
+            f"{ewhere}.pain_limit: needs a limit below the tissue's own",
+        )
+        limits.append(
+            EntryLimit(
+                step=steps[code],
+                pain_limit=pain or 0,
+                why=check.text(ewhere, e, "why"),
+                source=check.sources(ewhere, e),
+            )
+        )
+    return tuple(limits)
 
 
 def _check_phase_order(
@@ -779,9 +940,10 @@ def load_knowledge(
         versions.append(str(version))
         check.cite_texts(f"{name}.toml", data, free_text_sources=False)
     bands = _hip_flexion_bands(check, raw["ladders"])
-    ladders = _ladders(check, raw["ladders"], illustrations, bands)
-    steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}
     tissues, settings, rules, running_rules, triggers = _progression(check, raw["progression"])
+    good = settings.get("consecutive_good_sessions", 1)
+    ladders = _ladders(check, raw["ladders"], illustrations, bands, good)
+    steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}
     protocols = _protocols(check, raw["protocols"], steps, ladders, tissues)
     red_flags, unknown_flag = _red_flags(check, raw["red_flags"])
     patient = _patient_texts(check, raw["patient_texts"])

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from .knowledge import Knowledge, knowledge
-from .schema import Proposal, Protocol, RunningAdvice, SessionLog, Step, TissueRule
+from .schema import (
+    NextStep,
+    PhaseCeiling,
+    Proposal,
+    Protocol,
+    RunningAdvice,
+    SessionLog,
+    Step,
+    TissueRule,
+)
 
 _MEASURES = {"walk": "walking", "walk_run": "running", "run": "running"}
 
@@ -148,6 +157,46 @@ def _triggers(
     return found
 
 
+def phase_ceiling(protocol: Protocol | None, phase: int | None, ladder: str) -> PhaseCeiling | None:
+    """The highest step of ``ladder`` the protocol's ``phase`` allows (None: no limit)."""
+    if protocol is None or phase is None or protocol.refer_first:
+        return None
+    return protocol.phase(phase).ceiling(ladder)
+
+
+def phase_allowing(protocol: Protocol, step: Step, *, after: int = 0) -> int | None:
+    """The first phase (after ``after``) whose ceiling lets its ladder reach ``step``."""
+    for candidate in protocol.phases[after:]:
+        ceiling = candidate.ceiling(step.ladder)
+        if ceiling is None or ceiling.step.position >= step.position:
+            return candidate.number
+    return None
+
+
+def next_step(
+    *, diagnosis: str, phase: int, step_code: str, kb: Knowledge | None = None
+) -> NextStep:
+    """What the plan may call the next step after ``step_code`` in ``phase``: the texts that name
+    it (the card's "move you on to") use this, so they agree with the proposals."""
+    kb = kb or knowledge()
+    current = kb.step(step_code)
+    higher = kb.ladder(current.ladder).next_after(current.code)
+    if higher is None:
+        return NextStep(step=None, in_phase=False, phase=None)
+    protocol = kb.protocol(diagnosis)
+    ceiling = phase_ceiling(protocol, phase, current.ladder)
+    if ceiling is None or higher.position <= ceiling.step.position:
+        return NextStep(step=higher, in_phase=True, phase=phase)
+    later = phase_allowing(protocol, higher, after=phase)
+    return NextStep(step=higher, in_phase=False, phase=later)
+
+
+def _pain(log: SessionLog, measure: str) -> int:
+    """The pain that counts for ``measure``: the running pain for a walk or run."""
+    pain = log.exercise_pain if measure == "exercise" else log.running_pain
+    return pain or 0
+
+
 def propose_progression(
     *,
     tissue_or_diagnosis: str,
@@ -155,6 +204,7 @@ def propose_progression(
     current_step: str,
     logs: Sequence[SessionLog],
     cleared_to_run: bool = False,
+    phase: int | None = None,
     kb: Knowledge | None = None,
 ) -> Proposal:
     """Propose progress | hold | regress | refer on one ladder from the sessions at this step.
@@ -164,7 +214,10 @@ def propose_progression(
     order; sorted by date here). On the running ladder the running pain is judged (the exercise
     pain on a step with no running) and only sessions with a running score count.
     ``cleared_to_run``: a doctor has cleared a bone stress injury to run; without it a bone
-    stress injury is never moved onto a step that includes running.
+    stress injury is never moved onto a step that includes running. ``phase``: the plan's
+    current phase of the diagnosis's protocol; no proposal goes above the highest step that
+    phase allows (protocols.toml ceilings), and a step already above it is stepped back to it.
+    Callers with a plan always pass it; None (a bare tissue, or a what-if) means no phase bound.
     """
     kb = kb or knowledge()
     the_ladder = kb.ladder(ladder)
@@ -172,8 +225,12 @@ def propose_progression(
     if current.ladder != ladder:
         raise ValueError(f"step {current_step!r} is on the {current.ladder!r} ladder, not {ladder}")
     protocol, tissue = _resolve(kb, tissue_or_diagnosis)
+    if phase is not None and protocol is None:
+        raise ValueError("a phase needs a diagnosis (its protocol has the phases), not a tissue")
     settings = kb.settings
     n = settings["consecutive_good_sessions"]
+    ceiling = phase_ceiling(protocol, phase, ladder)
+    higher = the_ladder.next_after(current.code)
 
     def proposal(
         rule_code: str,
@@ -181,6 +238,8 @@ def propose_progression(
         *,
         at_limit: bool = False,
         trigger_codes: Sequence[str] = (),
+        extra_sources: Sequence[str] = (),
+        held_for_phase: int | None = None,
         **values: Any,
     ) -> Proposal:
         """``values`` fill the reason template and may override the defaults below."""
@@ -205,9 +264,14 @@ def propose_progression(
                 cleared_to_run=cleared_to_run,
                 kb=kb,
             )
-        sources = rule.source + tuple(
-            s for code in trigger_codes for s in kb.triggers[code].source if s not in rule.source
+        sources = (
+            rule.source
+            + tuple(s for code in trigger_codes for s in kb.triggers[code].source)
+            + tuple(extra_sources)
         )
+        exit_criteria: tuple[str, ...] = ()
+        if held_for_phase is not None and protocol is not None and phase is not None:
+            exit_criteria = protocol.phase(phase).exit
         return Proposal(
             action=rule.action,
             ladder=ladder,
@@ -223,22 +287,56 @@ def propose_progression(
             running_advice=advice,
             knowledge_version=kb.version,
             source=tuple(dict.fromkeys(sources)),
+            phase=phase,
+            phase_ceiling=ceiling.step.code if ceiling else None,
+            next_step_phase=held_for_phase,
+            exit_criteria=exit_criteria,
         )
+
+    def at_ceiling() -> Proposal | None:
+        """Held at the phase's ceiling: the next step comes with a later phase."""
+        if ceiling is None or higher is None or higher.position <= ceiling.step.position:
+            return None
+        if protocol is None or phase is None:  # pragma: no cover - a ceiling implies both
+            return None
+        later = phase_allowing(protocol, higher, after=phase)
+        return proposal(
+            "hold_phase_ceiling",
+            target=higher.name,
+            phase=phase,
+            next_phase=later or "",
+            why=ceiling.why,
+            exit=" ".join(protocol.phase(phase).exit),
+            extra_sources=ceiling.source,
+            held_for_phase=later,
+        )
+
+    def hold(rule_code: str, **values: Any) -> Proposal:
+        """A hold; at the phase's ceiling it says which phase the next step comes with."""
+        return at_ceiling() or proposal(rule_code, **values)
 
     ordered = sorted(logs, key=lambda log: log.date)
     if protocol is not None and protocol.refer_first:
         return proposal("refer_first_diagnosis", refer_reason=protocol.refer_reason or "")
     if tissue is None:  # pragma: no cover - every non-refer protocol has a tissue (validated)
         raise KeyError(f"{tissue_or_diagnosis!r} has no tissue for pain thresholds")
+    if ceiling is not None and current.position > ceiling.step.position:
+        return proposal(
+            "regress_above_phase",
+            ceiling.step,
+            phase=phase,
+            why=ceiling.why,
+            extra_sources=ceiling.source,
+        )
 
     measure = "exercise"
     if ladder == "running" and current.activity != "none":
         measure = _MEASURES[current.activity or "run"]
         if ordered and all(log.running_pain is None for log in ordered):
-            return proposal("hold_no_running_sessions")
+            return hold("hold_no_running_sessions")
         ordered = [log for log in ordered if log.running_pain is not None]
     if not ordered:
-        return proposal("hold_no_sessions")
+        return hold("hold_no_sessions")
 
     stop_pain = settings["running_stop_pain"]
     flares = [_triggers(log, tissue, measure, stop_pain) for log in ordered]
@@ -285,9 +383,9 @@ def propose_progression(
             return proposal("regress_at_bottom", at_limit=True, trigger_codes=codes, triggers=text)
         return proposal("regress", lower, trigger_codes=codes, triggers=text)
     if not latest.completed:
-        return proposal("hold_not_completed")
+        return hold("hold_not_completed")
     if latest.next_morning is None:
-        return proposal("hold_awaiting_next_morning")
+        return hold("hold_awaiting_next_morning")
 
     last_n = list(zip(ordered[-n:], flares[-n:], strict=True))
     good = len(last_n) == n and all(
@@ -295,10 +393,28 @@ def propose_progression(
         for session, found in last_n
     )
     if not good:
-        return proposal("hold_need_more_sessions")
-    higher = the_ladder.next_after(current.code)
+        return hold("hold_need_more_sessions")
     if higher is None:
         return proposal("progress_at_top", at_limit=True)
+    held = at_ceiling()
+    if held is not None:
+        return held
+    runs = current.min_sessions or n
+    if len(ordered) < runs:
+        return proposal(
+            "hold_step_sessions", runs=runs, count=len(ordered), why=current.progress_when
+        )
+    entry = protocol.entry_limit(higher.code) if protocol is not None else None
+    if entry is not None:
+        highest_pain = max(_pain(session, measure) for session, _ in last_n)
+        if highest_pain > entry.pain_limit:
+            return proposal(
+                "hold_entry_pain",
+                target=higher.name,
+                pain=entry.pain_limit,
+                why=entry.why,
+                extra_sources=entry.source,
+            )
     if (
         ladder == "running"
         and higher.involves_running

@@ -108,6 +108,9 @@ class Step(_AsDict):
     hip_flexion: HipFlexion
     source: Sources
     activity: str | None = None  # running ladder only: none | walk | walk_run | run
+    # Sessions at this step before it may be left (e.g. walk-run: each distance twice); None:
+    # the usual count of good sessions in a row. ``progress_when`` is rendered with it.
+    min_sessions: int | None = None
 
     @property
     def static_path(self) -> str:
@@ -193,6 +196,27 @@ class PlannedExercise(_AsDict):
 
 
 @dataclass(frozen=True)
+class PhaseCeiling(_AsDict):
+    """The highest step of a ladder a phase allows, and why the steps above it wait."""
+
+    ladder: str
+    step: Step
+    why: str
+    source: Sources
+
+
+@dataclass(frozen=True)
+class EntryLimit(_AsDict):
+    """A stricter pain limit for moving onto ``step`` in one protocol (e.g. speed after a strain
+    only on pain-free running): the sessions that earn the step must all be at or below it."""
+
+    step: Step
+    pain_limit: int
+    why: str
+    source: Sources
+
+
+@dataclass(frozen=True)
 class Phase(_AsDict):
     number: int  # 1-based
     name: str
@@ -205,6 +229,14 @@ class Phase(_AsDict):
     entry: tuple[str, ...]
     exit: tuple[str, ...]
     source: Sources
+    ceilings: tuple[PhaseCeiling, ...] = ()  # none: every ladder may reach its top
+
+    def ceiling(self, ladder: str) -> PhaseCeiling | None:
+        """The highest step of ``ladder`` this phase allows, or None for no limit."""
+        for ceiling in self.ceilings:
+            if ceiling.ladder == ladder:
+                return ceiling
+        return None
 
     def start_step(self, ladder: str) -> Step | None:
         """The step this phase starts ``ladder`` at, or None if the phase does not use it."""
@@ -231,6 +263,18 @@ class Protocol(_AsDict):
     timeline: Timeline
     safety_net: tuple[str, ...]
     source: Sources
+    entry_limits: tuple[EntryLimit, ...] = ()
+
+    def entry_limit(self, step_code: str) -> EntryLimit | None:
+        for limit in self.entry_limits:
+            if limit.step.code == step_code:
+                return limit
+        return None
+
+    def phase(self, number: int) -> Phase:
+        if not 1 <= number <= len(self.phases):
+            raise ValueError(f"{self.diagnosis} has phases 1 to {len(self.phases)}, not {number}")
+        return self.phases[number - 1]
 
 
 # --- Pain-monitoring model --------------------------------------------------------------------
@@ -482,6 +526,16 @@ class RunningAdvice(_AsDict):
 
 
 @dataclass(frozen=True)
+class NextStep(_AsDict):
+    """The step after one on its ladder, as the plan may name it: allowed in the current phase,
+    or coming with a later phase (``phase``), or none (the top of the ladder)."""
+
+    step: Step | None
+    in_phase: bool
+    phase: int | None  # the phase the step comes with when it is not in this one
+
+
+@dataclass(frozen=True)
 class Proposal(_AsDict):
     action: str  # progress | hold | regress | refer
     ladder: str
@@ -497,3 +551,7 @@ class Proposal(_AsDict):
     running_advice: RunningAdvice | None
     knowledge_version: str
     source: Sources
+    phase: int | None = None  # the plan phase the proposal was made for (None: not bounded)
+    phase_ceiling: str | None = None  # the highest step of this ladder the phase allows
+    next_step_phase: int | None = None  # held at the ceiling: the phase the next step comes with
+    exit_criteria: tuple[str, ...] = ()  # held at the ceiling: what moves the plan on

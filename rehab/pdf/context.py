@@ -67,7 +67,7 @@ class ExerciseCard:
     dose_summary: str
     dose_lines: tuple[DoseLine, ...]
     note: str
-    next_step: engine.Step | None
+    next_step: engine.NextStep  # named as "next" only when the plan's phase allows it
     days: tuple[int, ...]
     dose_edited: bool  # the dose differs from the step's standard one: amounts in how_to differ
 
@@ -80,7 +80,7 @@ class RunningCard:
     dose_summary: str
     dose_lines: tuple[DoseLine, ...]
     note: str
-    next_step: engine.Step | None
+    next_step: engine.NextStep
     days: tuple[int, ...]
     dose_edited: bool
     now: Signal
@@ -141,7 +141,7 @@ def plan_pdf_context(
         if prescription.ladder == "running":
             running = _running_card(plan, prescription, tissue)
         else:
-            exercises.append(_exercise_card(chr(ord("A") + len(exercises)), prescription))
+            exercises.append(_exercise_card(chr(ord("A") + len(exercises)), plan, prescription))
 
     link_url = _patient_link_url(plan, base_url)
     name = patient.first_name if for_link else patient.full_name
@@ -171,6 +171,8 @@ def plan_pdf_context(
         "referral_note": protocol.referral_note,
         "phases": phases,
         "current_phase": current_phase,
+        # What moves the plan on when a card is at the highest step its phase allows.
+        "phase_exit": protocol.phase(plan.current_phase).exit,
         "timeline": protocol.timeline,
         "avoid": protocol.avoid,
         "exercises": exercises,
@@ -239,11 +241,11 @@ def _dose_edited(dose: engine.Dose, standard: engine.Dose) -> bool:
     return any(getattr(dose, name) != getattr(standard, name) for name in Prescription.DOSE_FIELDS)
 
 
-def _next_step(step: engine.Step) -> engine.Step | None:
-    return engine.ladder(step.ladder).next_after(step.code)
+def _next_step(plan: Plan, step: engine.Step) -> engine.NextStep:
+    return engine.next_step(diagnosis=plan.diagnosis, phase=plan.current_phase, step_code=step.code)
 
 
-def _exercise_card(key: str, prescription: Prescription) -> ExerciseCard:
+def _exercise_card(key: str, plan: Plan, prescription: Prescription) -> ExerciseCard:
     step = engine.step(prescription.step_code)
     dose = prescription_dose(prescription)
     return ExerciseCard(
@@ -253,7 +255,7 @@ def _exercise_card(key: str, prescription: Prescription) -> ExerciseCard:
         dose_summary=dose.summary(),
         dose_lines=_dose_lines(dose),
         note=prescription.note,
-        next_step=_next_step(step),
+        next_step=_next_step(plan, step),
         days=engine.training_days("strength", prescription.sessions_per_week or 0),
         dose_edited=_dose_edited(dose, step.dose),
     )
@@ -271,7 +273,7 @@ def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueR
         dose_summary=dose.summary(),
         dose_lines=_dose_lines(dose),
         note=prescription.note,
-        next_step=_next_step(step),
+        next_step=_next_step(plan, step),
         days=engine.training_days("running", prescription.sessions_per_week or 0),
         dose_edited=_dose_edited(dose, step.dose),
         now=SIGNALS[now.action],

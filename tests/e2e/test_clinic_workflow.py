@@ -138,12 +138,14 @@ def test_pt_assesses_plans_issues_and_progresses_a_runner(demo, page, browser, l
     runner.close()
 
     page.goto(plan_url)
+    # Phase 1 keeps the bridge on holds: two good sessions meet its exit criteria, and the
+    # proposal says the next step comes with phase 2, which the PT moves the plan to.
     proposal = page.locator("#progression form[data-ladder=bridge]")
-    assert proposal.get_attribute("data-action") == "progress"
+    assert proposal.get_attribute("data-action") == "hold"
+    assert "comes with phase 2" in proposal.inner_text()
     shot(page, "07-progression-proposed")
     with page.expect_navigation():
-        proposal.locator("button[type=submit]").click()
-    assert "Bridge: decision recorded." in page.content()
+        page.click("form[action$='/next-phase/'] button[type=submit]")
     assert "Bridge (both legs)" in page.locator("#prescriptions [data-ladder=bridge]").inner_text()
     chart = page.locator("img[alt*='ain']").first
     assert chart.is_visible()

@@ -66,14 +66,16 @@ def _record(patient_clinic, clinician, *, hostile: bool):
         notes=text,
     )
     session_log_create(plan=plan, session_date=plan.starts_on, exercise_pain=1, notes=text)
-    proposal = dict(progression_proposals(plan=plan))[prescription]
+    running = plan.prescriptions.get(ladder="running")  # phase 1 holds the bridge where it is
+    proposal = dict(progression_proposals(plan=plan))[running]
+    ceiling = engine.step(proposal.phase_ceiling).position if proposal.phase_ceiling else 99
     other = next(
         step.code
-        for step in engine.ladder_steps(prescription.ladder)
-        if step.code != proposal.target_step
+        for step in engine.ladder_steps(running.ladder)
+        if step.code != proposal.target_step and step.position <= ceiling
     )
     progression_decide(
-        prescription=prescription,
+        prescription=running,
         proposal=proposal,
         clinician=clinician,
         to_step=other,

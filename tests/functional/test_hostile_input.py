@@ -353,11 +353,17 @@ def test_refused_session_log_names_the_field_and_saves_nothing(client, plan, fie
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_override_reason_comes_back_escaped(alice_client, root_client, plan, kind):
     value = HOSTILE[kind]
-    prescription, proposal = progression_proposals(plan=plan)[0]
     from rehab import engine
 
+    # The running ladder: phase 1 keeps the bridge on its first step, so it has no other choice.
+    prescription, proposal = next(
+        (p, q) for p, q in progression_proposals(plan=plan) if p.ladder == "running"
+    )
+    ceiling = engine.step(proposal.phase_ceiling).position if proposal.phase_ceiling else 99
     other = next(
-        s.code for s in engine.ladder_steps(prescription.ladder) if s.code != proposal.target_step
+        s.code
+        for s in engine.ladder_steps(prescription.ladder)
+        if s.code != proposal.target_step and s.position <= ceiling
     )
     response = alice_client.post(
         reverse("progression_decide", args=[prescription.pk]),

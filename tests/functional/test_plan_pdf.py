@@ -115,7 +115,13 @@ def test_every_prescribed_exercise_gets_a_card_with_steps_cues_feel_and_progress
         assert step.how_to[0] in html
         assert step.cues[0] in html
         assert step.should_feel in html
-        assert step.progress_when in html
+        following = engine.next_step(
+            diagnosis="proximal_hamstring_tendinopathy", phase=3, step_code=step.code
+        )
+        if following.in_phase:
+            assert step.progress_when in html
+        else:  # at the phase's ceiling: the card says which phase the next step comes with
+            assert f"The next step, {following.step.name}, comes with phase 4" in html
         assert f'src="{step.static_path}"' in html
     assert html.count('<article class="card') == 4  # three exercises and running
 
@@ -137,7 +143,8 @@ def test_running_now_reads_in_black_and_white_by_label_and_shape(plan):
         ("run_strides_speed", "GO", "circle"),
     ],
 )
-def test_running_now_follows_the_prescribed_running_step(plan, step_code, label, shape):
+def test_running_now_follows_the_prescribed_running_step(patient, alice, step_code, label, shape):
+    plan = plan_for(patient=patient, clinician=alice, phase=4)  # the last: every step allowed
     prescription_set_step(prescription=prescription(plan, "running"), step_code=step_code)
     context = plan_pdf_context(plan=plan)
     assert (context["running"].now.label, context["running"].now.shape) == (label, shape)
@@ -149,6 +156,7 @@ def test_bone_stress_injury_not_cleared_to_run_is_told_to_stop_running(patient, 
         clinician=alice,
         working_diagnosis="bone_stress_injury",
         reason="MRI shows a sacral stress reaction.",
+        phase=3,  # walk-run comes with phase 3
     )
     prescription_set_step(
         prescription=prescription(plan, "running"), step_code="run_walk_run_short"
@@ -491,3 +499,52 @@ def test_a_plan_reissued_after_follow_ups_carries_the_progress_charts(plan, capl
     assert len(progress_page["/Resources"]["/XObject"]) >= 2
     assert not [r for r in caplog.records if "refused" in r.getMessage().lower()]
     assert render_plan_pdf(plan=plan) == pdf
+
+
+# --- "Move you on to" names only steps the plan's phase allows ---------------------------------
+
+PLANNED = [p.diagnosis for p in engine.protocols() if not p.refer_first]
+
+
+@pytest.mark.pdf
+@pytest.mark.parametrize("diagnosis", PLANNED)
+def test_phase_one_pdf_never_moves_the_runner_on_to_a_step_of_a_later_phase(
+    patient, alice, diagnosis
+):
+    plan = plan_for(
+        patient=patient,
+        clinician=alice,
+        working_diagnosis=diagnosis,
+        reason="Auditing every protocol's phase 1 card texts.",
+    )
+    text = squashed(pdf_text(read_pdf(render_plan_pdf(plan=plan))))
+    phase = engine.protocol(diagnosis).phase(1)
+    named = 0
+    for ladder in engine.ladders():
+        ceiling = phase.ceiling(ladder.code)
+        for step in ladder.steps:
+            moved_on_to = squashed(f"move you on to: {step.name}.")
+            if ceiling is not None and step.position > ceiling.step.position:
+                assert moved_on_to not in text, (diagnosis, step.code)
+            named += moved_on_to in text
+    cards = plan.prescriptions.count()
+    held = [
+        following
+        for item in plan.prescriptions.all()
+        if not (
+            following := engine.next_step(diagnosis=diagnosis, phase=1, step_code=item.step_code)
+        ).in_phase
+        and following.step is not None
+    ]
+    assert named == cards - len(held)  # every other card names its next step
+    for following in held:
+        assert squashed(f"The next step, {following.step.name}, comes with phase") in text
+
+
+@pytest.mark.pdf
+def test_phase_one_tendinopathy_pdf_says_hills_come_with_phase_four(plan):
+    text = squashed(pdf_text(read_pdf(render_plan_pdf(plan=plan))))
+    assert squashed("move you on to: Easy running with hills") not in text
+    assert squashed("The next step, Easy running with hills, comes with phase 4") in text
+    for criterion in engine.protocol(plan.diagnosis).phase(1).exit:
+        assert squashed(criterion) in text

@@ -3,13 +3,20 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.services import assessment_sign
+from rehab import engine
 from rehab.models import Plan, ProgressionDecision, SessionLog
 from rehab.selectors import patient_link_url
-from rehab.services import plan_create
+from rehab.services import (
+    plan_advance_phase,
+    plan_create,
+    prescription_update,
+    progression_decide,
+)
 from tests.factories import NOT_SCREENED, AssessmentFactory
 from tests.rehab_factories import PHT_FINDINGS
 
@@ -25,6 +32,12 @@ def signed_assessment(patient, alice):
 @pytest.fixture
 def plan(signed_assessment, alice):
     return plan_create(assessment=signed_assessment, clinician=alice)
+
+
+@pytest.fixture
+def phase_two_plan(plan, alice):
+    """Phase 2 of the tendinopathy plan: the bridge ladder may climb (phase 1 holds only)."""
+    return plan_advance_phase(plan=plan, clinician=alice)
 
 
 def _good_session(client, plan, day):
@@ -70,12 +83,12 @@ def test_unsigned_assessment_cannot_be_planned(alice_client, assessment):
     assert not Plan.objects.exists()
 
 
-def test_pt_swaps_a_step_and_edits_the_dose(alice_client, plan):
-    bridge = plan.prescriptions.get(ladder="bridge")
+def test_pt_swaps_a_step_and_edits_the_dose(alice_client, phase_two_plan):
+    bridge = phase_two_plan.prescriptions.get(ladder="bridge")
     response = alice_client.post(
         reverse("prescription_edit", args=[bridge.pk]),
         {
-            "step_code": "bridge_double",
+            "step_code": "bridge_single_leg",
             "sets": "3",
             "reps": "10",
             "sessions_per_week": "4",
@@ -84,7 +97,7 @@ def test_pt_swaps_a_step_and_edits_the_dose(alice_client, plan):
     )
     assert response.status_code == 302
     bridge.refresh_from_db()
-    assert (bridge.step_code, bridge.sets, bridge.reps) == ("bridge_double", 3, "10")
+    assert (bridge.step_code, bridge.sets, bridge.reps) == ("bridge_single_leg", 3, "10")
     assert bridge.note == "Slow on the way down."
 
 
@@ -99,7 +112,8 @@ def test_bad_dose_names_the_field_and_keeps_the_input(alice_client, plan):
     assert "keep me" in response.content.decode()
 
 
-def test_two_good_sessions_propose_progress_and_the_pt_accepts(alice_client, plan):
+def test_two_good_sessions_propose_progress_and_the_pt_accepts(alice_client, phase_two_plan):
+    plan = phase_two_plan
     today = timezone.localdate()
     for day in (today, today):  # a session date after today is refused
         assert _good_session(alice_client, plan, day).status_code == 302
@@ -107,33 +121,38 @@ def test_two_good_sessions_propose_progress_and_the_pt_accepts(alice_client, pla
     assert 'data-ladder="bridge" data-action="progress"' in page
     bridge = plan.prescriptions.get(ladder="bridge")
     response = alice_client.post(
-        reverse("progression_decide", args=[bridge.pk]), {"to_step": "bridge_double"}
+        reverse("progression_decide", args=[bridge.pk]), {"to_step": "bridge_single_leg"}
     )
     assert response.status_code == 302
     bridge.refresh_from_db()
-    assert bridge.step_code == "bridge_double"
+    assert bridge.step_code == "bridge_single_leg"
     decision = ProgressionDecision.objects.get(prescription=bridge)
     assert decision.outcome == "accepted"
-    assert decision.from_step == "bridge_isometric_double"
+    assert decision.from_step == "bridge_double"
 
 
-def test_overriding_a_proposal_needs_a_reason(alice_client, plan):
+def test_overriding_a_proposal_needs_a_reason(alice_client, phase_two_plan):
+    plan = phase_two_plan
     today = timezone.localdate()
     for day in (today, today + dt.timedelta(days=1)):
         _good_session(alice_client, plan, day)
     bridge = plan.prescriptions.get(ladder="bridge")
     response = alice_client.post(
-        reverse("progression_decide", args=[bridge.pk]), {"to_step": "bridge_single_leg"}
+        reverse("progression_decide", args=[bridge.pk]),
+        {"to_step": "bridge_single_leg_long_lever"},
     )
     assert response.status_code == 400
     bridge.refresh_from_db()
-    assert bridge.step_code == "bridge_isometric_double"
+    assert bridge.step_code == "bridge_double"
     alice_client.post(
         reverse("progression_decide", args=[bridge.pk]),
-        {"to_step": "bridge_single_leg", "override_reason": "Strong; did these before injury."},
+        {
+            "to_step": "bridge_single_leg_long_lever",
+            "override_reason": "Strong; did these before injury.",
+        },
     )
     bridge.refresh_from_db()
-    assert bridge.step_code == "bridge_single_leg"
+    assert bridge.step_code == "bridge_single_leg_long_lever"
 
 
 def test_session_log_out_of_range_pain_is_refused_naming_the_field(alice_client, plan):
@@ -266,3 +285,41 @@ def test_builder_warns_when_a_phase_asks_for_more_than_five_exercises(alice_clie
         MAX_EXERCISES_PER_PHASE
     )
     assert "more than 5 exercises" not in alice_client.get(plan.get_absolute_url()).content.decode()
+
+
+def test_pt_cannot_set_a_step_above_what_the_phase_allows(alice_client, plan):
+    running = plan.prescriptions.get(ladder="running")
+    response = alice_client.post(
+        reverse("prescription_edit", args=[running.pk]),
+        {"step_code": "run_hills", "session": "hills", "sessions_per_week": "3", "note": "keep"},
+    )
+    assert response.status_code == 200
+    assert "comes with phase 4" in str(response.context["form"].errors)
+    running.refresh_from_db()
+    assert running.step_code == "run_continuous_easy"
+
+
+def test_services_refuse_a_step_above_the_phase_naming_the_field(plan, alice):
+    running = plan.prescriptions.get(ladder="running")
+    with pytest.raises(ValidationError) as raised:
+        prescription_update(prescription=running, step_code="run_strides_speed", session="x")
+    assert set(raised.value.message_dict) == {"step_code"}
+    proposal = engine.propose_progression(
+        tissue_or_diagnosis=plan.diagnosis,
+        ladder="running",
+        current_step=running.step_code,
+        logs=[],
+        phase=plan.current_phase,
+    )
+    with pytest.raises(ValidationError) as raised:
+        progression_decide(
+            prescription=running,
+            proposal=proposal,
+            clinician=alice,
+            to_step="run_hills",
+            override_reason="Feels great.",
+        )
+    assert set(raised.value.message_dict) == {"to_step"}
+    assert not ProgressionDecision.objects.exists()
+    running.refresh_from_db()
+    assert running.step_code == "run_continuous_easy"

@@ -23,7 +23,7 @@ from rehab.services import (
     session_log_create,
 )
 from tests.factories import NOT_SCREENED, AssessmentFactory
-from tests.rehab_factories import PHT_FINDINGS
+from tests.rehab_factories import PHT_FINDINGS, plan_for
 
 DATA_URI = re.compile(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)"')
 
@@ -40,8 +40,15 @@ def plan(patient, alice):
 
 
 @pytest.fixture
-def progressed_plan(plan, alice):
-    """Two good sessions, then the PT accepts moving the bridge up one step."""
+def progressed_plan(patient, alice):
+    """A strain plan (its phase 1 lets the bridge climb; a tendinopathy's holds it): two good
+    sessions, then the PT accepts moving the bridge up one step."""
+    plan = plan_for(
+        patient=patient,
+        clinician=alice,
+        working_diagnosis="hamstring_strain",
+        reason="Sprinting injury two days ago.",
+    )
     today = timezone.localdate()
     for day in (today - dt.timedelta(days=1), today):
         session_log_create(
@@ -61,6 +68,7 @@ def progressed_plan(plan, alice):
         current_step=bridge.step_code,
         logs=[log.to_engine_log() for log in plan.session_logs.all()],
         cleared_to_run=plan.cleared_to_run,
+        phase=plan.current_phase,
     )
     assert proposal.action == "progress"
     progression_decide(
@@ -112,7 +120,7 @@ def test_plan_page_shows_the_charts_as_data_uri_images_with_alt_text(alice_clien
 def test_step_series_follows_the_decision_from_the_starting_step(progressed_plan):
     data = plan_chart_data(plan=progressed_plan)
     bridge = data.steps["Bridge"]
-    start = engine.step("bridge_isometric_double").position
+    start = engine.protocol("hamstring_strain").phase(1).start_step("bridge").position
     decision = ProgressionDecision.objects.get()
     now = engine.step(decision.to_step).position
     assert bridge[0] == (progressed_plan.starts_on, start)
@@ -126,11 +134,12 @@ def test_step_series_follows_the_decision_from_the_starting_step(progressed_plan
 def test_a_step_change_outside_a_decision_shows_on_its_step_since_date(plan):
     from rehab.services import prescription_set_step
 
-    rdl_or_bridge = plan.prescriptions.get(ladder="bridge")
-    prescription_set_step(prescription=rdl_or_bridge, step_code="bridge_single_leg")
-    series = plan_chart_data(plan=plan).steps["Bridge"]
-    assert series[-1][1] == engine.step("bridge_single_leg").position
-    assert series[0][1] == engine.step("bridge_isometric_double").position
+    # The running ladder: phase 1 keeps the bridge on its first step, but running may go down.
+    running = plan.prescriptions.get(ladder="running")
+    prescription_set_step(prescription=running, step_code="run_walk_run_short")
+    series = plan_chart_data(plan=plan).steps["Running"]
+    assert series[-1][1] == engine.step("run_walk_run_short").position
+    assert series[0][1] == engine.step("run_continuous_easy").position
 
 
 def test_chart_data_for_a_plan_is_five_queries_and_drawing_costs_none(

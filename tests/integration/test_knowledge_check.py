@@ -79,3 +79,35 @@ def test_check_command_fails_on_broken_outcome_measures(tmp_path, monkeypatch):
     monkeypatch.setattr(outcomes, "MEASURES_FILE", broken)
     with pytest.raises(SystemCheckError, match=r"measures\.toml: measure\.lefs: declared range"):
         call_command("check")
+
+
+def test_check_names_a_phase_ceiling_off_its_ladder_and_one_below_the_phase_start(
+    tmp_path, monkeypatch
+):
+    directory = tmp_path / "knowledge"
+    shutil.copytree(engine.KNOWLEDGE_DIR, directory)
+    ceiling = '[[protocol.phase.ceiling]]\nladder = "bridge"\nstep = "bridge_isometric_double"'
+    _edit(
+        directory / "protocols.toml",
+        ceiling,
+        ceiling.replace("bridge_isometric_double", "rdl_heavy"),
+    )
+    running = 'ladder = "running"\nstep = "run_brisk_walk"'  # the strain's phase 1 (walking)
+    _edit(
+        directory / "protocols.toml",
+        running,
+        running.replace("run_brisk_walk", "run_none_cross_train"),
+    )
+    monkeypatch.setattr(engine, "KNOWLEDGE_DIR", directory)
+    messages = [error.msg for error in rehab_knowledge_check(None)]
+    assert (
+        "protocols.toml: protocol.proximal_hamstring_tendinopathy.phase[1].ceiling[1].step: "
+        "'rdl_heavy' is not a step of the bridge ladder"
+    ) in messages
+    assert any(
+        m.startswith("protocols.toml: protocol.hamstring_strain.phase[1]: the running ceiling")
+        and "is below the step the phase starts at" in m
+        for m in messages
+    ), messages
+    with pytest.raises(SystemCheckError, match=r"knowledge\.E001"):
+        call_command("check")

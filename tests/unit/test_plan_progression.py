@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from rehab.engine import SessionLog, propose_progression, running_advice, running_advice_from_log
+from rehab.engine import (
+    SessionLog,
+    propose_progression,
+    running_advice,
+    running_advice_from_log,
+)
+from rehab.engine import knowledge as kb
 
 DAY0 = dt.date(2025, 3, 3)
 
@@ -225,7 +231,8 @@ def test_unknown_tissue_or_diagnosis_is_rejected():
 
 
 def test_running_ladder_judges_running_pain_not_exercise_pain():
-    logs = [log(0, pain=8, running_pain=2), log(1, pain=8, running_pain=1)]
+    runs = kb().step("run_walk_run_short").min_sessions
+    logs = [log(day, pain=8, running_pain=1 + day % 2) for day in range(runs)]
     result = propose(logs, ladder="running", at="run_walk_run_short")
     assert result.action == "progress"
     assert result.target_step == "run_walk_run_long"

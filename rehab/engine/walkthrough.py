@@ -1,0 +1,251 @@
+"""walk_through(): what the engine would propose for a diagnosis over a list of sessions.
+
+For reviewers auditing the protocols without a database of patients (``manage.py
+plan_walkthrough``). The plan starts as ``build_plan`` drafts it; after each session every
+ladder gets the proposal the physio would see, and the physio is assumed to accept each move
+(the new step counts the sessions after the move, in input order: entries are taken by date,
+and in file order within a date). Phases move only where the input says the physio moved
+them (the exit criteria are the physio's judgement, not the engine's), with each ladder lifted
+to the new phase's start as ``plan_advance_phase`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .knowledge import Knowledge, knowledge
+from .plan import build_plan
+from .progression import propose_progression
+from .schema import NEXT_MORNING_VALUES, RUN_PATTERN_VALUES, ReferFirst, SessionLog
+
+# The fields of the runner's log form (rehab.forms.SessionLogForm), and a phase move.
+SESSION_FIELDS = (
+    "session_date",
+    "exercise_pain",
+    "running_pain",
+    "running_pain_pattern",
+    "next_morning",
+    "pain_travelled_down_leg",
+    "completed",
+    "load_used",
+    "weekly_distance_km",
+    "notes",
+)
+PHASE_FIELDS = ("session_date", "advance_phase", "notes")
+
+
+class WalkthroughInputError(ValueError):
+    """The input is wrong: ``index`` (None: the whole list) and ``field`` say where."""
+
+    def __init__(self, index: int | None, field: str, message: str):
+        self.index, self.field = index, field
+        where = field if index is None else f"sessions[{index}].{field}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A parsed input entry: a session, or the physio moving the plan to the next phase."""
+
+    index: int  # position in the input, for errors
+    date: dt.date
+    log: SessionLog | None  # None: a phase move
+
+
+@dataclass(frozen=True)
+class Event:
+    date: dt.date | None  # None: where the plan starts
+    phase: int | None
+    item: str  # a ladder code, "phase", or "plan" (refer first)
+    from_step: str | int | None
+    to_step: str | int | None
+    decision: str  # start | progress | hold | regress | refer | advance | phase_start
+    rule: str | None
+    reason: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "date": self.date.isoformat() if self.date else None,
+            "phase": self.phase,
+            "item": self.item,
+            "from": self.from_step,
+            "to": self.to_step,
+            "decision": self.decision,
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+
+
+def parse_entries(raw: Any) -> list[Entry]:
+    """The input list (JSON-decoded) as entries, or ``WalkthroughInputError`` on the first bad
+    field. Entries are returned in date order (stable for equal dates)."""
+    if not isinstance(raw, list):
+        raise WalkthroughInputError(None, "sessions", "must be a JSON list of session logs")
+    entries = [_entry(index, item) for index, item in enumerate(raw)]
+    return sorted(entries, key=lambda entry: entry.date)
+
+
+def _entry(index: int, item: Any) -> Entry:
+    def bad(field: str, message: str) -> WalkthroughInputError:
+        return WalkthroughInputError(index, field, message)
+
+    if not isinstance(item, Mapping):
+        raise bad("(entry)", "must be a JSON object")
+    phase_move = "advance_phase" in item
+    known = PHASE_FIELDS if phase_move else SESSION_FIELDS
+    for field in item:
+        if field not in known:
+            what = "a phase move takes only" if phase_move else "known fields are"
+            raise bad(field, f"unknown field; {what} {', '.join(known)}")
+    try:
+        date = dt.date.fromisoformat(str(item["session_date"]))
+    except KeyError:
+        raise bad("session_date", "required (YYYY-MM-DD)") from None
+    except ValueError:
+        raise bad("session_date", "must be a date, YYYY-MM-DD") from None
+    if phase_move:
+        if item["advance_phase"] is not True:
+            raise bad("advance_phase", "must be true (the physio moved the plan on that day)")
+        return Entry(index=index, date=date, log=None)
+    if "exercise_pain" not in item:
+        raise bad("exercise_pain", "required, a whole number from 0 to 10")
+    exercise_pain = _pain(item["exercise_pain"], bad, "exercise_pain")
+    running_pain = item.get("running_pain")
+    if running_pain is not None:
+        running_pain = _pain(running_pain, bad, "running_pain")
+    pattern = _choice(
+        item.get("running_pain_pattern"), RUN_PATTERN_VALUES, bad, "running_pain_pattern"
+    )
+    morning = _choice(item.get("next_morning"), NEXT_MORNING_VALUES, bad, "next_morning")
+    flags = {}
+    for field, default in (("pain_travelled_down_leg", False), ("completed", True)):
+        value = item.get(field, default)
+        if not isinstance(value, bool):
+            raise bad(field, "must be true or false")
+        flags[field] = value
+    for field in ("load_used", "notes"):
+        if not isinstance(item.get(field, ""), str):
+            raise bad(field, "must be text")
+    distance = item.get("weekly_distance_km")
+    if distance is not None and (
+        isinstance(distance, bool) or not isinstance(distance, int | float) or distance < 0
+    ):
+        raise bad("weekly_distance_km", "must be a number of km, 0 or more")
+    return Entry(
+        index=index,
+        date=date,
+        log=SessionLog(
+            date=date,
+            exercise_pain=exercise_pain,
+            running_pain=running_pain,
+            next_morning=morning,
+            running_pain_pattern=pattern,
+            load=item.get("load_used") or None,
+            **flags,
+        ),
+    )
+
+
+def _pain(value: Any, bad: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise bad(field, "must be a whole number from 0 to 10")
+    return value
+
+
+def _choice(value: Any, choices: Sequence[str], bad: Any, field: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if value not in choices:
+        raise bad(field, f"must be one of {', '.join(choices)} (or empty)")
+    return str(value)
+
+
+def walk_through(
+    *, diagnosis: str, entries: Sequence[Entry], kb: Knowledge | None = None
+) -> list[Event]:
+    """Every proposal and phase move over ``entries`` (see the module docstring)."""
+    kb = kb or knowledge()
+    draft = build_plan(diagnosis=diagnosis, kb=kb)
+    if isinstance(draft, ReferFirst):
+        return [Event(None, None, "plan", None, None, "refer", None, draft.reason)]
+    protocol = kb.protocol(diagnosis)
+    phase = 1
+    # ladder -> (step code, how many of ``logs`` came before the step: the rest count at it)
+    steps: dict[str, tuple[str, int]] = {
+        exercise.ladder: (exercise.code, 0) for exercise in draft.exercises
+    }
+    steps["running"] = (draft.running.step.code, 0)
+    events = [
+        Event(None, 1, ladder, None, code, "start", None, "Phase 1 starts this ladder here.")
+        for ladder, (code, _) in steps.items()
+    ]
+    logs: list[SessionLog] = []
+    for entry in entries:
+        if entry.log is None:
+            if phase >= len(protocol.phases):
+                raise WalkthroughInputError(
+                    entry.index, "advance_phase", f"the plan is already in its last phase ({phase})"
+                )
+            exit_text = " ".join(protocol.phase(phase).exit)
+            events.append(
+                Event(
+                    entry.date,
+                    phase + 1,
+                    "phase",
+                    phase,
+                    phase + 1,
+                    "advance",
+                    None,
+                    f"The physio moved the plan on (phase {phase} exit criteria: {exit_text})",
+                )
+            )
+            phase += 1
+            starts = protocol.phase(phase)
+            for ladder in [*(e.ladder for e in starts.exercises), "running"]:
+                start = starts.start_step(ladder)
+                current = steps.get(ladder)
+                if start is None or (current and kb.step(current[0]).position >= start.position):
+                    continue
+                steps[ladder] = (start.code, len(logs))
+                reason = f"Phase {phase} starts the {kb.ladder(ladder).name.lower()} ladder here."
+                events.append(
+                    Event(
+                        entry.date,
+                        phase,
+                        ladder,
+                        current[0] if current else None,
+                        start.code,
+                        "phase_start",
+                        None,
+                        reason,
+                    )
+                )
+            continue
+        logs.append(entry.log)
+        for ladder, (code, since) in list(steps.items()):
+            proposal = propose_progression(
+                tissue_or_diagnosis=diagnosis,
+                ladder=ladder,
+                current_step=code,
+                logs=logs[since:],
+                phase=phase,
+                kb=kb,
+            )
+            events.append(
+                Event(
+                    entry.date,
+                    phase,
+                    ladder,
+                    code,
+                    proposal.target_step,
+                    proposal.action,
+                    proposal.rule,
+                    proposal.reason,
+                )
+            )
+            if proposal.target_step != code:
+                steps[ladder] = (proposal.target_step, len(logs))
+    return events

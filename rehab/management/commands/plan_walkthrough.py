@@ -1,0 +1,79 @@
+"""Print what the plan engine would do for a diagnosis over a list of session logs, as JSON.
+
+python manage.py plan_walkthrough proximal_hamstring_tendinopathy --sessions sessions.json
+
+For clinicians auditing the protocols without a database of patients: no database is read or
+written. The sessions file is a JSON list; each entry takes the fields of the runner's log form
+(``session_date`` YYYY-MM-DD, ``exercise_pain`` 0-10, optional ``running_pain``,
+``running_pain_pattern``, ``next_morning``, ``pain_travelled_down_leg``, ``completed``,
+``load_used``, ``weekly_distance_km``, ``notes``), or is ``{"session_date": ...,
+"advance_phase": true}`` where the physio moved the plan to its next phase.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from rehab import engine
+
+WEEKLY_KM_NOTE = (
+    "Recorded only: the plan engine does not take the weekly distance yet, so it changes "
+    "nothing below."
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the plan for DIAGNOSIS with the pure plan engine, feed it the session logs of "
+        "--sessions (JSON list, the runner's log fields with session_date; an entry "
+        '{"session_date": ..., "advance_phase": true} moves the plan to its next phase), and '
+        "print each proposal and phase change as JSON. The physio is assumed to accept every "
+        "proposed move."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("diagnosis", help="A cause code, e.g. proximal_hamstring_tendinopathy.")
+        parser.add_argument(
+            "--sessions", help="JSON file: a list of session logs (default: none, the start)."
+        )
+        parser.add_argument(
+            "--weekly-km",
+            type=float,
+            help="The runner's usual weekly distance. Accepted and echoed, but it cannot yet "
+            "influence the plan: the engine does not take a weekly distance.",
+        )
+
+    def handle(self, *args, diagnosis, sessions, weekly_km, **_):
+        if diagnosis not in engine.knowledge().protocols:
+            known = ", ".join(engine.knowledge().protocols)
+            raise CommandError(f"Unknown diagnosis {diagnosis!r}; known: {known}.")
+        if weekly_km is not None and weekly_km < 0:
+            raise CommandError("--weekly-km: must be 0 or more.")
+        raw = self._read(sessions) if sessions else []
+        try:
+            events = engine.walk_through(diagnosis=diagnosis, entries=engine.parse_entries(raw))
+        except engine.WalkthroughInputError as error:
+            raise CommandError(f"{sessions}: {error}") from error
+        result = {
+            "diagnosis": diagnosis,
+            "knowledge_version": engine.knowledge_version(),
+            "weekly_km": weekly_km,
+            "weekly_km_note": WEEKLY_KM_NOTE if weekly_km is not None else None,
+            "events": [event.as_json() for event in events],
+        }
+        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
+
+    @staticmethod
+    def _read(sessions: str):
+        try:
+            text = Path(sessions).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"{sessions}: cannot read the file ({error}).") from error
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CommandError(
+                f"{sessions}: not valid JSON (line {error.lineno}, column {error.colno}: "
+                f"{error.msg})."
+            ) from error
