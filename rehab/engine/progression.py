@@ -217,7 +217,7 @@ def propose_progression(
     stress injury is never moved onto a step that includes running. ``phase``: the plan's
     current phase of the diagnosis's protocol; no proposal goes above the highest step that
     phase allows (protocols.toml ceilings), and a step already above it is stepped back to it.
-    Callers with a plan always pass it; None (a bare tissue, or a what-if) means no phase bound.
+    Required with a diagnosis; a bare tissue (a what-if without a protocol) takes no phase.
     """
     kb = kb or knowledge()
     the_ladder = kb.ladder(ladder)
@@ -227,6 +227,10 @@ def propose_progression(
     protocol, tissue = _resolve(kb, tissue_or_diagnosis)
     if phase is not None and protocol is None:
         raise ValueError("a phase needs a diagnosis (its protocol has the phases), not a tissue")
+    if phase is None and protocol is not None:
+        # The phase's ceilings are a safety rule: a caller that forgets the phase must not get
+        # an unbounded proposal.
+        raise ValueError("a diagnosis's proposal needs the plan's current phase")
     settings = kb.settings
     n = settings["consecutive_good_sessions"]
     ceiling = phase_ceiling(protocol, phase, ladder)

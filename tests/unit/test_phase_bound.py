@@ -32,6 +32,7 @@ from rehab.engine.knowledge import NUMBER_WORDS
 PHT = "proximal_hamstring_tendinopathy"
 DAY0 = dt.date(2026, 1, 5)
 LATE_RUNNING = ("run_hills", "run_strides_speed")
+LUMBAR_LAST_PHASE = len(knowledge().protocol("lumbar_referred_pain").phases)
 
 
 def settled(day: int, *, pain: int = 0, running: int | None = 0) -> SessionLog:
@@ -188,6 +189,7 @@ def test_walk_run_moves_on_only_after_the_runs_its_data_asks_for(code):
             ladder="running",
             current_step=code,
             logs=[settled(day) for day in range(count)],
+            phase=LUMBAR_LAST_PHASE,
         )
         assert held.action == "hold", count
     moved = propose_progression(
@@ -195,6 +197,7 @@ def test_walk_run_moves_on_only_after_the_runs_its_data_asks_for(code):
         ladder="running",
         current_step=code,
         logs=[settled(day) for day in range(runs)],
+        phase=LUMBAR_LAST_PHASE,
     )
     assert moved.action == "progress"
 
@@ -219,6 +222,7 @@ def test_a_changed_run_count_changes_both_the_engine_and_the_card(knowledge_copy
         current_step="run_walk_run_short",
         logs=[settled(day) for day in range(4)],
         kb=kb,
+        phase=LUMBAR_LAST_PHASE,
     )
     assert (held.action, held.rule) == ("hold", "hold_step_sessions")
 
@@ -444,3 +448,11 @@ def test_the_loader_rejects_an_entry_limit_not_stricter_than_the_tissue(knowledg
     )
     with pytest.raises(KnowledgeError, match=r"entry_limit\[1\]\.pain_limit: needs a limit below"):
         load_knowledge(kdir, idir)
+
+
+def test_a_diagnosis_without_its_phase_gets_no_proposal_at_all():
+    """A missing phase must not switch the ceilings off."""
+    with pytest.raises(ValueError, match="phase"):
+        propose_progression(
+            tissue_or_diagnosis=PHT, ladder="running", current_step="run_brisk_walk", logs=[]
+        )

@@ -26,6 +26,8 @@ def log(day: int = 0, *, pain: int = 1, morning: str | None = "same", **kw) -> S
 def propose(
     logs, *, who="proximal_hamstring_tendinopathy", ladder="bridge", at="bridge_double", **kw
 ):
+    if who in kb().protocols:  # the pain model itself: the last phase has no ceiling
+        kw.setdefault("phase", len(kb().protocol(who).phases))
     return propose_progression(
         tissue_or_diagnosis=who, ladder=ladder, current_step=at, logs=logs, **kw
     )
