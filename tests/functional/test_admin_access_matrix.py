@@ -27,8 +27,10 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.signals import request_started
 from django.db import transaction
 from django.db.models import ForeignObjectRel
+from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
@@ -47,10 +49,15 @@ PDF = b"%PDF-1.4 test"
 B_SECRETS = ("Hilltop", "Bertha", "Elsewhere", "HILL-0001", "charlie", "Charles", "Hillman")
 # Rows the admin's own reads may add (the audit of reads), not changes to the record.
 NOT_SNAPSHOTTED = {AccessEvent}
-ACTIONS = ("changelist", "add", "change", "delete", "history", "history_version")
 METHODS = ("GET", "POST")
 
 REQUESTS: list[tuple[str, str, str]] = []  # (model, action, method): what a run covered
+HTTP_REQUESTS = [0]  # every request of a run, lookups and controls included
+
+
+@receiver(request_started, dispatch_uid="test_admin_access_matrix.count")
+def _count(sender, **kwargs):
+    HTTP_REQUESTS[0] += 1
 
 
 def _registered():
@@ -467,7 +474,8 @@ def test_the_matrix_covers_every_registered_model_action_and_method():
     combos = {(m, a, meth) for m, a, meth in REQUESTS}
     print(
         f"\nadmin access matrix: {len(models)} models, {len(actions)} model×action pairs, "
-        f"{len(combos)} model×action×method cells, {len(REQUESTS)} requests"
+        f"{len(combos)} model×action×method cells, {len(REQUESTS)} action requests, "
+        f"{HTTP_REQUESTS[0]} HTTP requests in all"
     )
     assert models == {m._meta.label for m, _ in _registered()}
     for model, _ in _registered():
