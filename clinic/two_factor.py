@@ -3,7 +3,7 @@
 A user must pass a one-time code when any clinic they belong to sets ``require_two_factor``,
 and a superuser always: the admin shows them every clinic's records.
 The device is django-otp's ``TOTPDevice``; enrolment keeps one unconfirmed device per user
-until a first correct code confirms it. A lost phone: an administrator deletes the device in
+until a first correct code confirms it. A lost phone: a superuser deletes the device in
 the Django admin, and the user enrols again at the next login.
 """
 
