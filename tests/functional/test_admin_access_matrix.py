@@ -462,6 +462,12 @@ def test_unscoped_admins_are_closed_to_clinic_admins(model, world, dana_client):
                     continue
                 response = _call(dana_client, model, action, method, path)
                 assert response.status_code == 403, (label, action, method, response.status_code)
+    if label == "auth.User":  # the password form: taking over another clinic's account
+        for pk in pks:
+            path = reverse("admin:auth_user_password_change", args=[pk])
+            for data in (None, {"password1": "taken-over-1", "password2": "taken-over-1"}):
+                response = dana_client.post(path, data) if data else dana_client.get(path)
+                assert response.status_code == 403, (label, "password", response.status_code)
     index = dana_client.get(reverse("admin:index")).content.decode()
     assert url(model, "changelist") not in index, label
     assert snapshot() == before, label
