@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -162,3 +163,16 @@ def test_records_only_the_app_writes_cannot_be_added_or_changed_in_the_admin(
     plan.patient_link.refresh_from_db()
     assert plan.patient_link.revoked_at is None
     assert IssuedDocument.objects.count() == 1 and not OutcomeMeasurement.objects.exists()
+
+
+def test_the_apps_own_service_refuses_the_same_people(plan, northside_clinician):
+    """The rule is the model's, not the admin's: session_log_create runs the same clean()."""
+    with pytest.raises(ValidationError) as refused:
+        session_log_create(
+            plan=plan,
+            recorded_by=northside_clinician,
+            session_date=datetime.date(2026, 11, 20),
+            exercise_pain=2,
+        )
+    assert "recorded_by" in refused.value.message_dict
+    assert not SessionLog.objects.exists()
