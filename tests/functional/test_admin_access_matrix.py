@@ -10,7 +10,8 @@ relation field of every form with clinic B's row in it:
 - add and change posted with another clinic's id in each relation field (and once with clinic
   A's id, so the refusal is the scope, not a broken form);
 - the raw-id label read from ``add/?<field>=<id>``, the autocomplete endpoint and
-  ``/admin/r/<ct>/<id>/``.
+  ``/admin/r/<ct>/<id>/``;
+- every other URL a registered admin adds (``get_urls()``), filled with B's row.
 
 Each answer is a 403, a 404, the admin's "does not exist" redirect, or a form error naming the
 field; B's names never appear; nothing in the database changes. Admins with no clinic scope
@@ -472,6 +473,50 @@ def test_unscoped_admins_are_closed_to_clinic_admins(model, world, dana_client):
     assert url(model, "changelist") not in index, label
     assert snapshot() == before, label
     _assert_every_action_and_method_tried(model)
+
+
+# --- Every other URL a registered admin adds (password form, devices' QR code, versions) ---
+
+STANDARD = ("changelist", "add", "change", "delete", "history")
+FILL = {  # how to fill a custom admin URL's parameters with clinic B's row
+    "object_id": lambda row: row.pk,
+    "id": lambda row: row.pk,
+    "pk": lambda row: row.pk,
+    "version_id": lambda row: row.history.order_by("history_id").first().history_id,
+}
+POSITIONAL = {"_simple_history": ("object_id", "version_id")}
+
+
+def _custom_admin_urls():
+    for model, model_admin in _registered():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        for pattern in model_admin.get_urls():
+            if pattern.name and pattern.name not in {prefix + a for a in STANDARD}:
+                yield model, pattern
+
+
+@pytest.mark.parametrize(
+    ("model", "pattern"), list(_custom_admin_urls()), ids=lambda v: getattr(v, "name", "")
+)
+def test_every_custom_admin_url_refuses_another_clinics_row(model, pattern, world, dana_client):
+    theirs = world["B"][model._meta.label]
+    regex = pattern.pattern.regex
+    if regex.groups and not (pattern.pattern.converters or regex.groupindex):
+        # An unnamed regex route (simple-history's): its parameters, in order.
+        names = next((v for k, v in POSITIONAL.items() if pattern.name.endswith(k)), None)
+        assert names is not None, f"{pattern.name}: add its parameters to POSITIONAL"
+        path = reverse(f"admin:{pattern.name}", args=[FILL[name](theirs) for name in names])
+    else:
+        params = list(pattern.pattern.converters) or list(regex.groupindex)
+        missing = sorted(set(params) - set(FILL))
+        assert not missing, f"{pattern.name}: add how to fill {missing} to FILL"
+        kwargs = {name: FILL[name](theirs) for name in params}
+        path = reverse(f"admin:{pattern.name}", kwargs=kwargs)
+    before = snapshot()
+    for method in METHODS:
+        response = _call(dana_client, model, pattern.name, method, path)
+        assert_refused(response, f"{pattern.name} {method}")
+    assert snapshot() == before, pattern.name
 
 
 def _assert_every_action_and_method_tried(model):
