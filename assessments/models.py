@@ -258,6 +258,12 @@ class Assessment(VersionedModel):
     def __str__(self) -> str:
         return f"{self.patient} — {self.assessed_on:%d %b %Y} ({self.get_status_display()})"
 
+    def clean(self):
+        """An amendment corrects an assessment of the same patient."""
+        super().clean()
+        if self.amends_id and self.patient_id and self.amends.patient_id != self.patient_id:
+            raise ValidationError({"amends": "This assessment is of another patient."})
+
     def save(self, *args, **kwargs):
         if self.pk and type(self).objects.filter(pk=self.pk, status=self.Status.SIGNED).exists():
             raise SignedAssessmentError("A signed assessment cannot be changed; amend it instead.")

@@ -1,9 +1,19 @@
-"""Admin for clinic staff: a clinic admin who is staff sees only their own clinic's rows."""
+"""Admin for clinic staff: a clinic admin sees and writes only their own clinics' rows.
+
+The perimeter is built into the shared bases, not listed per model: every relation field of
+every admin form (select, raw id, autocomplete, many-to-many, inlines) offers and accepts only
+rows of the admin's clinics, a raw-id label names nothing outside them, relation list filters
+list only their clinics' rows, and the row's own place (the first step of ``clinic_lookup``)
+never changes after it is created. ``tests/functional/test_admin_access_matrix.py`` walks the
+admin registry and fails on any model or relation field this does not cover.
+"""
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,8 +31,81 @@ def admin_clinic_ids(user) -> list[int] | None:
     )
 
 
-class ClinicScopedAdmin(admin.ModelAdmin):
-    """Limit rows and foreign-key choices to the admin user's clinics."""
+def clinic_rows(admin_site, model, clinic_ids):
+    """The rows of ``model`` inside ``clinic_ids``; none for a model with no declared scope.
+
+    People are the members of those clinics; any other model is scoped by its own
+    ``ClinicScopedAdmin.clinic_lookup``, so a model without one offers nothing (fails closed).
+    """
+    user_model = get_user_model()
+    if model is user_model:
+        members = Membership.objects.filter(clinic__in=clinic_ids).values("user")
+        return user_model._default_manager.filter(pk__in=members)
+    model_admin = admin_site._registry.get(model)
+    if isinstance(model_admin, ClinicScopedAdmin):
+        return model._default_manager.filter(**{f"{model_admin.clinic_lookup}__in": clinic_ids})
+    return model._default_manager.none()
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """Django's raw-id box, whose label (read from ``?field=<id>`` too) names in-scope rows only."""
+
+    def __init__(self, rel, admin_site, queryset, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            in_scope = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, TypeError):
+            in_scope = False
+        return super().label_and_url_for_value(value) if in_scope else ("", "")
+
+
+class ScopedRelationsMixin(BaseModelAdmin):
+    """Every relation field's choices, on display and on save, within the admin's clinics.
+
+    ``get_field_queryset`` is the one hook Django's admin asks for the choices of foreign keys
+    and many-to-many fields (selects, raw ids, autocomplete widgets); the form field validates a
+    posted id against the same queryset, so another clinic's id is a field error.
+    """
+
+    def get_field_queryset(self, db, db_field, request):
+        clinic_ids = admin_clinic_ids(request.user)
+        if clinic_ids is None:
+            return super().get_field_queryset(db, db_field, request)
+        rows = clinic_rows(self.admin_site, db_field.related_model, clinic_ids).using(db)
+        related_admin = self.admin_site._registry.get(db_field.related_model)
+        ordering = related_admin.get_ordering(request) if related_admin else ()
+        return rows.order_by(*ordering) if ordering else rows
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        clinic_ids = admin_clinic_ids(request.user)
+        if clinic_ids is not None:
+            db = kwargs.get("using")
+            kwargs.setdefault("queryset", self.get_field_queryset(db, db_field, request))
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field, self.admin_site, kwargs["queryset"], using=db
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        clinic_ids = admin_clinic_ids(request.user)
+        if clinic_ids is not None:
+            kwargs.setdefault(
+                "queryset", self.get_field_queryset(kwargs.get("using"), db_field, request)
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ClinicScopedInline(ScopedRelationsMixin, admin.TabularInline):
+    """An inline whose relation fields are scoped like its parent admin's."""
+
+
+class ClinicScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
+    """Limit rows, relation choices and list filters to the admin user's clinics."""
 
     clinic_lookup = "clinic"
 
@@ -33,18 +116,29 @@ class ClinicScopedAdmin(admin.ModelAdmin):
             return queryset
         return queryset.filter(**{f"{self.clinic_lookup}__in": clinic_ids})
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        clinic_ids = admin_clinic_ids(request.user)
-        if clinic_ids is not None:
-            if db_field.related_model is Clinic:
-                kwargs["queryset"] = Clinic.objects.filter(pk__in=clinic_ids)
-            elif db_field.related_model is Patient:
-                kwargs["queryset"] = Patient.objects.filter(clinic__in=clinic_ids)
-            elif db_field.related_model is get_user_model():
-                kwargs["queryset"] = (
-                    get_user_model().objects.filter(memberships__clinic__in=clinic_ids).distinct()
-                )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_readonly_fields(self, request, obj=None):
+        """A saved row never moves: the field that places it in its clinic is fixed."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        anchor = self.clinic_lookup.split("__")[0]
+        try:
+            is_relation = self.model._meta.get_field(anchor).is_relation
+        except FieldDoesNotExist:
+            is_relation = False  # "pk": the clinic itself
+        if obj is not None and is_relation and anchor not in readonly:
+            readonly.append(anchor)
+        return readonly
+
+    def get_list_filter(self, request):
+        """Relation filters list only the related rows of the admin's own rows."""
+        filters = super().get_list_filter(request)
+        if admin_clinic_ids(request.user) is None:
+            return filters
+        return [
+            (item, admin.RelatedOnlyFieldListFilter)
+            if isinstance(item, str) and get_fields_from_path(self.model, item)[-1].is_relation
+            else item
+            for item in filters
+        ]
 
     # django-simple-history's admin views find the object through its historical table, not
     # get_queryset(), and its "revert" form saves on POST with view permission alone. Here
@@ -67,6 +161,46 @@ class ClinicScopedAdmin(admin.ModelAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+
+class AppRecordAdmin(ClinicScopedAdmin):
+    """Rows only the app writes (issued PDFs, links, decisions, audit): view within the clinic.
+
+    No add, change or delete for anyone, superusers included: the app's services are the only
+    writers, so what the record says is what the app did.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """For admins with no clinic scope (users, groups, devices, lockouts): superusers only.
+
+    ``ClinicAdminSite.register`` puts this in front of every admin class that is not a
+    ``ClinicScopedAdmin``, so a clinic admin given every permission still cannot open them.
+    """
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, *args, **kwargs):
+        return request.user.is_superuser and super().has_add_permission(request, *args, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 @admin.register(Clinic)
@@ -93,7 +227,7 @@ class PatientAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(ClinicScopedAdmin):
+class AccessEventAdmin(AppRecordAdmin):
     """The audit of reads: read-only for everyone, superusers included."""
 
     clinic_lookup = "patient__clinic"
@@ -101,12 +235,3 @@ class AccessEventAdmin(ClinicScopedAdmin):
     list_filter = ["what", "at"]
     search_fields = ["user__username", "object_repr", "patient__record_number"]
     list_select_related = ["user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -67,6 +67,19 @@ class Membership(models.Model):
         return f"{self.user} at {self.clinic} ({self.get_role_display()})"
 
 
+def not_a_member_error(user_id, clinic_id) -> str | None:
+    """Why ``user`` may not be named on a record of the clinic, or None when they may.
+
+    Who recorded, decided or created something must work in the record's clinic: shared by the
+    models' ``clean()``, so the app's forms and the admin refuse the same people.
+    """
+    if user_id is None or clinic_id is None:
+        return None
+    if Membership.objects.filter(user_id=user_id, clinic_id=clinic_id).exists():
+        return None
+    return "This person does not work in the record's clinic."
+
+
 class Patient(VersionedModel):
     class Sex(models.TextChoices):
         FEMALE = "female", "Female"

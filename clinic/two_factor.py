@@ -1,8 +1,9 @@
 """Two-factor login with a TOTP app: who must use it, their device, and its QR code.
 
-A user must pass a one-time code when any clinic they belong to sets ``require_two_factor``.
+A user must pass a one-time code when any clinic they belong to sets ``require_two_factor``,
+and a superuser always: the admin shows them every clinic's records.
 The device is django-otp's ``TOTPDevice``; enrolment keeps one unconfirmed device per user
-until a first correct code confirms it. A lost phone: an administrator deletes the device in
+until a first correct code confirms it. A lost phone: a superuser deletes the device in
 the Django admin, and the user enrols again at the next login.
 """
 
@@ -26,6 +27,8 @@ def _strict_memberships(user):
 
 def two_factor_required(*, user) -> bool:
     """Read off the user row when TwoFactorAwareBackend loaded it; else one small query."""
+    if user.is_superuser:
+        return True
     known = getattr(user, "two_factor_required", None)
     if known is not None:
         return known

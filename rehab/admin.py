@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from clinic.admin import ClinicScopedAdmin
+from clinic.admin import AppRecordAdmin, ClinicScopedAdmin, ClinicScopedInline
 from rehab.models import (
     IssuedDocument,
     OutcomeMeasurement,
@@ -14,7 +15,7 @@ from rehab.models import (
 )
 
 
-class PrescriptionInline(admin.TabularInline):
+class PrescriptionInline(ClinicScopedInline):
     model = Prescription
     extra = 0
     fields = ["ladder", "step_code", "sets", "reps", "hold_seconds", "sessions_per_week", "note"]
@@ -41,29 +42,41 @@ class PrescriptionAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
     raw_id_fields = ["plan"]
 
 
+class SessionLogAdminForm(forms.ModelForm):
+    """A log added in the admin is the clinician's: patient-reported logs come from the link."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            self.instance.reported_by = SessionLog.ReportedBy.CLINICIAN
+
+
 @admin.register(SessionLog)
 class SessionLogAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
+    form = SessionLogAdminForm
     clinic_lookup = "plan__patient__clinic"
     list_display = ["plan", "session_date", "exercise_pain", "running_pain", "reported_by"]
     list_filter = ["reported_by", "next_morning", "pain_travelled_down_leg"]
     search_fields = ["plan__patient__last_name", "plan__patient__record_number"]
     date_hierarchy = "session_date"
     raw_id_fields = ["plan"]
+    readonly_fields = ["reported_by"]
 
 
 @admin.register(ProgressionDecision)
-class ProgressionDecisionAdmin(ClinicScopedAdmin):
+class ProgressionDecisionAdmin(AppRecordAdmin):
+    """Decisions are the record of what the engine proposed and the PT decided."""
+
     clinic_lookup = "prescription__plan__patient__clinic"
     list_display = ["prescription", "proposed_action", "from_step", "to_step", "outcome"]
     list_filter = ["outcome", "proposed_action"]
     search_fields = ["prescription__plan__patient__last_name"]
 
-    def has_change_permission(self, request, obj=None):
-        return False  # decisions are the record of what was decided
-
 
 @admin.register(IssuedDocument)
-class IssuedDocumentAdmin(ClinicScopedAdmin):
+class IssuedDocumentAdmin(AppRecordAdmin):
+    """An issued PDF is exactly what the patient received; only ``plan_issue`` writes one."""
+
     clinic_lookup = "plan__patient__clinic"
     list_display = ["plan", "version", "issued_at", "issued_by", "page_size", "large_print"]
     list_filter = ["page_size", "large_print"]
@@ -73,15 +86,11 @@ class IssuedDocumentAdmin(ClinicScopedAdmin):
         "plan", "version", "sha256", "page_size", "large_print", "issued_by", "issued_at",
     ]  # fmt: skip
 
-    def has_change_permission(self, request, obj=None):
-        return False  # an issued PDF is exactly what the patient received
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PatientLink)
-class PatientLinkAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
+class PatientLinkAdmin(AppRecordAdmin, SimpleHistoryAdmin):
+    """Made with the plan and revoked from the plan page; the admin only shows it."""
+
     clinic_lookup = "plan__patient__clinic"
     list_display = ["plan", "created_at", "revoked_at"]
     list_filter = ["revoked_at"]
@@ -91,19 +100,12 @@ class PatientLinkAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(PatientLinkAccess)
-class PatientLinkAccessAdmin(ClinicScopedAdmin):
+class PatientLinkAccessAdmin(AppRecordAdmin):
+    """Written only by the patient's own use of the link."""
+
     clinic_lookup = "link__plan__patient__clinic"
     list_display = ["link", "what", "accessed_at"]
     list_filter = ["what", "accessed_at"]
-
-    def has_add_permission(self, request):
-        return False  # written only by the patient's own use of the link
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OutcomeMeasurement)
@@ -114,3 +116,6 @@ class OutcomeMeasurementAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
     search_fields = ["patient__last_name", "patient__record_number"]
     raw_id_fields = ["patient", "plan"]
     readonly_fields = ["total", "responses", "measures_version"]
+
+    def has_add_permission(self, request):
+        return False  # scored by rehab.outcomes from the answers: record it in the app

@@ -8,6 +8,7 @@ patient's responses, with the engine's knowledge version stamped on what is save
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -16,7 +17,7 @@ from simple_history.models import HistoricalRecords
 from assessments.models import Assessment
 from assessments.vocabulary import load_vocabulary
 from clinic.integrity import GuardedManager, VersionedModel
-from clinic.models import Patient
+from clinic.models import Patient, not_a_member_error
 from rehab import engine
 
 CAUSE_CHOICES = [(c.code, c.name) for c in load_vocabulary().causes]
@@ -75,6 +76,29 @@ class Plan(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("plan_detail", args=[self.pk])
 
+    def clean(self):
+        """A plan treats a signed assessment of its own patient, in a phase of its protocol."""
+        super().clean()
+        errors = {}
+        if self.assessment_id and self.patient_id:
+            if self.assessment.patient_id != self.patient_id:
+                errors["assessment"] = "This assessment is of another patient."
+            elif not self.assessment.is_signed:
+                errors["assessment"] = "A plan treats a signed assessment."
+        if self.diagnosis:
+            try:
+                phases = len(engine.protocol(self.diagnosis).phases)
+            except KeyError:
+                errors["diagnosis"] = "This diagnosis has no exercise protocol: refer first."
+            else:
+                if not 1 <= self.current_phase <= phases:
+                    errors["current_phase"] = f"The protocol has phases 1 to {phases}."
+        clinic_id = self.patient.clinic_id if self.patient_id else None
+        if problem := not_a_member_error(self.created_by_id, clinic_id):
+            errors["created_by"] = problem
+        if errors:
+            raise ValidationError(errors)
+
 
 class Prescription(VersionedModel):
     """One exercise ladder (or running) in a plan: the step the runner is on and its dose."""
@@ -121,6 +145,16 @@ class Prescription(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.get_ladder_display()}: {self.step_code}"
+
+    def clean(self):
+        """The step is one the knowledge defines, on this prescription's ladder."""
+        super().clean()
+        try:
+            on_ladder = engine.step(self.step_code).ladder == self.ladder
+        except KeyError:
+            on_ladder = False
+        if self.step_code and not on_ladder:
+            raise ValidationError({"step_code": f"Choose a step on the {self.ladder} ladder."})
 
     @property
     def dose_fields(self) -> tuple[str, ...]:
@@ -214,6 +248,18 @@ class SessionLog(models.Model):
     def __str__(self) -> str:
         return f"Session {self.session_date} ({self.get_reported_by_display()})"
 
+    def clean(self):
+        """The patient's own logs name no clinician; a clinician's log names one of the clinic."""
+        super().clean()
+        if self.reported_by == self.ReportedBy.PATIENT and self.recorded_by_id:
+            raise ValidationError({"recorded_by": "A log the patient sent names no clinician."})
+        if self.reported_by == self.ReportedBy.CLINICIAN and not self.recorded_by_id:
+            raise ValidationError({"recorded_by": "Name the clinician who entered this log."})
+        if self.plan_id and (
+            problem := not_a_member_error(self.recorded_by_id, self.plan.patient.clinic_id)
+        ):
+            raise ValidationError({"recorded_by": problem})
+
     def to_engine_log(self) -> engine.SessionLog:
         return engine.SessionLog(
             date=self.session_date,
@@ -257,6 +303,12 @@ class ProgressionDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prescription}: {self.from_step} → {self.to_step} ({self.outcome})"
+
+    def clean(self):
+        super().clean()
+        clinic_id = self.prescription.plan.patient.clinic_id if self.prescription_id else None
+        if problem := not_a_member_error(self.decided_by_id, clinic_id):
+            raise ValidationError({"decided_by": problem})
 
 
 class IssuedDocumentError(Exception):
@@ -402,6 +454,19 @@ class OutcomeMeasurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_measure_display()} {self.measured_on}: {self.total}"
+
+    def clean(self):
+        """The plan, if named, is the patient's own; whoever recorded it works in the clinic."""
+        super().clean()
+        errors = {}
+        if self.plan_id and self.patient_id and self.plan.patient_id != self.patient_id:
+            errors["plan"] = "This plan is another patient's."
+        if self.patient_id and (
+            problem := not_a_member_error(self.recorded_by_id, self.patient.clinic_id)
+        ):
+            errors["recorded_by"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def definition(self):

@@ -7,7 +7,13 @@ clinic and must never learn the patient exists.
 import pytest
 import weasyprint
 
-from tests.factories import AssessmentFactory, ClinicFactory, PatientFactory, UserFactory
+from tests.factories import (
+    AssessmentFactory,
+    ClinicFactory,
+    PatientFactory,
+    UserFactory,
+    verified_login,
+)
 
 
 @pytest.fixture
@@ -49,6 +55,14 @@ def assessment(patient, alice):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's superuser client (its own), past the second factor superusers need."""
+    from django.test import Client
+
+    return verified_login(Client(), admin_user)
 
 
 @pytest.fixture(autouse=True)

@@ -60,3 +60,16 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     clinician = factory.SubFactory(UserFactory)
     assessed_on = datetime.date(2026, 11, 20)
     side = "right"
+
+
+def verified_login(client, user):
+    """Log ``user`` in past the second factor, as a superuser must be for any page."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -21,7 +21,7 @@ from assessments.models import Assessment
 from clinic.models import Patient
 from rehab.models import NOTES_MAX_LENGTH, Plan, ProgressionDecision, SessionLog
 from rehab.selectors import progression_proposals
-from tests.factories import NOT_SCREENED, UserFactory
+from tests.factories import NOT_SCREENED, UserFactory, verified_login
 from tests.rehab_factories import PHT_FINDINGS, as_posted
 
 HOSTILE = {
@@ -90,9 +90,7 @@ def root_client(client):
     """The superuser's admin view of the same rows (a second client, a second session)."""
     from django.test import Client
 
-    admin = Client()
-    admin.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return admin
+    return verified_login(Client(), UserFactory(username="root", is_staff=True, is_superuser=True))
 
 
 def _patient_form(clinic, **overrides):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.factories import ClinicFactory
+from tests.factories import ClinicFactory, UserFactory
 
 
 def _log_in(client, username="alice"):
@@ -188,3 +188,31 @@ def test_the_admin_never_shows_a_devices_secret_or_its_qr_code(admin_client, ali
     assert config.status_code == 403
     listing = admin_client.get("/admin/otp_totp/totpdevice/")
     assert device.key not in listing.content.decode()
+
+
+# --- Superusers: always a second factor (docs/security.md, "Superusers") ------------------
+
+
+def test_a_superuser_needs_a_second_factor_for_the_admin_with_no_clinic_flag(client, db):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    _log_in(client, "root")
+    for url in (reverse("admin:index"), reverse("admin:clinic_patient_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(f"{reverse('two_factor_setup')}?next="), url
+    client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=root)
+    client.post(reverse("two_factor_setup"), {"token": _code(device)})
+    assert client.get(reverse("admin:clinic_patient_changelist")).status_code == 200
+    # Next login: the password alone is not enough again.
+    client.logout()
+    _log_in(client, "root")
+    response = client.get(reverse("admin:index"))
+    assert response.url.startswith(f"{reverse('two_factor_verify')}?next=")
+
+
+def test_staff_who_are_not_superusers_keep_their_clinics_rule(client, alice):
+    alice.is_staff = True
+    alice.save()
+    _log_in(client)
+    assert client.get(reverse("admin:index")).status_code == 200

@@ -23,7 +23,13 @@ from django.utils import timezone
 
 from assessments.services import assessment_sign
 from rehab.services import patient_link_revoke, plan_create, plan_end, plan_issue
-from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory, UserFactory
+from tests.factories import (
+    NOT_SCREENED,
+    AssessmentFactory,
+    PatientFactory,
+    UserFactory,
+    verified_login,
+)
 from tests.rehab_factories import PHT_FINDINGS
 
 LOGIN = "login"  # expected answer: a redirect to the login page, carrying ?next=
@@ -44,6 +50,7 @@ class Route:
     scoped: bool = True
     public: bool = False
     anonymous: tuple[int | str, int | str] = (LOGIN, LOGIN)
+    superuser: tuple[int, int] | None = None  # the superuser has passed a second factor
 
 
 def _patient(o):
@@ -98,7 +105,7 @@ ROUTES: dict[str, Route] = {
     "password_reset_complete": Route(
         _none, member=(200, 405), scoped=False, public=True, anonymous=(200, 405)
     ),
-    "two_factor_setup": Route(_none, member=(200, 200), scoped=False),
+    "two_factor_setup": Route(_none, member=(200, 200), scoped=False, superuser=(302, 302)),
     "two_factor_verify": Route(_none, member=(302, 302), scoped=False),
     "patient_create": Route(_none, member=(200, 200), scoped=False),
     "patient_detail": Route(_patient, member=(200, 200)),
@@ -216,10 +223,20 @@ def _user_for(role, clinic, other_clinic, alice, charlie):
     }[role]
 
 
+def _log_in(client, user):
+    """Superusers always pass a second factor (clinic.two_factor); the others need none here."""
+    if user.is_superuser:
+        verified_login(client, user)
+    else:
+        client.force_login(user)
+
+
 def expected(route: Route, role: str, method: str) -> int | str:
     index = 0 if method == "GET" else 1
     if role == "anonymous":
         return route.anonymous[index]
+    if role == "superuser_no_membership" and route.superuser is not None:
+        return route.superuser[index]
     if role in MEMBERS or not route.scoped:
         return route.member[index]
     if method == "GET" and route.member[0] == 405:
@@ -250,7 +267,7 @@ def test_url_answers_each_visitor_as_the_matrix_says(
     url = reverse(name, kwargs=route.fill(objects))
     user = _user_for(role, clinic, other_clinic, alice, charlie)
     if user is not None:
-        client.force_login(user)
+        _log_in(client, user)
     for method in ("GET", "POST"):
         response = client.get(url) if method == "GET" else client.post(url)
         want = expected(route, role, method)
@@ -265,13 +282,13 @@ def test_url_answers_each_visitor_as_the_matrix_says(
         cache_control = response.get("Cache-Control", "")
         assert "no-store" in cache_control and "private" in cache_control, (name, role, method)
         if method == "POST" and name == "logout" and user is not None:
-            client.force_login(user)
+            _log_in(client, user)
 
 
 def test_superuser_without_membership_gets_404_on_clinical_records_memberships_define_access(
     client, objects
 ):
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     assert client.get(reverse("patient_detail", args=[objects["patient"].pk])).status_code == 404
     assert client.get(reverse("plan_detail", args=[objects["plan"].pk])).status_code == 404
     dashboard = client.get(reverse("dashboard"))
@@ -355,7 +372,7 @@ def test_admin_site_opens_only_for_staff(
 ):
     user = _user_for(role, clinic, other_clinic, alice, charlie)
     if user is not None:
-        client.force_login(user)
+        _log_in(client, user)
     for url, want in (
         (reverse("admin:index"), index),
         (reverse("admin:clinic_patient_changelist"), changelist),
