@@ -136,7 +136,7 @@ def _sections(kb: Knowledge) -> tuple[ReportSection, ...]:
                     flag.code,
                     flag.urgency,
                     " OR ".join(f"[{c.text}]" for c in flag.conditions),
-                    flag.action,
+                    f"{flag.action} {flag.extra_action}".strip(),
                     flag.source,
                     flag.note or "-",
                 )
