@@ -6,14 +6,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments.differential import knowledge_report
-from assessments.forms import AssessmentForm, SignForm, preview_findings
+from assessments.forms import AssessmentForm, RedFlagClearanceForm, SignForm, preview_findings
 from assessments.models import Assessment
-from assessments.selectors import get_assessment_for_user
+from assessments.selectors import get_assessment_for_user, red_flag_statuses
 from assessments.services import (
     assessment_amend,
     assessment_ranking,
     assessment_sign,
     assessment_update,
+    clear_red_flag,
     findings_ranking,
 )
 from assessments.vocabulary import load_vocabulary
@@ -123,6 +124,7 @@ def assessment_detail(request, pk, sign_form=None):
         "sections": sections,
         "ranking": ranking,
         "frozen": assessment.is_signed,
+        "red_flag_statuses": red_flag_statuses(assessment=assessment),
         "sign_form": sign_form
         or (None if assessment.is_signed else _sign_form(assessment=assessment, ranking=ranking)),
     }
@@ -165,3 +167,42 @@ def differential_knowledge(request):
     return render(
         request, "assessments/differential_knowledge.html", {"report": knowledge_report()}
     )
+
+
+def red_flag_clear_view(request, pk):
+    """Clear a red flag of a signed assessment (GET ``?code=`` preselects it)."""
+    assessment = get_assessment_for_user(user=request.user, pk=pk)
+    if not assessment.is_signed:
+        return redirect(assessment)
+    statuses = red_flag_statuses(assessment=assessment)
+    standing = [s for s in statuses if not s.is_cleared]
+    if request.method == "POST":
+        form = RedFlagClearanceForm(request.POST, standing=standing)
+        if form.is_valid():
+            try:
+                clear_red_flag(
+                    assessment=assessment,
+                    cleared_by=request.user,
+                    code=form.cleaned_data["code"],
+                    evidence=form.cleaned_data["evidence"],
+                    note=form.cleaned_data["note"],
+                    confirmed_emergency=form.cleaned_data.get("confirmed_emergency", False),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Red flag cleared; the record keeps who, when and why.")
+                return redirect(assessment)
+    else:
+        access_record(
+            request=request, patient=assessment.patient, what="assessment", obj=assessment
+        )
+        form = RedFlagClearanceForm(initial={"code": request.GET.get("code")}, standing=standing)
+    context = {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "form": form,
+        "statuses": statuses,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "assessments/red_flag_clear.html", context, status=status)

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import Assessment, RedFlagClearance
+from clinic.knowledge import red_flags
 from clinic.models import Patient
 from rehab import outcomes
 from rehab.models import (
@@ -26,7 +28,7 @@ from rehab.models import (
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # assessment | plan | document | session | decision | outcome
+    kind: str  # assessment | clearance | plan | document | session | decision | outcome
     on: dt.date
     title: str
     detail: str = ""
@@ -57,6 +59,22 @@ def _assessments(patient: Patient) -> list[TimelineEntry]:
             )
         )
     return entries
+
+
+def _clearances(patient: Patient) -> list[TimelineEntry]:
+    registry = red_flags()
+    clearances = RedFlagClearance.objects.filter(assessment__patient=patient)
+    return [
+        TimelineEntry(
+            kind="clearance",
+            on=_as_date(timezone.localtime(clearance.cleared_at)),
+            title=f"Red flag cleared: {registry.get(clearance.code).name}",
+            detail=f"{clearance.get_evidence_display()} · "
+            f"{clearance.cleared_by.get_full_name() or clearance.cleared_by.username}",
+            url=reverse("assessment_detail", args=[clearance.assessment_id]),
+        )
+        for clearance in clearances.select_related("cleared_by")
+    ]
 
 
 def _plans(patient: Patient) -> list[TimelineEntry]:
@@ -140,6 +158,7 @@ def _outcomes(patient: Patient) -> list[TimelineEntry]:
 
 ENTRIES: dict[str, Callable[[Patient], list[TimelineEntry]]] = {
     "assessments.assessment": _assessments,
+    "assessments.redflagclearance": _clearances,
     "rehab.plan": _plans,
     "rehab.issueddocument": _documents,
     "rehab.sessionlog": _sessions,

@@ -96,10 +96,14 @@ def read_red_flags(check: Checker, path: Path = RED_FLAGS_PATH) -> RedFlagRegist
         check.need(code not in flags, f"{where}: duplicate red flag")
         flags[code] = _entry(check, where, table, code)
     check.need(bool(flags), f"{name}: flag: needs at least one red flag")
-    unknown = _entry(check, f"{name}: unknown", check.table(f"{name}: unknown", raw.get("unknown")), "")
+    unknown = _entry(
+        check, f"{name}: unknown", check.table(f"{name}: unknown", raw.get("unknown")), ""
+    )
     check.cite_texts(name, raw, free_text_sources=False)
     return RedFlagRegistry(
-        flags=MappingProxyType(flags), unknown=unknown, version=version if isinstance(version, int) else 0
+        flags=MappingProxyType(flags),
+        unknown=unknown,
+        version=version if isinstance(version, int) else 0,
     )
 
 

@@ -25,10 +25,10 @@ def build_plan(
     """Build the plan draft for ``diagnosis`` (a cause code from findings.json).
 
     Returns ``ReferFirst`` when any red flag is passed (codes of the differential's red flags
-    not cleared by a clinician; see the registry, clinic/knowledge/red_flags.toml) or when the diagnosis itself needs a
-    specialist first (proximal hamstring avulsion). Otherwise returns ``PlanDraft`` with all
-    phases, the phase-1 exercises and running guidance, what to avoid, the timeline and the
-    knowledge version. Raises KeyError for an unknown diagnosis.
+    not cleared by a clinician; see the registry, clinic/knowledge/red_flags.toml) or when the
+    diagnosis itself needs a specialist first (proximal hamstring avulsion). Otherwise returns
+    ``PlanDraft`` with all phases, the phase-1 exercises and running guidance, what to avoid,
+    the timeline and the knowledge version. Raises KeyError for an unknown diagnosis.
     """
     kb = kb or knowledge()
     if isinstance(red_flags, str):
