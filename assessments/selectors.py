@@ -36,7 +36,11 @@ class RedFlagStatus:
 
 
 def red_flag_statuses(*, assessment: Assessment) -> list[RedFlagStatus]:
-    """Every flag on the ranking the PT signed, cleared or not, in the ranking's order."""
+    """Every flag on the ranking the PT signed, cleared or not, in the ranking's order (no
+    query when none was raised: the printed plan's context stays at two)."""
+    raised = assessment.raised_red_flags()
+    if not raised:
+        return []
     clearances = {c.code: c for c in assessment.red_flag_clearances.select_related("cleared_by")}
     registry = red_flags()
     return [
@@ -46,7 +50,7 @@ def red_flag_statuses(*, assessment: Assessment) -> list[RedFlagStatus]:
             because=tuple(flag.get("because", ())),
             clearance=clearances.get(flag["code"]),
         )
-        for flag in assessment.raised_red_flags()
+        for flag in raised
     ]
 
 
