@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from .loader import REFERENCES_PATH, Checker, read_references
 
@@ -58,7 +59,7 @@ class RedFlagRegistry:
         return code in self.flags
 
 
-def _entry(check: Checker, where: str, raw: Mapping[str, object], code: str) -> RedFlagInfo:
+def _entry(check: Checker, where: str, raw: Mapping[str, Any], code: str) -> RedFlagInfo:
     check.one_of(f"{where}.urgency", raw.get("urgency"), URGENCIES)
     signs = []
     raw_signs = raw.get("signs", [])

@@ -1,11 +1,11 @@
 """Load and check the knowledge files in ``rehab/knowledge/`` through the shared loader.
 
-``load_knowledge()`` reads ladders, protocols, progression rules, red flags and the patient
-texts, checks them against each other (every protocol step exists, every step has its
-illustration file, every cited source resolves in the reference list, every reason template uses
-known placeholders, ...) and raises ``KnowledgeError`` listing every problem found, each with
-its file and key. The default load is cached; the helpers (``ladder_steps``, ``step``,
-``protocol`` ...) use it.
+``load_knowledge()`` reads ladders, protocols, progression rules, the patient texts and the
+red-flag registry (``clinic/knowledge/red_flags.toml``), checks them against each other (every
+protocol step exists, every step has its illustration file, every cited source resolves in the
+reference list, every reason template uses known placeholders, ...) and raises
+``KnowledgeError`` listing every problem found, each with its file and key. The default load is
+cached; the helpers (``ladder_steps``, ``step``, ``protocol`` ...) use it.
 """
 
 from __future__ import annotations
