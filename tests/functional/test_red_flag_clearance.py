@@ -18,9 +18,11 @@ from assessments.models import RedFlagClearance
 from assessments.services import clear_red_flag
 from clinic.knowledge import red_flags
 from clinic.models import AccessEvent
+from records.services import patient_anonymise
 from rehab.models import Plan
 from rehab.pdf import render_plan_pdf
 from rehab.services import plan_create
+from tests.factories import UserFactory
 from tests.rehab_factories import PHT_FINDINGS, signed_assessment
 
 NOTE = "Breast cancer treated in 2005, discharged by oncology in 2010; no recurrence."
@@ -245,3 +247,18 @@ def test_the_printed_plan_says_who_cleared_the_flag_when_and_why(alice, cancer_h
     )
     assert re.sub(r"\s+", "", expected) in text
     assert re.sub(r"\s+", "", "red flags cleared before this plan") in text
+
+
+def test_erasure_blanks_the_clearance_note_and_its_history(alice, clinic, cancer_history):
+    dana = UserFactory(username="dana", clinic=clinic, clinic__role="clinic_admin")
+    clearance = clear_red_flag(
+        assessment=cancer_history,
+        code="serious_pathology",
+        evidence="history_clarified",
+        note="Rosa Runner's oncologist discharged her in 2010.",
+        cleared_by=alice,
+    )
+    patient_anonymise(patient=cancer_history.patient, by=dana, reason="Asked to be forgotten.")
+    clearance.refresh_from_db()
+    assert clearance.note == "" and clearance.code == "serious_pathology"
+    assert all("Rosa" not in row.note for row in clearance.history.all())
