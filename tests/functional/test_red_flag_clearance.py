@@ -23,7 +23,7 @@ from rehab.models import Plan
 from rehab.pdf import render_plan_pdf
 from rehab.services import plan_create
 from tests.factories import UserFactory
-from tests.rehab_factories import PHT_FINDINGS, signed_assessment
+from tests.rehab_factories import PHT_FINDINGS, plan_for, signed_assessment
 
 NOTE = "Breast cancer treated in 2005, discharged by oncology in 2010; no recurrence."
 
@@ -262,3 +262,18 @@ def test_erasure_blanks_the_clearance_note_and_its_history(alice, clinic, cancer
     clearance.refresh_from_db()
     assert clearance.note == "" and clearance.code == "serious_pathology"
     assert all("Rosa" not in row.note for row in clearance.history.all())
+
+
+def test_the_runners_page_sends_an_emergency_sign_to_the_emergency_department(
+    client, patient, alice
+):
+    """The page used to say "stop and call the clinic" for saddle numbness and bladder change."""
+    plan = plan_for(patient=patient, clinician=alice)
+    page = client.get(reverse("patient_plan_page", args=[plan.patient_link.token])).content.decode()
+    emergency = page[page.index('id="call-emergency"') : page.index('id="call-same_day"')]
+    assert "Go to an emergency department now" in emergency
+    for flag in ("cauda_equina", "dvt_suspected"):
+        for sign in red_flags().get(flag).signs:
+            assert sign.text in emergency, sign.text
+    same_day = page[page.index('id="call-same_day"') :]
+    assert "saddle" not in same_day and "bladder" not in same_day
