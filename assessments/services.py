@@ -140,6 +140,8 @@ def clear_red_flag(
     not raised on this assessment or already cleared, evidence not one of the kinds, an empty
     note, and an emergency flag without the second confirmation.
     """
+    # One clearance per flag: a second request for the same assessment waits here.
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     errors: dict[str, str] = {}
     if not assessment.is_signed:
         errors["code"] = "Only a flag on a signed assessment can be cleared."

@@ -177,6 +177,10 @@ def red_flag_clear_view(request, pk):
     statuses = red_flag_statuses(assessment=assessment)
     standing = [s for s in statuses if not s.is_cleared]
     if request.method == "POST":
+        if request.POST.get("code") in {s.code for s in statuses if s.is_cleared}:
+            # A double-click or a second tab: the first post cleared it; show the record.
+            messages.info(request, "This red flag was already cleared.")
+            return redirect(assessment)
         form = RedFlagClearanceForm(request.POST, standing=standing)
         if form.is_valid():
             try:

@@ -277,3 +277,11 @@ def test_the_runners_page_sends_an_emergency_sign_to_the_emergency_department(
             assert sign.text in emergency, sign.text
     same_day = page[page.index('id="call-same_day"') :]
     assert "saddle" not in same_day and "bladder" not in same_day
+
+
+def test_a_double_clicked_clearance_makes_one_record(alice_client, cancer_history):
+    posted = {"code": "serious_pathology", "evidence": "history_clarified", "note": NOTE}
+    first = alice_client.post(_clear_url(cancer_history), posted)
+    second = alice_client.post(_clear_url(cancer_history), posted)
+    assert first.status_code == second.status_code == 302
+    assert RedFlagClearance.objects.count() == 1
