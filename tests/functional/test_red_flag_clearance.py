@@ -10,6 +10,7 @@ import re
 
 import pypdf
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -285,3 +286,44 @@ def test_a_double_clicked_clearance_makes_one_record(alice_client, cancer_histor
     second = alice_client.post(_clear_url(cancer_history), posted)
     assert first.status_code == second.status_code == 302
     assert RedFlagClearance.objects.count() == 1
+
+
+def test_the_admin_shows_a_clinics_clearances_to_its_admin_only_and_never_edits_them(
+    client, clinic, other_clinic, alice, cancer_history
+):
+    clearance = clear_red_flag(
+        assessment=cancer_history,
+        code="serious_pathology",
+        evidence="history_clarified",
+        note=NOTE,
+        cleared_by=alice,
+    )
+    permissions = Permission.objects.filter(content_type__app_label="assessments")
+    own = UserFactory(username="dana", clinic=clinic, clinic__role="clinic_admin", is_staff=True)
+    other = UserFactory(username="olga", clinic=other_clinic, clinic__role="clinic_admin")
+    other.is_staff = True
+    other.save()
+    for user in (own, other):
+        user.user_permissions.set(permissions)
+    change = reverse("admin:assessments_redflagclearance_change", args=[clearance.pk])
+    client.force_login(own)
+    page = client.get(change).content.decode()
+    assert NOTE in page and 'name="note"' not in page  # view only
+    assert client.get(reverse("admin:assessments_redflagclearance_add")).status_code == 403
+    client.force_login(other)
+    changelist = client.get(reverse("admin:assessments_redflagclearance_changelist"))
+    assert "serious_pathology" not in changelist.content.decode()
+    assert client.get(change).status_code == 302  # Django's "no such object" redirect
+
+
+def test_the_patients_history_page_shows_the_clearance(alice_client, alice, cancer_history):
+    clear_red_flag(
+        assessment=cancer_history,
+        code="serious_pathology",
+        evidence="history_clarified",
+        note=NOTE,
+        cleared_by=alice,
+    )
+    url = reverse("patient_history", args=[cancer_history.patient.pk])
+    page = alice_client.get(url).content.decode()
+    assert "Red flag clearance" in page and NOTE in page
