@@ -46,8 +46,9 @@ def _words(code: str) -> str:
 
 def _assessments(patient: Patient) -> list[TimelineEntry]:
     entries = []
+    registry = red_flags()  # a clearance is an entry of its own (below)
     for assessment in Assessment.objects.filter(patient=patient).select_related("clinician"):
-        red_flags = [f["code"] for f in (assessment.ranking_at_signing or {}).get("red_flags", [])]
+        flags = [registry.get(flag["code"]).name for flag in assessment.raised_red_flags()]
         entries.append(
             TimelineEntry(
                 kind="assessment",
@@ -55,7 +56,7 @@ def _assessments(patient: Patient) -> list[TimelineEntry]:
                 title=f"Assessment ({assessment.get_status_display().lower()})",
                 detail=assessment.get_working_diagnosis_display() or "No working diagnosis yet",
                 url=assessment.get_absolute_url(),
-                flags=tuple(code.replace("_", " ") for code in red_flags),
+                flags=tuple(flags),
             )
         )
     return entries
