@@ -11,6 +11,7 @@ class AssessmentsConfig(AppConfig):
             via="patient",
             erase=("working_diagnosis_reason", "red_flag_screen_reason"),
         ),
+        PatientRecord("RedFlagClearance", via="assessment", erase=("note",)),
     )
 
     def ready(self):

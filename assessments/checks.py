@@ -11,5 +11,7 @@ from clinic.checks import TAG, knowledge_errors
 def differential_knowledge_check(app_configs, **kwargs):
     """Read the file afresh (not the cached copy), from the paths as configured now."""
     return knowledge_errors(
-        lambda: knowledge.read_knowledge(knowledge.KNOWLEDGE_PATH, shared.REFERENCES_PATH)
+        lambda: knowledge.read_knowledge(
+            knowledge.KNOWLEDGE_PATH, shared.REFERENCES_PATH, shared.RED_FLAGS_PATH
+        )
     )

@@ -7,7 +7,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 
-from assessments.models import Assessment
+from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
 from clinic.integrity import VersionFormMixin
 from clinic.submissions import SUBMISSION_KEY, submission_key_field
@@ -211,5 +211,41 @@ class SignForm(forms.Form):
             (c["code"], f"{c['name']} ({round(c['probability'] * 100)}%)") for c in causes
         ]
         self.fields["working_diagnosis"].initial = self.top_ranked
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class RedFlagClearanceForm(forms.Form):
+    """Clear one red flag of a signed assessment: which, on what evidence, and why.
+
+    The choices are the flags still standing. The second confirmation is a field only when the
+    chosen flag is an emergency (so it is shown, and required by the service, only then).
+    """
+
+    code = forms.ChoiceField(label="Red flag")
+    evidence = forms.ChoiceField(
+        label="Cleared on the evidence of",
+        choices=RedFlagClearance.Evidence.choices,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="What the evidence showed",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, standing: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].choices = [
+            (s.code, f"{s.info.name} ({s.info.urgency})") for s in standing
+        ]
+        chosen = self.data.get("code") if self.is_bound else self.initial.get("code")
+        emergency = {s.code for s in standing if s.info.is_emergency}
+        if chosen in emergency:
+            self.fields["confirmed_emergency"] = forms.BooleanField(
+                label="I confirm the emergency has been ruled out by the evidence above "
+                "(not just that the symptoms have eased).",
+                required=False,
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False

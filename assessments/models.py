@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from simple_history.models import HistoricalRecords
 
@@ -296,3 +297,51 @@ class Assessment(VersionedModel):
             for field in load_vocabulary().fields
             if getattr(self, field.name) is not None
         }
+
+    def raised_red_flags(self) -> list[dict]:
+        """The red flags on the ranking the PT signed (what gates any plan), as stored."""
+        return list((self.ranking_at_signing or {}).get("red_flags", []))
+
+
+class RedFlagClearance(models.Model):
+    """A clinician's ruling that a red flag raised on a signed assessment no longer applies.
+
+    Its own record, so the signed assessment stays exactly as signed: a bone stress injury
+    ruled out on MRI, or a cancer history twenty years ago, stops blocking the plan without
+    rewriting what the PT saw. Who, when, on what evidence and why; every change kept.
+    """
+
+    class Evidence(models.TextChoices):
+        IMAGING = "imaging_result", "Imaging result"
+        MEDICAL_REVIEW = "medical_review", "Medical review"
+        HISTORY = "history_clarified", "History clarified"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="red_flag_clearances"
+    )
+    code = models.CharField("red flag", max_length=60)
+    evidence = models.CharField(max_length=20, choices=Evidence.choices)
+    note = models.TextField(help_text="What the evidence showed, in a sentence or two.")
+    confirmed_emergency = models.BooleanField(
+        default=False,
+        help_text="The second confirmation an emergency flag needs before it can be cleared.",
+    )
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cleared_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["cleared_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "code"], name="one_clearance_per_flag_and_assessment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} cleared on assessment #{self.assessment_id}"

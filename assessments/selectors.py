@@ -1,10 +1,13 @@
 """Reads of assessments, scoped to the user's clinics."""
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from assessments.models import Assessment
+from assessments.models import Assessment, RedFlagClearance
 from clinic.audit import note_read
+from clinic.knowledge import RedFlagInfo, red_flags
 
 
 def assessments_for_user(*, user) -> QuerySet[Assessment]:
@@ -18,3 +21,44 @@ def get_assessment_for_user(*, user, pk) -> Assessment:
     assessment = get_object_or_404(assessments_for_user(user=user), pk=pk)
     note_read(assessment)  # the request's access record names it (clinic.audit)
     return assessment
+
+
+@dataclass(frozen=True)
+class RedFlagStatus:
+    """A red flag raised on the signed ranking, the registry's words for it, and its
+    clearance if a clinician recorded one."""
+
+    code: str
+    info: RedFlagInfo
+    because: tuple[str, ...]
+    clearance: RedFlagClearance | None
+
+    @property
+    def is_cleared(self) -> bool:
+        return self.clearance is not None
+
+
+def red_flag_statuses(*, assessment: Assessment) -> list[RedFlagStatus]:
+    """Every flag on the ranking the PT signed, cleared or not, in the ranking's order (no
+    query when none was raised: the printed plan's context stays at two)."""
+    raised = assessment.raised_red_flags()
+    if not raised:
+        return []
+    clearances = {c.code: c for c in assessment.red_flag_clearances.select_related("cleared_by")}
+    registry = red_flags()
+    return [
+        RedFlagStatus(
+            code=flag["code"],
+            info=registry.get(flag["code"]),
+            because=tuple(flag.get("because", ())),
+            clearance=clearances.get(flag["code"]),
+        )
+        for flag in raised
+    ]
+
+
+def uncleared_red_flags(*, assessment: Assessment) -> list[str]:
+    """The codes of the signed ranking's flags no clinician has cleared: they gate any plan."""
+    return [
+        status.code for status in red_flag_statuses(assessment=assessment) if not status.is_cleared
+    ]

@@ -1,4 +1,5 @@
-"""Writes to assessments: signing freezes the record and the ranking the PT saw."""
+"""Writes to assessments: signing freezes the record and the ranking the PT saw; a red flag
+is cleared by a record of its own."""
 
 import datetime as dt
 
@@ -7,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.differential import rank, ranking_to_contract
-from assessments.models import Assessment, SignedAssessmentError
+from assessments.models import Assessment, RedFlagClearance, SignedAssessmentError
 from assessments.vocabulary import load_vocabulary
+from clinic.knowledge import red_flags
 
 
 def assessment_ranking(*, assessment: Assessment) -> dict:
@@ -130,4 +132,50 @@ def assessment_amend(*, assessment: Assessment, clinician) -> Assessment:
         side=assessment.side,
         amends=assessment,
         **copied,
+    )
+
+
+@transaction.atomic
+def clear_red_flag(
+    *,
+    assessment: Assessment,
+    code: str,
+    evidence: str,
+    note: str,
+    cleared_by,
+    confirmed_emergency: bool = False,
+) -> RedFlagClearance:
+    """Record that a red flag raised on the signed assessment no longer applies, and why.
+
+    The signed assessment is not touched: the clearance is its own record, and the plan
+    refusal counts only flags without one. Refused, naming the field (nothing saved): a flag
+    not raised on this assessment or already cleared, evidence not one of the kinds, an empty
+    note, and an emergency flag without the second confirmation.
+    """
+    # One clearance per flag: a second request for the same assessment waits here.
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    errors: dict[str, str] = {}
+    if not assessment.is_signed:
+        errors["code"] = "Only a flag on a signed assessment can be cleared."
+    elif code not in {flag["code"] for flag in assessment.raised_red_flags()}:
+        errors["code"] = "This red flag was not raised on this assessment."
+    elif assessment.red_flag_clearances.filter(code=code).exists():
+        errors["code"] = "This red flag is already cleared."
+    if evidence not in RedFlagClearance.Evidence.values:
+        errors["evidence"] = "Say what cleared the flag: imaging, a medical review or the history."
+    if not note.strip():
+        errors["note"] = "Say what the evidence showed."
+    if red_flags().get(code).is_emergency and not confirmed_emergency:
+        errors["confirmed_emergency"] = (
+            "This is an emergency flag: confirm that the emergency has been ruled out."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return RedFlagClearance.objects.create(
+        assessment=assessment,
+        code=code,
+        evidence=evidence,
+        note=note.strip(),
+        confirmed_emergency=confirmed_emergency,
+        cleared_by=cleared_by,
     )

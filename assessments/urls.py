@@ -18,5 +18,10 @@ urlpatterns = [
     path("assessments/<int:pk>/sign/", views.assessment_sign_view, name="assessment_sign"),
     path("assessments/<int:pk>/discard/", views.assessment_discard_view, name="assessment_discard"),
     path("assessments/<int:pk>/amend/", views.assessment_amend_view, name="assessment_amend"),
+    path(
+        "assessments/<int:pk>/red-flags/clear/",
+        views.red_flag_clear_view,
+        name="red_flag_clear",
+    ),
     path("differential/knowledge/", views.differential_knowledge, name="differential_knowledge"),
 ]

@@ -7,15 +7,16 @@ from django.views.decorators.http import require_POST
 
 from assessments.differential import knowledge_report
 from assessments.differential.panel import panel_view
-from assessments.forms import AssessmentForm, SignForm, preview_findings
+from assessments.forms import AssessmentForm, RedFlagClearanceForm, SignForm, preview_findings
 from assessments.models import Assessment, SignedAssessmentError
-from assessments.selectors import get_assessment_for_user
+from assessments.selectors import get_assessment_for_user, red_flag_statuses
 from assessments.services import (
     assessment_amend,
     assessment_discard,
     assessment_ranking,
     assessment_sign,
     assessment_update,
+    clear_red_flag,
     findings_ranking,
 )
 from assessments.vocabulary import load_vocabulary
@@ -131,6 +132,7 @@ def assessment_detail(request, pk, sign_form=None):
         "ranking": ranking,
         "panel": panel_view(assessment.to_findings(), ranking),
         "frozen": assessment.is_signed,
+        "red_flag_statuses": red_flag_statuses(assessment=assessment),
         "sign_form": sign_form
         or (None if assessment.is_signed else _sign_form(assessment=assessment, ranking=ranking)),
     }
@@ -185,3 +187,43 @@ def differential_knowledge(request):
     return render(
         request, "assessments/differential_knowledge.html", {"report": knowledge_report()}
     )
+
+
+def red_flag_clear_view(request, pk):
+    """Clear a red flag of a signed assessment (GET ``?code=`` preselects it)."""
+    assessment = get_assessment_for_user(user=request.user, pk=pk)
+    if not assessment.is_signed:
+        return redirect(assessment)
+    statuses = red_flag_statuses(assessment=assessment)
+    standing = [s for s in statuses if not s.is_cleared]
+    if request.method == "POST":
+        if request.POST.get("code") in {s.code for s in statuses if s.is_cleared}:
+            # A double-click or a second tab: the first post cleared it; show the record.
+            messages.info(request, "This red flag was already cleared.")
+            return redirect(assessment)
+        form = RedFlagClearanceForm(request.POST, standing=standing)
+        if form.is_valid():
+            try:
+                clear_red_flag(
+                    assessment=assessment,
+                    cleared_by=request.user,
+                    code=form.cleaned_data["code"],
+                    evidence=form.cleaned_data["evidence"],
+                    note=form.cleaned_data["note"],
+                    confirmed_emergency=form.cleaned_data.get("confirmed_emergency", False),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Red flag cleared; the record keeps who, when and why.")
+                return redirect(assessment)
+    else:
+        form = RedFlagClearanceForm(initial={"code": request.GET.get("code")}, standing=standing)
+    context = {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "form": form,
+        "statuses": statuses,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "assessments/red_flag_clear.html", context, status=status)

@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import Assessment, RedFlagClearance
+from clinic.knowledge import red_flags
 from clinic.models import Patient
 from rehab import outcomes
 from rehab.models import (
@@ -26,7 +28,7 @@ from rehab.models import (
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # assessment | plan | document | session | decision | outcome
+    kind: str  # assessment | clearance | plan | document | session | decision | outcome
     on: dt.date
     title: str
     detail: str = ""
@@ -44,8 +46,9 @@ def _words(code: str) -> str:
 
 def _assessments(patient: Patient) -> list[TimelineEntry]:
     entries = []
+    registry = red_flags()  # a clearance is an entry of its own (below)
     for assessment in Assessment.objects.filter(patient=patient).select_related("clinician"):
-        red_flags = [f["code"] for f in (assessment.ranking_at_signing or {}).get("red_flags", [])]
+        flags = [registry.get(flag["code"]).name for flag in assessment.raised_red_flags()]
         entries.append(
             TimelineEntry(
                 kind="assessment",
@@ -53,10 +56,26 @@ def _assessments(patient: Patient) -> list[TimelineEntry]:
                 title=f"Assessment ({assessment.get_status_display().lower()})",
                 detail=assessment.get_working_diagnosis_display() or "No working diagnosis yet",
                 url=assessment.get_absolute_url(),
-                flags=tuple(code.replace("_", " ") for code in red_flags),
+                flags=tuple(flags),
             )
         )
     return entries
+
+
+def _clearances(patient: Patient) -> list[TimelineEntry]:
+    registry = red_flags()
+    clearances = RedFlagClearance.objects.filter(assessment__patient=patient)
+    return [
+        TimelineEntry(
+            kind="clearance",
+            on=_as_date(timezone.localtime(clearance.cleared_at)),
+            title=f"Red flag cleared: {registry.get(clearance.code).name}",
+            detail=f"{clearance.get_evidence_display()} · "
+            f"{clearance.cleared_by.get_full_name() or clearance.cleared_by.username}",
+            url=reverse("assessment_detail", args=[clearance.assessment_id]),
+        )
+        for clearance in clearances.select_related("cleared_by")
+    ]
 
 
 def _plans(patient: Patient) -> list[TimelineEntry]:
@@ -140,6 +159,7 @@ def _outcomes(patient: Patient) -> list[TimelineEntry]:
 
 ENTRIES: dict[str, Callable[[Patient], list[TimelineEntry]]] = {
     "assessments.assessment": _assessments,
+    "assessments.redflagclearance": _clearances,
     "rehab.plan": _plans,
     "rehab.issueddocument": _documents,
     "rehab.sessionlog": _sessions,

@@ -14,7 +14,10 @@ def rehab_knowledge_check(app_configs, **kwargs):
     """Read the files afresh (not the cached copies), from the paths as configured now."""
     return knowledge_errors(
         lambda: engine.load_knowledge(
-            engine.KNOWLEDGE_DIR, engine.ILLUSTRATIONS_DIR, shared.REFERENCES_PATH
+            engine.KNOWLEDGE_DIR,
+            engine.ILLUSTRATIONS_DIR,
+            shared.REFERENCES_PATH,
+            shared.RED_FLAGS_PATH,
         ),
         lambda: outcomes.load_measures(outcomes.MEASURES_FILE, shared.REFERENCES_PATH),
     )

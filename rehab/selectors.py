@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Assessment
+from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
 from clinic.models import Clinic
 from rehab import engine
@@ -59,16 +60,10 @@ def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
     return document
 
 
-def unresolved_red_flags(assessment: Assessment) -> list[str]:
-    """Red flags raised on the ranking the PT signed: they gate any exercise plan."""
-    ranking = assessment.ranking_at_signing or {}
-    return [flag["code"] for flag in ranking.get("red_flags", [])]
-
-
 def plan_preview(*, assessment: Assessment) -> engine.PlanDraft | engine.ReferFirst:
     """What the engine would draft from the signed working diagnosis (nothing saved)."""
     return engine.build_plan(
-        diagnosis=assessment.working_diagnosis, red_flags=unresolved_red_flags(assessment)
+        diagnosis=assessment.working_diagnosis, red_flags=uncleared_red_flags(assessment=assessment)
     )
 
 
@@ -244,3 +239,9 @@ def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QueryS
         )
         .filter(Q(worse_mornings__gte=2) | Q(travelled__gte=1))
     )
+
+
+def cleared_red_flags(*, assessment: Assessment) -> list:
+    """The flags of the signed assessment a clinician cleared before the plan: the plan page and
+    the printed plan's clinician section say by whom, when and why."""
+    return [status for status in red_flag_statuses(assessment=assessment) if status.is_cleared]

@@ -18,8 +18,10 @@ from rehab import engine
 from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
+from rehab.pdf.context import call_groups
 from rehab.selectors import (
     DeadPatientLink,
+    cleared_red_flags,
     get_issued_document_for_user,
     get_plan_for_patient_token,
     get_plan_for_user,
@@ -102,6 +104,7 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "link_expires_on": link_expires_on(link),
         "link_accesses": link.accesses.all()[:10],
         "link_renewable": not is_anonymised(plan.patient),
+        "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
 
@@ -330,8 +333,13 @@ def patient_plan_page(request, token):
     if request.method == "GET":
         patient_link_record_access(link=link, what=PatientLinkAccess.What.PAGE)
     prescriptions = [(p, engine.step(p.step_code)) for p in plan.prescriptions.all()]
+    protocol = engine.protocol(plan.diagnosis)
+    groups = call_groups(protocol=protocol, tissue=engine.tissue(protocol.tissue or ""))
     context = {
         "plan": plan,
+        # The printed plan's emergency and same-day signs (from the red-flag registry), so the
+        # page never sends an emergency to "call the clinic".
+        "call_groups": [group for group in groups if group.urgency != "review"],
         "first_name": plan.patient.first_name,
         "clinic": plan.patient.clinic,
         "prescriptions": prescriptions,

@@ -224,7 +224,7 @@ def red_flags(
         raised.append(
             RedFlag(
                 code=code,
-                urgency=min((rule.urgency for rule, _ in hits), key=URGENCIES.index),
+                urgency=kb.registry.get(code).urgency,
                 because=_unique(
                     [
                         name
@@ -234,7 +234,12 @@ def red_flags(
                         if name in findings
                     ]
                 ),
-                action=" ".join(_unique([rule.action for rule, _ in hits])),
+                action=" ".join(
+                    _unique(
+                        [kb.registry.get(code).action]
+                        + [rule.extra_action for rule, _ in hits if rule.extra_action]
+                    )
+                ),
                 source="; ".join(_unique([rule.source for rule, _ in hits])),
             )
         )

@@ -23,7 +23,7 @@ from clinic.knowledge import Checker
 
 KNOWLEDGE_PATH = Path(__file__).with_name("knowledge.toml")
 
-URGENCIES = ("emergency", "urgent")
+URGENCIES = shared.URGENCIES
 RUN_ADVICE = ("stop_and_seek_care", "stop", "continue", "modify")
 POLICY_FIELDS = (
     "published_log_shrink",
@@ -125,9 +125,13 @@ class WeightRule:
 
 @dataclass(frozen=True)
 class RedFlagRule:
+    """When a flag is raised. Its urgency and action are the registry's (one place), plus what
+    this trigger adds (``extra_action``, e.g. the X-ray first under 18)."""
+
     code: str
     urgency: str
     action: str
+    extra_action: str
     source: str
     note: str
     conditions: tuple[Condition, ...]
@@ -189,6 +193,7 @@ class Knowledge:
     groups: Mapping[str, str]
     weights: tuple[WeightRule, ...]
     red_flags: tuple[RedFlagRule, ...]
+    registry: shared.RedFlagRegistry
     run_advice: tuple[RunAdviceRule, ...]
     see_professional: tuple[Trigger, ...]
     see_professional_red_flags_source: str
@@ -360,7 +365,13 @@ def _weight_rule(
     return WeightRule(condition, condition.fields[0], group, tuple(weights))
 
 
-def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabulary) -> Knowledge:
+def _parse(
+    check: Checker,
+    name: str,
+    raw: Mapping[str, Any],
+    vocabulary: Vocabulary,
+    registry: shared.RedFlagRegistry,
+) -> Knowledge:
     causes = vocabulary.cause_codes
     fields = vocabulary.fields_by_name
     policy = _policy(check, name, raw)
@@ -432,12 +443,26 @@ def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabu
         code = entry.get("code", "?")
         where = f"{name}: red_flag[{index}]"
         check.text(where, entry, "code")
-        check.one_of(f"{where}.urgency", entry.get("urgency"), URGENCIES)
+        check.need(
+            registry.is_known(code),
+            f"{where}.code: {code!r} is not in the red-flag registry "
+            f"({shared.RED_FLAGS_PATH.name}): add its urgency, action and runner text there",
+        )
+        for key in ("urgency", "action"):
+            check.need(
+                key not in entry,
+                f"{where}.{key}: comes from the red-flag registry ({shared.RED_FLAGS_PATH.name}); "
+                "write what this trigger adds as extra_action",
+            )
+        info = registry.get(code)
+        extra = entry.get("extra_action", "")
+        check.need(isinstance(extra, str), f"{where}.extra_action: must be a text")
         red_flags.append(
             RedFlagRule(
                 code=code,
-                urgency=entry.get("urgency", ""),
-                action=check.text(where, entry, "action"),
+                urgency=info.urgency,
+                action=info.action,
+                extra_action=str(extra),
                 source=check.text(where, entry, "source"),
                 note=str(entry.get("note", "")),
                 conditions=_conditions(check, entry.get("when"), vocabulary, f"{where}.when"),
@@ -539,6 +564,7 @@ def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabu
         groups=frozen(groups),
         weights=tuple(weights),
         red_flags=tuple(red_flags),
+        registry=registry,
         run_advice=tuple(run_rules),
         see_professional=tuple(triggers),
         see_professional_red_flags_source=str(sp_red.get("source", "")),
@@ -548,12 +574,16 @@ def _parse(check: Checker, name: str, raw: Mapping[str, Any], vocabulary: Vocabu
 
 
 def read_knowledge(
-    path: Path = KNOWLEDGE_PATH, references: Path = shared.REFERENCES_PATH
+    path: Path = KNOWLEDGE_PATH,
+    references: Path = shared.REFERENCES_PATH,
+    red_flags: Path = shared.RED_FLAGS_PATH,
 ) -> Knowledge:
-    """Read and check a knowledge file; raise KnowledgeError listing every problem."""
+    """Read and check a knowledge file with the red-flag registry it raises codes of; raise
+    KnowledgeError listing every problem."""
     check = Checker()
     raw = check.read(path)
-    knowledge = _parse(check, path.name, raw, load_vocabulary())
+    registry = shared.read_red_flags(check, red_flags)
+    knowledge = _parse(check, path.name, raw, load_vocabulary(), registry)
     check.check_references(shared.read_references(check, references))
     check.done(KnowledgeError)
     return knowledge

@@ -157,11 +157,29 @@ def _sections(kb: Knowledge) -> tuple[ReportSection, ...]:
                     flag.code,
                     flag.urgency,
                     " OR ".join(f"[{c.text}]" for c in flag.conditions),
-                    flag.action,
+                    f"{flag.action} {flag.extra_action}".strip(),
                     flag.source,
                     flag.note or "-",
                 )
                 for flag in kb.red_flags
+            ),
+        ),
+        ReportSection(
+            "Red-flag registry",
+            "What each raised flag means, from clinic/knowledge/red_flags.toml: the one place "
+            "for its urgency, the physio's action and the runner's words (the assessment, the "
+            "plan refusal, the printed plan and the runner's page all read it).",
+            ("code", "name", "urgency", "physio", "runner is told", "source"),
+            tuple(
+                (
+                    info.code,
+                    info.name,
+                    info.urgency,
+                    info.action,
+                    info.runner,
+                    "; ".join(info.source),
+                )
+                for info in kb.registry.flags.values()
             ),
         ),
         ReportSection(

@@ -1,7 +1,15 @@
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from clinic.knowledge import RedFlagInfo, red_flags
+
 register = template.Library()
+
+
+@register.filter
+def red_flag(code: str) -> RedFlagInfo:
+    """The registry's entry for a red-flag code: its name, urgency and the runner's words."""
+    return red_flags().get(code)
 
 
 @register.filter

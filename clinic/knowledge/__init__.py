@@ -19,15 +19,33 @@ from .loader import (
     references,
     source_keys,
 )
+from .red_flags import (
+    RED_FLAGS_PATH,
+    URGENCIES,
+    RedFlagInfo,
+    RedFlagRegistry,
+    RedFlagSign,
+    load_red_flags,
+    read_red_flags,
+    red_flags,
+)
 
 __all__ = [
     "MARKED_PREFIXES",
+    "RED_FLAGS_PATH",
     "REFERENCES_PATH",
+    "URGENCIES",
     "Checker",
     "KnowledgeError",
+    "RedFlagInfo",
+    "RedFlagRegistry",
+    "RedFlagSign",
     "Reference",
     "cited_keys",
+    "load_red_flags",
+    "read_red_flags",
     "read_references",
+    "red_flags",
     "references",
     "source_keys",
 ]

@@ -1,8 +1,9 @@
 """The rehab plan engine: plain Python, no Django.
 
-Knowledge (ladders, protocols, pain-monitoring rules, red flags, patient texts) lives in TOML
-files in ``rehab/knowledge/``, cites the reference list in ``clinic/knowledge/`` and is checked on
-first use. Public API:
+Knowledge (ladders, protocols, pain-monitoring rules, patient texts) lives in TOML files in
+``rehab/knowledge/``; the red flags (urgency, action, runner's words and signs) are the one
+registry in ``clinic/knowledge/red_flags.toml``. Both cite the reference list in
+``clinic/knowledge/`` and are checked on first use. Public API:
 
 * ``build_plan(diagnosis=..., red_flags=...)`` -> ``PlanDraft`` or ``ReferFirst``
 * ``propose_progression(tissue_or_diagnosis=..., ladder=..., current_step=..., logs=...,
@@ -18,7 +19,7 @@ first use. Public API:
 * look-ups: ``ladders()``, ``ladder(code)``, ``ladder_steps(code)``, ``step(code)``,
   ``protocol(diagnosis)``, ``protocols()``, ``tissue(code)``, ``source(key)``,
   ``knowledge_version()``, ``knowledge()``,
-  ``load_knowledge(directory, illustrations, references)``
+  ``load_knowledge(directory, illustrations, references, red_flags_path)``
 """
 
 from .knowledge import (

@@ -1,11 +1,11 @@
 """Load and check the knowledge files in ``rehab/knowledge/`` through the shared loader.
 
-``load_knowledge()`` reads ladders, protocols, progression rules, red flags and the patient
-texts, checks them against each other (every protocol step exists, every step has its
-illustration file, every cited source resolves in the reference list, every reason template uses
-known placeholders, ...) and raises ``KnowledgeError`` listing every problem found, each with
-its file and key. The default load is cached; the helpers (``ladder_steps``, ``step``,
-``protocol`` ...) use it.
+``load_knowledge()`` reads ladders, protocols, progression rules, the patient texts and the
+red-flag registry (``clinic/knowledge/red_flags.toml``), checks them against each other (every
+protocol step exists, every step has its illustration file, every cited source resolves in the
+reference list, every reason template uses known placeholders, ...) and raises
+``KnowledgeError`` listing every problem found, each with its file and key. The default load is
+cached; the helpers (``ladder_steps``, ``step``, ``protocol`` ...) use it.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ REHAB_DIR = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = REHAB_DIR / "knowledge"
 ILLUSTRATIONS_DIR = REHAB_DIR / "static" / "rehab" / "illustrations"
 
-KNOWLEDGE_FILES = ("ladders", "protocols", "progression", "red_flags", "patient_texts")
+KNOWLEDGE_FILES = ("ladders", "protocols", "progression", "patient_texts")
 LADDER_CODES = ("bridge", "hip_thrust", "rdl", "running")
 EXERCISE_LADDERS = ("bridge", "hip_thrust", "rdl")
 PAIN_ZONES = ("green", "amber", "red")
@@ -159,8 +159,7 @@ class Knowledge:
     progression_rules: Mapping[str, Rule]
     running_rules: tuple[Rule, ...]  # in order of evaluation
     triggers: Mapping[str, SourcedText]
-    red_flags: Mapping[str, Mapping[str, Any]]
-    unknown_red_flag: Mapping[str, Any]
+    red_flags: shared.RedFlagRegistry  # clinic/knowledge/red_flags.toml, the one registry
     patient: PatientTexts
     sources: Mapping[str, Reference]  # the reference list every source resolves in
 
@@ -758,27 +757,6 @@ def _progression(
     return tissues, settings, rules, tuple(running), triggers
 
 
-def _red_flags(
-    check: Checker, data: Mapping[str, Any]
-) -> tuple[dict[str, Mapping[str, Any]], Mapping[str, Any]]:
-    flags: dict[str, Mapping[str, Any]] = {}
-    for f in [*data.get("flag", []), {"code": "[unknown]", **data.get("unknown", {})}]:
-        code = f.get("code", "?")
-        where = f"red_flags.toml: flag.{code}"
-        check.need(code not in flags, f"{where}: duplicate red flag")
-        check.need(f.get("urgency") in URGENCY_ORDER, f"{where}: urgency {f.get('urgency')!r}")
-        flags[code] = MappingProxyType(
-            {
-                "condition": check.text(where, f, "condition"),
-                "urgency": f.get("urgency", "urgent"),
-                "action": check.text(where, f, "action"),
-                "source": check.sources(where, f),
-            }
-        )
-    unknown = flags.pop("[unknown]")
-    return flags, unknown
-
-
 def _signs(check: Checker, data: Mapping[str, Any], kind: str) -> tuple[SafetySign, ...]:
     signs = []
     for index, raw in enumerate(data.get(kind, []), start=1):
@@ -912,7 +890,6 @@ def _patient_texts(check: Checker, data: Mapping[str, Any]) -> PatientTexts:
     )
     days, days_source = _training_days(check, data)
     return PatientTexts(
-        emergency_signs=_signs(check, data, "emergency_sign"),
         same_day_signs=_signs(check, data, "same_day_sign"),
         review_signs=_signs(check, data, "review_sign"),
         glossary=glossary,
@@ -927,8 +904,10 @@ def load_knowledge(
     directory: Path = KNOWLEDGE_DIR,
     illustrations: Path = ILLUSTRATIONS_DIR,
     references: Path = shared.REFERENCES_PATH,
+    red_flags_path: Path = shared.RED_FLAGS_PATH,
 ) -> Knowledge:
-    """Read and check the knowledge files; raise KnowledgeError listing every problem."""
+    """Read and check the knowledge files and the red-flag registry they print from; raise
+    KnowledgeError listing every problem."""
     check = Checker()
     raw: dict[str, dict[str, Any]] = {}
     versions: list[str] = []
@@ -945,7 +924,7 @@ def load_knowledge(
     ladders = _ladders(check, raw["ladders"], illustrations, bands, good)
     steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}
     protocols = _protocols(check, raw["protocols"], steps, ladders, tissues)
-    red_flags, unknown_flag = _red_flags(check, raw["red_flags"])
+    red_flags = shared.read_red_flags(check, red_flags_path)
     patient = _patient_texts(check, raw["patient_texts"])
     sources = shared.read_references(check, references)
     check.check_references(sources)
@@ -961,8 +940,7 @@ def load_knowledge(
         progression_rules=MappingProxyType(rules),
         running_rules=running_rules,
         triggers=MappingProxyType(triggers),
-        red_flags=MappingProxyType(red_flags),
-        unknown_red_flag=unknown_flag,
+        red_flags=red_flags,
         patient=patient,
         sources=sources,
     )

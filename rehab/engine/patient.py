@@ -6,6 +6,10 @@ text applies are here, as pure functions, so the PDF only lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from clinic.knowledge import RedFlagSign
+
 from .knowledge import Knowledge, knowledge
 from .schema import (
     GlossaryEntry,
@@ -108,14 +112,16 @@ def safety_signs(
 ) -> SafetySigns:
     """Red-flag symptoms and the seed's see-a-professional triggers, most urgent first.
 
-    The protocol's own safety-net lines replace the general signs they cover and go with the
+    The red flags' signs come from the registry: an emergency flag's under the emergency
+    heading, an urgent one's with the same-day signs (the clinic arranges the referral). The
+    protocol's own safety-net lines replace the general signs they cover and go with the
     emergency signs when they send the runner to an emergency department, else with the
     same-day ones. Signs left out for the tissue (e.g. hopping with a bone stress injury) are
     not printed.
     """
     kb = kb or knowledge()
 
-    def merge(general: tuple[SafetySign, ...], *, emergency: bool) -> tuple[str, ...]:
+    def merge(general: Sequence[SafetySign | RedFlagSign], *, emergency: bool) -> tuple[str, ...]:
         specific = [s for s in protocol.safety_net if ("emergency" in s.lower()) == emergency]
         items: list[str] = []
         for sign in general:
@@ -123,9 +129,13 @@ def safety_signs(
             items.append(cover or sign.text)
         return tuple(dict.fromkeys(items + specific))
 
+    def flag_signs(*, emergency: bool) -> list[RedFlagSign]:
+        flags = kb.red_flags.flags.values()
+        return [sign for flag in flags if flag.is_emergency == emergency for sign in flag.signs]
+
     return SafetySigns(
-        emergency=merge(kb.patient.emergency_signs, emergency=True),
-        same_day=merge(kb.patient.same_day_signs, emergency=False),
+        emergency=merge(flag_signs(emergency=True), emergency=True),
+        same_day=merge([*kb.patient.same_day_signs, *flag_signs(emergency=False)], emergency=False),
         review=tuple(
             sign.text for sign in kb.patient.review_signs if tissue.code not in sign.left_out_for
         ),

@@ -24,11 +24,11 @@ def build_plan(
 ) -> PlanDraft | ReferFirst:
     """Build the plan draft for ``diagnosis`` (a cause code from findings.json).
 
-    Returns ``ReferFirst`` when any red flag is passed (codes of unresolved red flags, e.g. the
-    ``red_flags`` fields of findings.json that are true) or when the diagnosis itself needs a
-    specialist first (proximal hamstring avulsion). Otherwise returns ``PlanDraft`` with all
-    phases, the phase-1 exercises and running guidance, what to avoid, the timeline and the
-    knowledge version. Raises KeyError for an unknown diagnosis.
+    Returns ``ReferFirst`` when any red flag is passed (codes of the differential's red flags
+    not cleared by a clinician; see the registry, clinic/knowledge/red_flags.toml) or when the
+    diagnosis itself needs a specialist first (proximal hamstring avulsion). Otherwise returns
+    ``PlanDraft`` with all phases, the phase-1 exercises and running guidance, what to avoid,
+    the timeline and the knowledge version. Raises KeyError for an unknown diagnosis.
     """
     kb = kb or knowledge()
     if isinstance(red_flags, str):
@@ -117,15 +117,14 @@ def _refer_first(kb: Knowledge, protocol: Protocol, flags: tuple[str, ...]) -> R
 
 def _red_flag_action(kb: Knowledge, code: str) -> RedFlagAction:
     entry = kb.red_flags.get(code)
-    known = entry is not None
-    entry = entry or kb.unknown_red_flag
     return RedFlagAction(
         code=code,
-        condition=entry["condition"],
-        urgency=entry["urgency"],
-        action=entry["action"],
-        known=known,
-        source=tuple(entry["source"]),
+        condition=entry.name,
+        urgency=entry.urgency,
+        action=entry.action,
+        runner=entry.runner,
+        known=kb.red_flags.is_known(code),
+        source=entry.source,
     )
 
 

@@ -414,8 +414,7 @@ class PainZone(_AsDict):
 class PatientTexts(_AsDict):
     """patient_texts.toml: what the printed plan tells the runner, and when."""
 
-    emergency_signs: tuple[SafetySign, ...]
-    same_day_signs: tuple[SafetySign, ...]
+    same_day_signs: tuple[SafetySign, ...]  # besides the red flags' signs (red_flags.toml)
     review_signs: tuple[SafetySign, ...]
     glossary: tuple[GlossaryEntry, ...]
     running_now: tuple[RunningNowRule, ...]  # in order of evaluation
@@ -451,8 +450,9 @@ class RedFlagAction(_AsDict):
     code: str
     condition: str
     urgency: str
-    action: str
-    known: bool  # False: the code is not in red_flags.toml; the generic action applies
+    action: str  # the physio's words
+    runner: str  # what the runner is told
+    known: bool  # False: the code is not in the registry; the generic urgent entry applies
     source: Sources
 
 

@@ -8,6 +8,7 @@ from the plan engine and its knowledge files; this module only lays them out as 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 
 import segno
@@ -19,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from rehab import charts, engine
 from rehab.chart_data import plan_chart_data
 from rehab.models import Plan, Prescription, SessionLog
-from rehab.selectors import patient_link_url
+from rehab.selectors import cleared_red_flags, patient_link_url
 
 PAGE_SIZES = {"A4": "A4", "Letter": "letter"}  # clinic setting -> CSS @page size
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -190,10 +191,36 @@ def plan_pdf_context(
         "qr_svg": _qr_svg(link_url) if link_url else "",
         # Re-issued after follow-ups: the runner sees their progress (same charts as the page).
         "charts": charts.plan_charts(plan_chart_data(plan=plan)) if plan.has_logs else [],
+        "cleared_red_flags": _cleared_red_flags(plan),
     }
 
 
 # --- Pieces -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClearedFlag:
+    name: str
+    urgency: str
+    by: str
+    on: dt.date
+    evidence: str
+    note: str
+
+
+def _cleared_red_flags(plan: Plan) -> tuple[ClearedFlag, ...]:
+    """The clinician section: each red flag cleared before the plan, by whom, when and why."""
+    return tuple(
+        ClearedFlag(
+            name=status.info.name,
+            urgency=status.info.urgency,
+            by=status.clearance.cleared_by.get_full_name() or status.clearance.cleared_by.username,
+            on=timezone.localtime(status.clearance.cleared_at).date(),
+            evidence=status.clearance.get_evidence_display().lower(),
+            note=status.clearance.note,
+        )
+        for status in cleared_red_flags(assessment=plan.assessment)
+    )
 
 
 def prescription_dose(prescription: Prescription, *, effort: str | None = None) -> engine.Dose:

@@ -172,7 +172,7 @@ def test_red_flag_shows_as_a_banner_with_its_action(alice_client, assessment):
     _with_findings(assessment, {"saddle_numbness": True, "back_pain": True})
     page = alice_client.get(reverse("assessment_detail", args=[assessment.pk])).content.decode()
     assert 'id="red-flags"' in page
-    assert "Cauda equina" in page
+    assert "Possible cauda equina syndrome" in page
     assert 'data-advice="stop_and_seek_care"' in page
 
 

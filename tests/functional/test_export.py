@@ -86,6 +86,7 @@ def test_json_export_holds_every_row_of_the_patient_and_none_of_another(
     assert counts == {
         "clinic.patient": 1,
         "assessments.assessment": 1,
+        "assessments.redflagclearance": 0,
         "rehab.plan": 1,
         "rehab.prescription": plan.prescriptions.count(),
         "rehab.sessionlog": 2,

@@ -117,6 +117,7 @@ ROUTES: dict[str, Route] = {
     "assessment_sign": Route(_draft, member=(405, 200)),
     "assessment_amend": Route(_draft, member=(405, 302)),
     "assessment_discard": Route(_draft, member=(405, 302)),
+    "red_flag_clear": Route(lambda o: {"pk": o["signed"].pk}, member=(200, 400)),
     "differential_knowledge": Route(_none, member=(200, 200), scoped=False),
     "patient_history": Route(_patient, member=(200, 200)),
     "patient_export_json": Route(_patient, member=(200, 200)),

@@ -666,6 +666,8 @@ def test_the_knowledge_report_lists_every_prior_weight_and_rule_with_its_source(
             assert weight.source in text
     for flag in kb.red_flags:
         assert flag.code in text and flag.action in text
+    for info in kb.registry.flags.values():
+        assert info.runner in text
     for rule in kb.run_advice:
         assert rule.advice in text
     assert "askling_h_test" in text

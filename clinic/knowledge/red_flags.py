@@ -1,0 +1,125 @@
+"""The red-flag registry (``red_flags.toml``): one entry per code the differential raises.
+
+The differential's rules say when a flag is raised; this registry says what then: urgency, the
+physio's action, the runner's instruction and the signs the runner watches for. Every reader
+(the differential, the assessment panel, the plan refusal, the printed plan, the runner's page)
+takes these from here, so no two places can disagree on a code's urgency or words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .loader import REFERENCES_PATH, Checker, read_references
+
+RED_FLAGS_PATH = Path(__file__).with_name("red_flags.toml")
+# The contract's urgencies, most urgent first.
+URGENCIES = ("emergency", "urgent")
+
+
+@dataclass(frozen=True)
+class RedFlagSign:
+    """A sign the runner watches for, and words that show a protocol line already says it."""
+
+    text: str
+    matches: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RedFlagInfo:
+    code: str
+    name: str
+    urgency: str  # one of URGENCIES
+    action: str  # the physio's words
+    runner: str  # what the runner is told to do
+    signs: tuple[RedFlagSign, ...]
+    source: tuple[str, ...]
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.urgency == "emergency"
+
+
+@dataclass(frozen=True)
+class RedFlagRegistry:
+    flags: Mapping[str, RedFlagInfo]
+    unknown: RedFlagInfo  # for a code not in the registry (e.g. a record from older knowledge)
+    version: int
+
+    def get(self, code: str) -> RedFlagInfo:
+        """The entry for ``code``; an unlisted code gets the generic urgent entry, never none."""
+        return self.flags.get(code) or replace(self.unknown, code=code)
+
+    def is_known(self, code: str) -> bool:
+        return code in self.flags
+
+
+def _entry(check: Checker, where: str, raw: Mapping[str, Any], code: str) -> RedFlagInfo:
+    check.one_of(f"{where}.urgency", raw.get("urgency"), URGENCIES)
+    signs = []
+    raw_signs = raw.get("signs", [])
+    if check.need(isinstance(raw_signs, list), f"{where}.signs: must be a list of tables"):
+        for index, sign in enumerate(raw_signs, start=1):
+            table = check.table(f"{where}.signs[{index}]", sign)
+            signs.append(
+                RedFlagSign(
+                    text=check.text(f"{where}.signs[{index}]", table, "text"),
+                    matches=check.texts(f"{where}.signs[{index}]", table, "matches"),
+                )
+            )
+    return RedFlagInfo(
+        code=code,
+        name=check.text(where, raw, "name"),
+        urgency=str(raw.get("urgency", "urgent")),
+        action=check.text(where, raw, "action"),
+        runner=check.text(where, raw, "runner"),
+        signs=tuple(signs),
+        source=check.sources(where, raw),
+    )
+
+
+def read_red_flags(check: Checker, path: Path = RED_FLAGS_PATH) -> RedFlagRegistry:
+    """The registry, read through ``check`` (so its problems and hash count in the caller's)."""
+    raw = check.read(path)
+    name = path.name
+    version = raw.get("meta", {}).get("version")
+    check.need(isinstance(version, int), f"{name}: meta.version: must be a whole number")
+    flags: dict[str, RedFlagInfo] = {}
+    for index, entry in enumerate(raw.get("flag", []), start=1):
+        table = check.table(f"{name}: flag[{index}]", entry)
+        code = check.text(f"{name}: flag[{index}]", table, "code")
+        where = f"{name}: flag.{code or index}"
+        check.need(code not in flags, f"{where}: duplicate red flag")
+        flags[code] = _entry(check, where, table, code)
+    check.need(bool(flags), f"{name}: flag: needs at least one red flag")
+    unknown = _entry(
+        check, f"{name}: unknown", check.table(f"{name}: unknown", raw.get("unknown")), ""
+    )
+    check.cite_texts(name, raw, free_text_sources=False)
+    return RedFlagRegistry(
+        flags=MappingProxyType(flags),
+        unknown=unknown,
+        version=version if isinstance(version, int) else 0,
+    )
+
+
+def load_red_flags(
+    path: Path = RED_FLAGS_PATH, references: Path = REFERENCES_PATH
+) -> RedFlagRegistry:
+    """Read and check the registry on its own; raise KnowledgeError listing every problem."""
+    check = Checker()
+    registry = read_red_flags(check, path)
+    check.check_references(read_references(check, references))
+    check.done()
+    return registry
+
+
+@cache
+def red_flags() -> RedFlagRegistry:
+    """The repository's registry, checked and cached."""
+    return load_red_flags()
