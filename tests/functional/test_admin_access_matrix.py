@@ -36,6 +36,8 @@ from django.urls import NoReverseMatch, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
+from assessments.models import RedFlagClearance
+from assessments.services import clear_red_flag
 from clinic.admin import ClinicScopedAdmin, ClinicScopedInline, SuperuserOnlyAdmin
 from clinic.models import AccessEvent, Membership
 from rehab import outcomes
@@ -43,7 +45,7 @@ from rehab.models import OutcomeMeasurement, PatientLinkAccess, ProgressionDecis
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.admin_forms import form_data
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
-from tests.rehab_factories import signed_assessment
+from tests.rehab_factories import PHT_FINDINGS, signed_assessment
 
 PDF = b"%PDF-1.4 test"
 # What clinic B's rows are called: none of it may reach clinic A's admin.
@@ -90,6 +92,9 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
     plan = plan_create(assessment=signed, clinician=clinician)
     prescription = plan.prescriptions.exclude(ladder="running").first()
     link = plan.patient_link
+    flagged = signed_assessment(
+        patient=patient, clinician=clinician, findings={**PHT_FINDINGS, "cancer_history": True}
+    )
     return {
         "clinic.Clinic": clinic,
         "clinic.Membership": Membership.objects.get(user=clinician, clinic=clinic),
@@ -98,6 +103,13 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
             patient=patient, user=clinician, what=AccessEvent.What.PATIENT
         ),
         "assessments.Assessment": signed,
+        "assessments.RedFlagClearance": clear_red_flag(
+            assessment=flagged,
+            code="serious_pathology",
+            evidence=RedFlagClearance.Evidence.HISTORY,
+            note="Treated in 2005, discharged in 2010.",
+            cleared_by=clinician,
+        ),
         "rehab.Plan": plan,
         "rehab.Prescription": prescription,
         "rehab.SessionLog": session_log_create(
@@ -156,7 +168,7 @@ def _unscoped_rows(user):
 def world(db):
     """Two clinics with one row of every kind each; dana administers clinic A only."""
     a, b = ClinicFactory(name="Riverside"), ClinicFactory(name="Hilltop")
-    alice = UserFactory(username="alice", clinic=a)
+    alice = UserFactory(username="alice", first_name="Alice", last_name="Avery", clinic=a)
     charlie = UserFactory(username="charlie", first_name="Charles", last_name="Hillman", clinic=b)
     rows_a = _clinic_world(
         a, clinician=alice, patient_names=("Rosa", "Runner"), record_number="RIV-0001"
@@ -166,7 +178,14 @@ def world(db):
     )
     for rows, user in ((rows_a, alice), (rows_b, charlie)):
         rows.update(_unscoped_rows(user))
-    dana = UserFactory(username="dana", clinic=a, clinic__role="clinic_admin", is_staff=True)
+    dana = UserFactory(
+        username="dana",
+        first_name="Dana",
+        last_name="Dale",
+        clinic=a,
+        clinic__role="clinic_admin",
+        is_staff=True,
+    )
     dana.user_permissions.set(Permission.objects.all())
     return {"A": rows_a, "B": rows_b, "dana": dana}
 

@@ -19,6 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from assessments.services import clear_red_flag
 from clinic.audit import ANSWERED, NOT_PATIENT_DATA, admin_view, reads_patient_data
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import patient_records, record_for
@@ -34,6 +35,7 @@ from tests.factories import PatientFactory, UserFactory
 # The access matrix's table of how to fill each URL, and its fixtures: the objects of clinic A
 # (a patient with a draft, a signed assessment, a plan, its PDF and link) and quick PDFs.
 from tests.functional.test_url_access_matrix import ROUTES, _quick_pdf, objects  # noqa: F401
+from tests.rehab_factories import PHT_FINDINGS, signed_assessment
 
 What = AccessEvent.What
 
@@ -173,6 +175,18 @@ def every_record(clinic_a, alice):
     )
     patient_link_record_access(link=plan.patient_link, what="page")
     AccessEvent.objects.create(patient=clinic_a["patient"], user=alice, what=What.PATIENT)
+    flagged = signed_assessment(
+        patient=clinic_a["patient"],
+        clinician=alice,
+        findings={**PHT_FINDINGS, "cancer_history": True},
+    )
+    clear_red_flag(
+        assessment=flagged,
+        code="serious_pathology",
+        evidence="history_clarified",
+        note="Treated in 2005, discharged in 2010.",
+        cleared_by=alice,
+    )
     return clinic_a
 
 
