@@ -83,6 +83,8 @@ def assessment_edit(request, pk):
                 side=form.cleaned_data["side"],
                 findings=form.findings(),
                 version=form.cleaned_data["version"],
+                note_subjective=form.cleaned_data["note_subjective"],
+                note_plan=form.cleaned_data["note_plan"],
             )
         except StaleVersionError as error:
             form.add_error(None, str(error))
