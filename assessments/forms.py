@@ -109,8 +109,9 @@ class SectionDetails(Fieldset):
 
     def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
         fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
-        answered = sum(form.answered(name) for name in self.names)
+        answered = sum(form.has_value(name) for name in self.names)
         errors = sum(name in form.errors for name in self.names)
+        opened = errors or any(form.answered_by_pt(name) for name in self.names)
         return render_to_string(
             self.template,
             {
@@ -118,7 +119,7 @@ class SectionDetails(Fieldset):
                 "fields": fields,
                 "answered": answered,
                 "errors": errors,
-                "open": bool(answered or errors),
+                "open": bool(opened),
             },
         )
 
@@ -212,7 +213,11 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
                 css_id=f"section-{section.code}",
             )
 
-    def answered(self, name: str) -> bool:
+    def has_value(self, name: str) -> bool:
+        """Whether the question shows an answer (typed, saved, or prefilled)."""
+        return self[name].value() not in (None, "", [])
+
+    def answered_by_pt(self, name: str) -> bool:
         """Whether the PT gave this question an answer (typed now, or saved before).
 
         A new form's prefilled values (age and sex from the patient record) do not count, so
@@ -220,7 +225,7 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
         """
         if not self.is_bound:
             return getattr(self.instance, name) is not None
-        return self[name].value() not in (None, "", [])
+        return self.has_value(name)
 
     def findings(self) -> dict:
         """Every finding as cleaned, None where not asked, for ``assessment_update``."""

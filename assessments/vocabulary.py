@@ -57,6 +57,7 @@ class FindingField:
         if isinstance(value, bool):
             return "Yes" if value else "No"
         if self.type == "set":
+            value = [value] if isinstance(value, str) else value
             return ", ".join(self.label(v) for v in value) if value else "None of these"
         if self.type in ("enum", "result"):
             return self.label(value)
