@@ -107,4 +107,4 @@ def source_in_words(source: str) -> str:
     """A weight's source for the PT: an estimate says so instead of the file's 'EST:' tag."""
     if source.startswith("EST:"):
         return "Estimated here (no published figure): " + source.removeprefix("EST:").strip()
-    return "Published: " + source
+    return "Source: " + source

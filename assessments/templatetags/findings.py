@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.utils.html import format_html, format_html_join
 
@@ -37,6 +39,15 @@ def percent(probability) -> str:
     return f"{value:.0f}%"
 
 
+_CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+
+
+def _codes_in_words(text: str) -> str:
+    """Knowledge notes name causes and fields by code; say them as the vocabulary does."""
+    vocabulary = load_vocabulary()
+    return _CODE.sub(lambda m: vocabulary.in_words(m.group()), text)
+
+
 def _reason(item) -> tuple:
     field = load_vocabulary().field(item["field"])
     value = item["value"]
@@ -44,7 +55,7 @@ def _reason(item) -> tuple:
         field.question,
         field.words(tuple(value) if isinstance(value, list) else value),
         weight_in_words(item["weight"]),
-        source_in_words(item["source"]),
+        _codes_in_words(source_in_words(item["source"])),
     )
 
 
