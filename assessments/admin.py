@@ -1,13 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from assessments.forms import FindingSetField
+from assessments.forms import AssessmentForm
 from assessments.models import Assessment
 from assessments.vocabulary import load_vocabulary
 from clinic.admin import ClinicScopedAdmin
 
+FINDINGS = {f.name: f for f in load_vocabulary().fields}
 # The set findings (a JSON list of codes in the database), shown to people by their labels.
-SET_FINDINGS = {f.name: f for f in load_vocabulary().fields if f.type == "set"}
+SET_FINDINGS = {name: f for name, f in FINDINGS.items() if f.type == "set"}
 
 
 @admin.register(Assessment)
@@ -22,10 +23,10 @@ class AssessmentAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
     readonly_fields = ["status", "signed_by", "signed_at", "vocabulary_version"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        finding = SET_FINDINGS.get(db_field.name)
-        if finding is not None:
-            return FindingSetField(label=finding.question, finding=finding)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # The findings as the app asks them: labels, and "Not asked" rather than "Unknown".
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        finding = FINDINGS.get(db_field.name)
+        return field if finding is None else AssessmentForm.field_for(finding, field)
 
     def get_fields(self, request, obj=None):
         # A signed assessment is shown read-only, where Django would print a set finding as

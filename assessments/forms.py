@@ -157,7 +157,7 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
         self.fields["side"].choices = Assessment.Side.choices
         vocabulary = load_vocabulary()
         for finding in vocabulary.fields:
-            self.fields[finding.name] = self._field_for(finding, self.fields[finding.name])
+            self.fields[finding.name] = self.field_for(finding, self.fields[finding.name])
         once = ()
         if not self.instance.pk:
             self.fields[SUBMISSION_KEY] = submission_key_field()
@@ -248,7 +248,8 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
         return findings, [name for name in names if name in self.errors]
 
     @staticmethod
-    def _field_for(finding, model_field: forms.Field) -> forms.Field:
+    def field_for(finding, model_field: forms.Field) -> forms.Field:
+        """The form field for a finding, its choices in the clinic's words (admin too)."""
         label = finding.question
         if finding.type == "boolean":
             return forms.TypedChoiceField(

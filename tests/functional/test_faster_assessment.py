@@ -230,3 +230,21 @@ def test_the_summary_is_a_fixed_bar_only_below_the_large_breakpoint():
     narrow = css[css.index("@media (max-width: 991.98px)") :]
     assert re.search(r"\.panel-summary \{ display: none; \}", css)
     assert re.search(r"\.panel-summary \{[^}]*position: fixed;[^}]*bottom: 0;", narrow)
+
+
+# --- The admin asks the findings as the app does -------------------------------------------
+
+
+def test_the_admin_edits_a_draft_in_the_clinic_words(admin_client, assessment):
+    url = reverse("admin:assessments_assessment_change", args=[assessment.pk])
+    page = admin_client.get(url).content.decode()
+    assert "Back of the knee, inner side" in page and "Posterior knee medial" not in page
+    assert "Unknown" not in page and "Not asked" in page
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data |= {"pain_locations": ["sit_bone", "mid_thigh"], "felt_pop": "False", "slump_test": ""}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assessment.refresh_from_db()
+    assert assessment.pain_locations == ["sit_bone", "mid_thigh"]
+    assert (assessment.felt_pop, assessment.slump_test) == (False, None)
