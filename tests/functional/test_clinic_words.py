@@ -116,6 +116,7 @@ def test_no_page_of_the_assessment_shows_a_code(alice_client, staff_client, pati
         "signed": _get(alice_client, reverse("assessment_detail", args=[signed.pk])),
         "panel": preview.content.decode(),
         "plan": _get(alice_client, plan.get_absolute_url()),
+        "patient": _get(alice_client, patient.get_absolute_url()),
         "history": _get(alice_client, reverse("patient_history", args=[patient.pk])),
         "admin draft": _get(
             staff_client, reverse("admin:assessments_assessment_change", args=[draft.pk])
