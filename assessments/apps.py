@@ -9,7 +9,12 @@ class AssessmentsConfig(AppConfig):
         PatientRecord(
             "Assessment",
             via="patient",
-            erase=("working_diagnosis_reason", "red_flag_screen_reason"),
+            erase=(
+                "working_diagnosis_reason",
+                "red_flag_screen_reason",
+                "note_subjective",
+                "note_plan",
+            ),
         ),
         PatientRecord("RedFlagClearance", via="assessment", erase=("note",)),
     )

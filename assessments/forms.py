@@ -5,7 +5,9 @@ import re
 from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from crispy_forms.utils import TEMPLATE_PACK
 from django import forms
+from django.template.loader import render_to_string
 
 from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
@@ -14,9 +16,10 @@ from clinic.submissions import SUBMISSION_KEY, submission_key_field
 
 NONE_OF_THESE = "none_of_these"
 
-
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+# The core screen a PT fills in for every runner; every other section opens on demand.
+CORE_FINDINGS = ("onset", "pain_locations")
+CORE_SECTIONS = ("running", "red_flags")
+NOTE_MAX_LENGTH = 5000
 
 
 _DECIMAL_ZEROS = re.compile(r"\.0*\s*$")  # Django's IntegerField accepts "7.0" as 7
@@ -71,8 +74,8 @@ def preview_findings(data) -> tuple[dict, list[str]]:
 class FindingSetField(forms.MultipleChoiceField):
     """A set finding: nothing ticked is 'not asked' (NULL); 'None of these' is asked, none ([])."""
 
-    def __init__(self, *, values, **kwargs):
-        choices = [(v, _label(v)) for v in values] + [(NONE_OF_THESE, "None of these")]
+    def __init__(self, *, finding, **kwargs):
+        choices = [*finding.choices, (NONE_OF_THESE, "None of these")]
         super().__init__(
             choices=choices, required=False, widget=forms.CheckboxSelectMultiple, **kwargs
         )
@@ -93,21 +96,68 @@ class FindingSetField(forms.MultipleChoiceField):
         return list(value)
 
 
+class SectionDetails(Fieldset):
+    """A section that opens on demand: a ``<details>``, open when it holds an answer or an
+    error so nothing typed is hidden. Its fields stay in the form while folded, so the POST
+    and the live panel (htmx ``hx-include`` of the whole form) still read them; no script."""
+
+    template = "assessments/layout/section_details.html"
+
+    def __init__(self, legend, *fields, names: tuple[str, ...], **kwargs):
+        super().__init__(legend, *fields, **kwargs)
+        self.names = names
+
+    def render(self, form, context, template_pack=TEMPLATE_PACK, **kwargs):
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        answered = sum(form.has_value(name) for name in self.names)
+        errors = sum(name in form.errors for name in self.names)
+        opened = errors or any(form.answered_by_pt(name) for name in self.names)
+        return render_to_string(
+            self.template,
+            {
+                "section": self,
+                "fields": fields,
+                "answered": answered,
+                "errors": errors,
+                "open": bool(opened),
+            },
+        )
+
+
 class AssessmentForm(VersionFormMixin, forms.ModelForm):
     class Meta:
         model = Assessment
-        fields = ["assessed_on", "side", *(f.name for f in load_vocabulary().fields)]
+        fields = [
+            "assessed_on",
+            "side",
+            *(f.name for f in load_vocabulary().fields),
+            "note_subjective",
+            "note_plan",
+        ]
         widgets = {
             "assessed_on": forms.DateInput(attrs={"type": "date"}),
             "side": forms.RadioSelect,
         }
+
+    note_subjective = forms.CharField(
+        label="Subjective: what the runner reports",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note_plan = forms.CharField(
+        label="Plan: what was agreed",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["side"].choices = Assessment.Side.choices
         vocabulary = load_vocabulary()
         for finding in vocabulary.fields:
-            self.fields[finding.name] = self._field_for(finding, self.fields[finding.name])
+            self.fields[finding.name] = self.field_for(finding, self.fields[finding.name])
         once = ()
         if not self.instance.pk:
             self.fields[SUBMISSION_KEY] = submission_key_field()
@@ -123,17 +173,59 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
                 InlineRadios("side"),
                 css_class="finding-section",
             ),
-            *(
-                Fieldset(
-                    section.title,
-                    *(self._layout_item(f) for f in section.fields),
-                    css_id=f"section-{section.code}",
-                    css_class="finding-section",
-                )
-                for section in vocabulary.sections
+            *self._sections(vocabulary),
+            Fieldset(
+                "Clinical note",
+                "note_subjective",
+                "note_plan",
+                css_id="section-note",
+                css_class="finding-section",
             ),
             Submit("save", "Save draft"),
         )
+
+    def _sections(self, vocabulary):
+        """The core screen (onset, pain location, running, red-flag screen) as open fieldsets,
+        then every other question in its vocabulary section behind a ``<details>``."""
+        by_code = {section.code: section for section in vocabulary.sections}
+        core = [vocabulary.field(name) for name in CORE_FINDINGS]
+        yield Fieldset(
+            "Onset and pain location",
+            *(self._layout_item(f) for f in core),
+            css_id="section-core",
+            css_class="finding-section",
+        )
+        for code in CORE_SECTIONS:
+            yield Fieldset(
+                by_code[code].title,
+                *(self._layout_item(f) for f in by_code[code].fields),
+                css_id=f"section-{code}",
+                css_class="finding-section",
+            )
+        for section in vocabulary.sections:
+            rest = [f for f in section.fields if f.name not in CORE_FINDINGS]
+            if section.code in CORE_SECTIONS or not rest:
+                continue
+            yield SectionDetails(
+                section.title,
+                *(self._layout_item(f) for f in rest),
+                names=tuple(f.name for f in rest),
+                css_id=f"section-{section.code}",
+            )
+
+    def has_value(self, name: str) -> bool:
+        """Whether the question shows an answer (typed, saved, or prefilled)."""
+        return self[name].value() not in (None, "", [])
+
+    def answered_by_pt(self, name: str) -> bool:
+        """Whether the PT gave this question an answer (typed now, or saved before).
+
+        A new form's prefilled values (age and sex from the patient record) do not count, so
+        their section stays folded until the PT opens it.
+        """
+        if not self.is_bound:
+            return getattr(self.instance, name) is not None
+        return self.has_value(name)
 
     def findings(self) -> dict:
         """Every finding as cleaned, None where not asked, for ``assessment_update``."""
@@ -156,7 +248,8 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
         return findings, [name for name in names if name in self.errors]
 
     @staticmethod
-    def _field_for(finding, model_field: forms.Field) -> forms.Field:
+    def field_for(finding, model_field: forms.Field) -> forms.Field:
+        """The form field for a finding, its choices in the clinic's words (admin too)."""
         label = finding.question
         if finding.type == "boolean":
             return forms.TypedChoiceField(
@@ -172,7 +265,7 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
             model_field.choices = [("", blank), *list(model_field.choices)[1:]]
             model_field.widget = forms.RadioSelect(choices=model_field.choices)
         if finding.type == "set":
-            return FindingSetField(label=label, values=finding.values)
+            return FindingSetField(label=label, finding=finding)
         model_field.label = label
         return model_field
 

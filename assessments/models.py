@@ -23,8 +23,12 @@ RED_FLAG_SECTION = "red_flags"
 
 
 def choices_for(field_name: str) -> list[tuple[str, str]]:
-    field = load_vocabulary().field(field_name)
-    return [(value, value.replace("_", " ").capitalize()) for value in field.allowed_values]
+    return load_vocabulary().field(field_name).choices
+
+
+def asked(field_name: str) -> str:
+    """The column's verbose name: the question as the PT reads it (admin and history too)."""
+    return load_vocabulary().field(field_name).question
 
 
 @deconstructible
@@ -104,6 +108,11 @@ class Assessment(VersionedModel):
         blank=True,
         help_text="Why red-flag questions were left unasked when the assessment was signed.",
     )
+    # The PT's own words: what the runner reports and what was agreed (blank = none written).
+    note_subjective = models.TextField(
+        "subjective", blank=True, help_text="What the runner reports, in the PT's words."
+    )
+    note_plan = models.TextField("plan", blank=True, help_text="What was agreed for next steps.")
     ranking_at_signing = models.JSONField(
         null=True,
         blank=True,
@@ -115,138 +124,282 @@ class Assessment(VersionedModel):
 
     # The runner
     age = models.SmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(10), MaxValueValidator(100)]
+        asked("age"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(100)],
     )
-    sex = models.CharField(max_length=6, null=True, blank=True, choices=choices_for("sex"))
+    sex = models.CharField(
+        asked("sex"), max_length=6, null=True, blank=True, choices=choices_for("sex")
+    )
     weekly_distance_km = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(400)]
+        asked("weekly_distance_km"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(400)],
     )
     recent_load_changes = models.JSONField(
-        null=True, blank=True, validators=[SetOfValuesValidator("recent_load_changes")]
+        asked("recent_load_changes"),
+        null=True,
+        blank=True,
+        validators=[SetOfValuesValidator("recent_load_changes")],
     )
-    does_speedwork = models.BooleanField(null=True, blank=True)
-    previous_hamstring_injury = models.BooleanField(null=True, blank=True)
-    previous_bone_stress_injury = models.BooleanField(null=True, blank=True)
-    low_energy_availability_signs = models.BooleanField(null=True, blank=True)
+    does_speedwork = models.BooleanField(asked("does_speedwork"), null=True, blank=True)
+    previous_hamstring_injury = models.BooleanField(
+        asked("previous_hamstring_injury"), null=True, blank=True
+    )
+    previous_bone_stress_injury = models.BooleanField(
+        asked("previous_bone_stress_injury"), null=True, blank=True
+    )
+    low_energy_availability_signs = models.BooleanField(
+        asked("low_energy_availability_signs"), null=True, blank=True
+    )
     # Onset and course
-    onset = models.CharField(max_length=14, null=True, blank=True, choices=choices_for("onset"))
-    felt_pop = models.BooleanField(null=True, blank=True)
+    onset = models.CharField(
+        asked("onset"), max_length=14, null=True, blank=True, choices=choices_for("onset")
+    )
+    felt_pop = models.BooleanField(asked("felt_pop"), null=True, blank=True)
     duration_weeks = models.FloatField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(520)]
+        asked("duration_weeks"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(520)],
     )
-    trend = models.CharField(max_length=9, null=True, blank=True, choices=choices_for("trend"))
+    trend = models.CharField(
+        asked("trend"), max_length=9, null=True, blank=True, choices=choices_for("trend")
+    )
     pain_locations = models.JSONField(
-        null=True, blank=True, validators=[SetOfValuesValidator("pain_locations")]
+        asked("pain_locations"),
+        null=True,
+        blank=True,
+        validators=[SetOfValuesValidator("pain_locations")],
     )
-    pain_below_knee = models.BooleanField(null=True, blank=True)
-    leg_pain_worse_than_back = models.BooleanField(null=True, blank=True)
+    pain_below_knee = models.BooleanField(asked("pain_below_knee"), null=True, blank=True)
+    leg_pain_worse_than_back = models.BooleanField(
+        asked("leg_pain_worse_than_back"), null=True, blank=True
+    )
     pain_qualities = models.JSONField(
-        null=True, blank=True, validators=[SetOfValuesValidator("pain_qualities")]
+        asked("pain_qualities"),
+        null=True,
+        blank=True,
+        validators=[SetOfValuesValidator("pain_qualities")],
     )
     pain_rest_nrs = models.SmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+        asked("pain_rest_nrs"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
     pain_run_nrs = models.SmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+        asked("pain_run_nrs"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
     night_pain = models.CharField(
-        max_length=10, null=True, blank=True, choices=choices_for("night_pain")
+        asked("night_pain"), max_length=10, null=True, blank=True, choices=choices_for("night_pain")
     )
     # How it behaves with running
     run_response = models.CharField(
-        max_length=10, null=True, blank=True, choices=choices_for("run_response")
+        asked("run_response"),
+        max_length=10,
+        null=True,
+        blank=True,
+        choices=choices_for("run_response"),
     )
-    pain_travels_during_run = models.BooleanField(null=True, blank=True)
+    pain_travels_during_run = models.BooleanField(
+        asked("pain_travels_during_run"), null=True, blank=True
+    )
     next_day_response = models.CharField(
-        max_length=7, null=True, blank=True, choices=choices_for("next_day_response")
+        asked("next_day_response"),
+        max_length=7,
+        null=True,
+        blank=True,
+        choices=choices_for("next_day_response"),
     )
     # What makes it worse or better
-    aggravated_by_sitting = models.BooleanField(null=True, blank=True)
-    aggravated_by_bending = models.BooleanField(null=True, blank=True)
-    aggravated_by_hills_or_stairs = models.BooleanField(null=True, blank=True)
-    aggravated_by_speed = models.BooleanField(null=True, blank=True)
-    aggravated_by_cough_or_sneeze = models.BooleanField(null=True, blank=True)
-    stretch_response = models.CharField(
-        max_length=10, null=True, blank=True, choices=choices_for("stretch_response")
+    aggravated_by_sitting = models.BooleanField(
+        asked("aggravated_by_sitting"), null=True, blank=True
     )
-    back_pain = models.BooleanField(null=True, blank=True)
-    spreading_to_new_areas = models.BooleanField(null=True, blank=True)
-    unchanged_by_anything = models.BooleanField(null=True, blank=True)
-    severe_despite_reduced_activity = models.BooleanField(null=True, blank=True)
+    aggravated_by_bending = models.BooleanField(
+        asked("aggravated_by_bending"), null=True, blank=True
+    )
+    aggravated_by_hills_or_stairs = models.BooleanField(
+        asked("aggravated_by_hills_or_stairs"), null=True, blank=True
+    )
+    aggravated_by_speed = models.BooleanField(asked("aggravated_by_speed"), null=True, blank=True)
+    aggravated_by_cough_or_sneeze = models.BooleanField(
+        asked("aggravated_by_cough_or_sneeze"), null=True, blank=True
+    )
+    stretch_response = models.CharField(
+        asked("stretch_response"),
+        max_length=10,
+        null=True,
+        blank=True,
+        choices=choices_for("stretch_response"),
+    )
+    back_pain = models.BooleanField(asked("back_pain"), null=True, blank=True)
+    spreading_to_new_areas = models.BooleanField(
+        asked("spreading_to_new_areas"), null=True, blank=True
+    )
+    unchanged_by_anything = models.BooleanField(
+        asked("unchanged_by_anything"), null=True, blank=True
+    )
+    severe_despite_reduced_activity = models.BooleanField(
+        asked("severe_despite_reduced_activity"), null=True, blank=True
+    )
     # Screening for serious pathology
-    saddle_numbness = models.BooleanField(null=True, blank=True)
-    bladder_or_bowel_change = models.BooleanField(null=True, blank=True)
-    bilateral_leg_symptoms = models.BooleanField(null=True, blank=True)
-    progressive_weakness = models.BooleanField(null=True, blank=True)
-    unexplained_weight_loss = models.BooleanField(null=True, blank=True)
-    fever_or_unwell = models.BooleanField(null=True, blank=True)
-    cancer_history = models.BooleanField(null=True, blank=True)
-    palpable_mass = models.BooleanField(null=True, blank=True)
-    leg_swelling_warmth = models.BooleanField(null=True, blank=True)
-    recent_immobility_or_long_travel = models.BooleanField(null=True, blank=True)
+    saddle_numbness = models.BooleanField(asked("saddle_numbness"), null=True, blank=True)
+    bladder_or_bowel_change = models.BooleanField(
+        asked("bladder_or_bowel_change"), null=True, blank=True
+    )
+    bilateral_leg_symptoms = models.BooleanField(
+        asked("bilateral_leg_symptoms"), null=True, blank=True
+    )
+    progressive_weakness = models.BooleanField(asked("progressive_weakness"), null=True, blank=True)
+    unexplained_weight_loss = models.BooleanField(
+        asked("unexplained_weight_loss"), null=True, blank=True
+    )
+    fever_or_unwell = models.BooleanField(asked("fever_or_unwell"), null=True, blank=True)
+    cancer_history = models.BooleanField(asked("cancer_history"), null=True, blank=True)
+    palpable_mass = models.BooleanField(asked("palpable_mass"), null=True, blank=True)
+    leg_swelling_warmth = models.BooleanField(asked("leg_swelling_warmth"), null=True, blank=True)
+    recent_immobility_or_long_travel = models.BooleanField(
+        asked("recent_immobility_or_long_travel"), null=True, blank=True
+    )
     # Examination
-    antalgic_gait = models.BooleanField(null=True, blank=True)
+    antalgic_gait = models.BooleanField(asked("antalgic_gait"), null=True, blank=True)
     single_leg_stand_pain = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("single_leg_stand_pain")
+        asked("single_leg_stand_pain"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("single_leg_stand_pain"),
     )
     hop_test = models.CharField(
-        max_length=15, null=True, blank=True, choices=choices_for("hop_test")
+        asked("hop_test"), max_length=15, null=True, blank=True, choices=choices_for("hop_test")
     )
-    sit_bone_tenderness = models.BooleanField(null=True, blank=True)
+    sit_bone_tenderness = models.BooleanField(asked("sit_bone_tenderness"), null=True, blank=True)
     knee_tendon_tenderness = models.CharField(
-        max_length=7, null=True, blank=True, choices=choices_for("knee_tendon_tenderness")
+        asked("knee_tendon_tenderness"),
+        max_length=7,
+        null=True,
+        blank=True,
+        choices=choices_for("knee_tendon_tenderness"),
     )
-    muscle_belly_tenderness = models.BooleanField(null=True, blank=True)
-    palpable_defect = models.BooleanField(null=True, blank=True)
-    bruising = models.BooleanField(null=True, blank=True)
-    bony_tenderness = models.BooleanField(null=True, blank=True)
+    muscle_belly_tenderness = models.BooleanField(
+        asked("muscle_belly_tenderness"), null=True, blank=True
+    )
+    palpable_defect = models.BooleanField(asked("palpable_defect"), null=True, blank=True)
+    bruising = models.BooleanField(asked("bruising"), null=True, blank=True)
+    bony_tenderness = models.BooleanField(asked("bony_tenderness"), null=True, blank=True)
     fulcrum_test = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("fulcrum_test")
+        asked("fulcrum_test"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("fulcrum_test"),
     )
     resisted_knee_flexion = models.CharField(
-        max_length=16, null=True, blank=True, choices=choices_for("resisted_knee_flexion")
+        asked("resisted_knee_flexion"),
+        max_length=16,
+        null=True,
+        blank=True,
+        choices=choices_for("resisted_knee_flexion"),
     )
     single_leg_bridge_pain = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("single_leg_bridge_pain")
+        asked("single_leg_bridge_pain"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("single_leg_bridge_pain"),
     )
     straight_leg_raise = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("straight_leg_raise")
+        asked("straight_leg_raise"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("straight_leg_raise"),
     )
     slump_test = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("slump_test")
+        asked("slump_test"), max_length=8, null=True, blank=True, choices=choices_for("slump_test")
     )
     crossed_straight_leg_raise = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("crossed_straight_leg_raise")
+        asked("crossed_straight_leg_raise"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("crossed_straight_leg_raise"),
     )
     bent_knee_stretch = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("bent_knee_stretch")
+        asked("bent_knee_stretch"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("bent_knee_stretch"),
     )
     modified_bent_knee_stretch = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("modified_bent_knee_stretch")
+        asked("modified_bent_knee_stretch"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("modified_bent_knee_stretch"),
     )
     puranen_orava = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("puranen_orava")
+        asked("puranen_orava"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("puranen_orava"),
     )
     askling_h_test = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("askling_h_test")
+        asked("askling_h_test"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("askling_h_test"),
     )
-    fadir = models.CharField(max_length=8, null=True, blank=True, choices=choices_for("fadir"))
-    hip_internal_rotation_reduced = models.BooleanField(null=True, blank=True)
+    fadir = models.CharField(
+        asked("fadir"), max_length=8, null=True, blank=True, choices=choices_for("fadir")
+    )
+    hip_internal_rotation_reduced = models.BooleanField(
+        asked("hip_internal_rotation_reduced"), null=True, blank=True
+    )
     lumbar_movement_reproduces_pain = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("lumbar_movement_reproduces_pain")
+        asked("lumbar_movement_reproduces_pain"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("lumbar_movement_reproduces_pain"),
     )
     repeated_movements_centralise = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("repeated_movements_centralise")
+        asked("repeated_movements_centralise"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("repeated_movements_centralise"),
     )
-    neuro_deficit = models.BooleanField(null=True, blank=True)
-    deep_gluteal_tenderness = models.BooleanField(null=True, blank=True)
+    neuro_deficit = models.BooleanField(asked("neuro_deficit"), null=True, blank=True)
+    deep_gluteal_tenderness = models.BooleanField(
+        asked("deep_gluteal_tenderness"), null=True, blank=True
+    )
     seated_piriformis_stretch = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("seated_piriformis_stretch")
+        asked("seated_piriformis_stretch"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("seated_piriformis_stretch"),
     )
     active_piriformis_test = models.CharField(
-        max_length=8, null=True, blank=True, choices=choices_for("active_piriformis_test")
+        asked("active_piriformis_test"),
+        max_length=8,
+        null=True,
+        blank=True,
+        choices=choices_for("active_piriformis_test"),
     )
-    unable_to_activate_hamstring = models.BooleanField(null=True, blank=True)
+    unable_to_activate_hamstring = models.BooleanField(
+        asked("unable_to_activate_hamstring"), null=True, blank=True
+    )
 
     history = HistoricalRecords()
 

@@ -32,8 +32,11 @@ def assessment_update(
     side: str,
     findings: dict[str, object],
     version: int | None = None,
+    note_subjective: str | None = None,
+    note_plan: str | None = None,
 ) -> Assessment:
-    """Save the PT's edit of a draft: the visit and the given findings (None: not asked).
+    """Save the PT's edit of a draft: the visit, the given findings (None: not asked) and the
+    clinical note (None: left as it is).
 
     Raises ``ValidationError`` naming the field for a value the record refuses,
     ``clinic.integrity.StaleVersionError`` when someone else saved the draft after ``version``
@@ -49,6 +52,10 @@ def assessment_update(
     assessment.side = side
     for name, value in findings.items():
         setattr(assessment, name, value)
+    if note_subjective is not None:
+        assessment.note_subjective = note_subjective
+    if note_plan is not None:
+        assessment.note_plan = note_plan
     assessment.full_clean(exclude=["patient", "clinician", "amends", "signed_by"])
     assessment.save()
     return assessment
@@ -131,6 +138,8 @@ def assessment_amend(*, assessment: Assessment, clinician) -> Assessment:
         assessed_on=timezone.localdate(),
         side=assessment.side,
         amends=assessment,
+        note_subjective=assessment.note_subjective,
+        note_plan=assessment.note_plan,
         **copied,
     )
 

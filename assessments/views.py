@@ -84,6 +84,8 @@ def assessment_edit(request, pk):
                 side=form.cleaned_data["side"],
                 findings=form.findings(),
                 version=form.cleaned_data["version"],
+                note_subjective=form.cleaned_data["note_subjective"],
+                note_plan=form.cleaned_data["note_plan"],
             )
         except StaleVersionError as error:
             form.add_error(None, str(error))
@@ -121,14 +123,26 @@ def _sign_form(data=None, *, assessment, ranking) -> SignForm:
 def assessment_detail(request, pk, sign_form=None):
     assessment = get_assessment_for_user(user=request.user, pk=pk)
     ranking = assessment_ranking(assessment=assessment)
+    # Positives and negatives by section; the questions not asked fold away below them.
     sections = [
-        (section, [(finding, getattr(assessment, finding.name)) for finding in section.fields])
+        (section, rows)
         for section in load_vocabulary().sections
+        if (
+            rows := [
+                (finding, finding.words(getattr(assessment, finding.name)))
+                for finding in section.fields
+                if getattr(assessment, finding.name) is not None
+            ]
+        )
+    ]
+    not_asked = [
+        finding for finding in load_vocabulary().fields if getattr(assessment, finding.name) is None
     ]
     context = {
         "assessment": assessment,
         "patient": assessment.patient,
         "sections": sections,
+        "not_asked": not_asked,
         "ranking": ranking,
         "panel": panel_view(assessment.to_findings(), ranking),
         "frozen": assessment.is_signed,

@@ -19,8 +19,14 @@ FINDINGS_PATH = Path(__file__).with_name("findings.json")
 RESULT_VALUES = ("positive", "negative")
 
 
+RESULT_LABELS = {"positive": "Positive", "negative": "Negative"}
+
+
 @dataclass(frozen=True)
 class FindingField:
+    """One question; ``question`` is as asked on screen (``asked_as`` when the contract's
+    question spells out codes), ``labels`` the words shown for each value."""
+
     name: str
     type: str  # boolean | integer | number | enum | set | result
     question: str
@@ -28,10 +34,34 @@ class FindingField:
     values: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def allowed_values(self) -> tuple[str, ...]:
         return RESULT_VALUES if self.type == "result" else self.values
+
+    def label(self, value: str) -> str:
+        """A value in the clinic's words (the code itself only if the file has no label)."""
+        if self.type == "result":
+            return RESULT_LABELS.get(value, value)
+        return dict(self.labels).get(value, value)
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(value, self.label(value)) for value in self.allowed_values]
+
+    def words(self, value: Any) -> str:
+        """A recorded answer as a person reads it; None is "not asked" (or "not tested")."""
+        if value is None:
+            return "Not tested" if self.type == "result" else "Not asked"
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if self.type == "set":
+            value = [value] if isinstance(value, str) else value
+            return ", ".join(self.label(v) for v in value) if value else "None of these"
+        if self.type in ("enum", "result"):
+            return self.label(value)
+        return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -80,6 +110,13 @@ class Vocabulary:
     def _cause_names(self) -> dict[str, str]:
         return {c.code: c.name for c in self.causes}
 
+    def in_words(self, code: str) -> str:
+        """A field name or cause code as a person reads it: its question, or the cause's name."""
+        field = self.fields_by_name.get(code)
+        if field is not None:
+            return field.question
+        return self._cause_names.get(code, code.replace("_", " "))
+
 
 @cache
 def load_vocabulary(path: Path = FINDINGS_PATH) -> Vocabulary:
@@ -92,11 +129,12 @@ def load_vocabulary(path: Path = FINDINGS_PATH) -> Vocabulary:
                 FindingField(
                     name=f["name"],
                     type=f["type"],
-                    question=f["question"],
+                    question=f.get("asked_as", f["question"]),
                     section=s["section"],
                     values=tuple(f.get("values", ())),
                     min=f.get("min"),
                     max=f.get("max"),
+                    labels=tuple(f.get("labels", {}).items()),
                 )
                 for f in s["fields"]
             ),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 
+from assessments.vocabulary import load_vocabulary
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import tracked_records
 
@@ -77,9 +78,11 @@ def _who(user, *, nobody: str) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _shown(field: models.Field, value) -> str:
+def _shown(field: models.Field, value, findings=None) -> str:
     if value is None or value == "":
         return "—"
+    if findings and field.name in findings:  # an assessment's answer, in the clinic's words
+        return findings[field.name].words(value)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)
@@ -87,6 +90,7 @@ def _shown(field: models.Field, value) -> str:
 
 def _changes(model, record, previous) -> tuple[Change, ...]:
     fields = {f.name: f for f in model._meta.fields}
+    findings = load_vocabulary().fields_by_name if model._meta.app_label == "assessments" else None
     if record.history_type == "~" and previous is not None:
         delta = record.diff_against(previous, excluded_fields=NOT_SHOWN)
         pairs = [(c.field, c.old, c.new) for c in delta.changes]
@@ -106,8 +110,8 @@ def _changes(model, record, previous) -> tuple[Change, ...]:
     return tuple(
         Change(
             field=str(fields[name].verbose_name) if name in fields else name,
-            old=_shown(fields[name], old) if name in fields else str(old),
-            new=_shown(fields[name], new) if name in fields else str(new),
+            old=_shown(fields[name], old, findings) if name in fields else str(old),
+            new=_shown(fields[name], new, findings) if name in fields else str(new),
         )
         for name, old, new in pairs
     )

@@ -7,10 +7,12 @@ do: until the onset and the pain location are recorded it says "not enough infor
 instead of ranking the priors, and it gives run advice only once something about running is
 known or a red flag has been raised. Each probability shown gets a plain band.
 The thresholds and required fields are knowledge data (``[panel]`` in ``knowledge.toml``).
+Each finding's weight is said in words (``weight_in_words``), its source one tap away.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -61,3 +63,48 @@ def panel_view(
             ShownCause(cause, kb.panel.band(cause["probability"])) for cause in ranking["causes"]
         ),
     )
+
+
+_FRACTIONS = {
+    2: "half",
+    3: "a third",
+    4: "a quarter",
+    5: "a fifth",
+    6: "a sixth",
+    7: "a seventh",
+    8: "an eighth",
+    9: "a ninth",
+    10: "a tenth",
+}
+
+
+def weight_in_words(log_lr: float) -> str:
+    """A finding's weight (the natural log of its likelihood ratio) as a PT would say it.
+
+    A likelihood ratio of 4 makes a cause's odds four times higher; near 1 it changes little,
+    so it is not given a number that would sound precise.
+    """
+    ratio = math.exp(log_lr)
+    if ratio == 0:
+        return "rules this cause out"
+    factor = ratio if ratio >= 1 else 1 / ratio
+    if factor < 1.25:
+        return "hardly changes how likely this cause is"
+    if factor < 1.75:
+        return f"makes this cause a little {'more' if ratio > 1 else 'less'} likely"
+    times = round(factor)
+    if ratio > 1:
+        return (
+            "makes this cause about twice as likely"
+            if times == 2
+            else (f"makes this cause about {times} times as likely")
+        )
+    share = _FRACTIONS.get(times, f"1/{times}")
+    return f"makes this cause about {share} as likely"
+
+
+def source_in_words(source: str) -> str:
+    """A weight's source for the PT: an estimate says so instead of the file's 'EST:' tag."""
+    if source.startswith("EST:"):
+        return "Estimated here (no published figure): " + source.removeprefix("EST:").strip()
+    return "Source: " + source

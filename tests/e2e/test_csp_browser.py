@@ -143,6 +143,7 @@ def test_assessment_form_updates_its_differential_through_htmx_under_the_csp(
     page.check("input[name=pain_locations][value=sit_bone]")
     page.locator("#ranked-causes").wait_for()
     before = page.inner_text("#ranked-causes")
+    page.click("#section-examination > summary")  # a section beyond the core screen opens on tap
     page.check("input[name=bent_knee_stretch][value=positive]")
     page.wait_for_function(
         "t => document.querySelector('#ranked-causes').innerText !== t", arg=before

@@ -22,7 +22,7 @@ def _panel(client, patient, findings):
 def test_an_empty_form_says_not_enough_information_and_gives_no_run_advice(alice_client, patient):
     page = _panel(alice_client, patient, {"age": "34", "sex": "female"})
     assert "Not enough information yet" in page
-    assert "Record onset, pain locations" in page
+    assert "answer: How did it start?; Where is the pain? (body chart)<" in page
     assert 'id="ranked-causes"' not in page and "%" not in page
     assert 'id="run-advice"' not in page and "Run with changes" not in page
     assert 'id="run-advice-unknown"' in page
@@ -30,7 +30,7 @@ def test_an_empty_form_says_not_enough_information_and_gives_no_run_advice(alice
 
 def test_a_location_without_an_onset_is_not_enough(alice_client, patient):
     page = _panel(alice_client, patient, {"pain_locations": ["sit_bone"], "back_pain": True})
-    assert "Not enough information yet" in page and "Record onset" in page
+    assert "Not enough information yet" in page and "answer: How did it start?<" in page
     assert 'id="ranked-causes"' not in page
 
 

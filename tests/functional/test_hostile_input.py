@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from pypdf import PdfReader
 
+from assessments.forms import NOTE_MAX_LENGTH
 from assessments.models import Assessment
 from clinic.models import Patient
 from rehab.models import NOTES_MAX_LENGTH, Plan, ProgressionDecision, SessionLog
@@ -225,6 +226,37 @@ def test_hostile_working_diagnosis_reason_comes_back_escaped(
         root_client,
         [reverse("admin:assessments_assessment_change", args=[assessment.pk])],
         HOSTILE[kind].strip(),
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_clinical_note_comes_back_escaped_or_is_refused_when_too_long(
+    alice_client, root_client, patient, kind
+):
+    text = HOSTILE[kind]
+    data = {
+        "assessed_on": "2026-11-20",
+        "side": "right",
+        "note_subjective": text,
+        "note_plan": text,
+    }
+    response = alice_client.post(reverse("assessment_create", args=[patient.pk]), data)
+    if len(text) > NOTE_MAX_LENGTH:
+        assert set(response.context["form"].errors) == {"note_subjective", "note_plan"}
+        assert not Assessment.objects.exists()
+        assert_inert(response.content.decode(), "refused note")
+        return
+    assessment = Assessment.objects.get()
+    assert (assessment.note_subjective, assessment.note_plan) == (text.strip(), text.strip())
+    _check(
+        alice_client,
+        [assessment.get_absolute_url(), reverse("assessment_edit", args=[assessment.pk])],
+        text.strip(),
+    )
+    _check(
+        root_client,
+        [reverse("admin:assessments_assessment_change", args=[assessment.pk])],
+        text.strip(),
     )
 
 

@@ -44,7 +44,7 @@ def test_model_has_no_finding_column_the_vocabulary_lacks():
         "id", "patient", "clinician", "assessed_on", "side", "status", "signed_by",
         "signed_at", "amends", "vocabulary_version", "created_at", "updated_at",
         "working_diagnosis", "working_diagnosis_reason", "ranking_at_signing", "version",
-        "red_flag_screen_reason",
+        "red_flag_screen_reason", "note_subjective", "note_plan",
     }  # fmt: skip
     columns = {f.name for f in Assessment._meta.concrete_fields} - bookkeeping
     assert columns == {f.name for f in VOCABULARY.fields}
