@@ -1,3 +1,4 @@
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
@@ -67,8 +68,40 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
             del self.fields[name]
 
 
+PAIN_CHOICES = [(value, str(value)) for value in range(11)]
+YES_NO = [("True", "Yes"), ("False", "No")]
+
+
+def _pain_field(label: str, *, required: bool) -> forms.TypedChoiceField:
+    """0-10 as eleven radio buttons (large tap targets on a phone, no typing); an optional one
+    also offers "did not" as its own button, since a ticked radio cannot be unticked."""
+    choices = PAIN_CHOICES if required else [("", "Did not run"), *PAIN_CHOICES]
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=int,
+        empty_value=None,
+        required=required,
+        widget=forms.RadioSelect,
+    )
+
+
 class SessionLogForm(forms.ModelForm):
-    """One session of ``plan`` as the clinician or the runner reports it."""
+    """One session of ``plan`` as the clinician or the runner reports it.
+
+    Nothing is pre-chosen: pain is picked on a 0-10 row of buttons, and whether the session was
+    done as prescribed is an explicit, required yes or no (a default tick counted unfinished
+    sessions as complete).
+    """
+
+    exercise_pain = _pain_field("Worst pain during the exercises (0-10)", required=True)
+    running_pain = _pain_field("Worst pain while running (0-10)", required=False)
+    completed = forms.TypedChoiceField(
+        label="Did you complete the exercises as prescribed?",
+        choices=YES_NO,
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+    )
 
     class Meta:
         model = SessionLog
@@ -86,15 +119,14 @@ class SessionLogForm(forms.ModelForm):
         ]
         widgets = {
             "session_date": forms.DateInput(attrs={"type": "date"}),
-            "exercise_pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
-            "running_pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
             "running_pain_pattern": forms.RadioSelect,
             "next_morning": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "running_pain": "Leave empty if you did not run or walk-run.",
-            "next_morning": "Leave empty if it is not the next morning yet.",
+            "running_pain": "Choose “Did not run” if you did not run or walk-run.",
+            "next_morning": "Leave empty if it is not the next morning yet: the page will ask "
+            "you tomorrow.",
         }
 
     def __init__(self, *args, plan: Plan | None, submit_label="Save session", **kwargs):
@@ -106,15 +138,13 @@ class SessionLogForm(forms.ModelForm):
         self.fields["next_morning"].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Row(
-                Div("session_date", css_class="col-sm-4"),
-                Div("exercise_pain", css_class="col-sm-4"),
-                Div("running_pain", css_class="col-sm-4"),
-            ),
+            "session_date",
+            Div(InlineRadios("exercise_pain"), css_class="pain-scale"),
+            Div(InlineRadios("running_pain"), css_class="pain-scale"),
             "running_pain_pattern",
             "next_morning",
             "pain_travelled_down_leg",
-            "completed",
+            Div(InlineRadios("completed"), css_class="yes-no"),
             Row(
                 Div("load_used", css_class="col-sm-8"),
                 Div("weekly_distance_km", css_class="col-sm-4"),
@@ -127,6 +157,27 @@ class SessionLogForm(forms.ModelForm):
     def clean_session_date(self):
         return date_within_plan(
             self.cleaned_data.get("session_date"), plan=self.plan, what="session date"
+        )
+
+
+class NextMorningForm(forms.Form):
+    """The runner's answer, the morning after, for the latest session (issue 13)."""
+
+    next_morning = forms.ChoiceField(
+        label="How does it feel this morning compared with before the session?",
+        choices=SessionLog.NextMorning.choices,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, question: str = "", **kwargs):
+        super().__init__(*args, prefix="morning", **kwargs)
+        if question:
+            self.fields["next_morning"].label = question
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(InlineRadios("next_morning"), css_class="yes-no"),
+            Submit("send_morning", "Send my answer"),
         )
 
 

@@ -61,6 +61,7 @@ SETTING_CODES = (
     "refer_travelled_count",
     "refer_window",
     "refer_consecutive_flares",
+    "next_morning_wait_days",
 )
 PROGRESSION_RULES = {
     "refer_first_diagnosis": "refer",
@@ -72,6 +73,7 @@ PROGRESSION_RULES = {
     "hold_no_running_sessions": "hold",
     "hold_not_completed": "hold",
     "hold_awaiting_next_morning": "hold",
+    "hold_next_morning_unknown": "hold",
     "hold_need_more_sessions": "hold",
     "progress": "progress",
     "progress_at_top": "hold",
@@ -109,6 +111,7 @@ TEMPLATE_FIELDS = frozenset(
         "count",
         "window",
         "refer_reason",
+        "hours",
     }
 )
 

@@ -6,6 +6,7 @@ applies them in the order described there. One step at a time, never past either
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from collections.abc import Sequence
 from typing import Any
@@ -155,6 +156,7 @@ def propose_progression(
     current_step: str,
     logs: Sequence[SessionLog],
     cleared_to_run: bool = False,
+    now: dt.datetime | None = None,
     kb: Knowledge | None = None,
 ) -> Proposal:
     """Propose progress | hold | regress | refer on one ladder from the sessions at this step.
@@ -164,7 +166,9 @@ def propose_progression(
     order; sorted by date here). On the running ladder the running pain is judged (the exercise
     pain on a step with no running) and only sessions with a running score count.
     ``cleared_to_run``: a doctor has cleared a bone stress injury to run; without it a bone
-    stress injury is never moved onto a step that includes running.
+    stress injury is never moved onto a step that includes running. ``now``: when the proposal
+    is made; a next-morning answer still missing ``next_morning_wait_days`` after the session was
+    logged (``SessionLog.logged_at``) is then treated as unknown instead of awaited for ever.
     """
     kb = kb or knowledge()
     the_ladder = kb.ladder(ladder)
@@ -287,6 +291,9 @@ def propose_progression(
     if not latest.completed:
         return proposal("hold_not_completed")
     if latest.next_morning is None:
+        wait = dt.timedelta(days=settings["next_morning_wait_days"])
+        if now is not None and latest.logged_at is not None and now - latest.logged_at >= wait:
+            return proposal("hold_next_morning_unknown", hours=int(wait.total_seconds()) // 3600)
         return proposal("hold_awaiting_next_morning")
 
     last_n = list(zip(ordered[-n:], flares[-n:], strict=True))

@@ -189,7 +189,7 @@ VALID_SESSION = {
         max_size=NOTES_MAX_LENGTH,
     ),
     "pain_travelled_down_leg": st.sampled_from(["on", None]),
-    "completed": st.sampled_from(["on", None]),
+    "completed": st.sampled_from(["True", "False"]),
 }
 pain_out_of_range = st.one_of(
     st.sampled_from(["-1", "11", "5.5", "1e3", "99999999999999999999", "ten", "<b>"]),
