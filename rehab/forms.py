@@ -72,14 +72,22 @@ PAIN_CHOICES = [(value, str(value)) for value in range(11)]
 YES_NO = [("True", "Yes"), ("False", "No")]
 
 
+NO_RUN = "none"
+
+
+def _pain(value: str) -> int | None:
+    return None if value == NO_RUN else int(value)
+
+
 def _pain_field(label: str, *, required: bool) -> forms.TypedChoiceField:
-    """0-10 as eleven radio buttons (large tap targets on a phone, no typing); an optional one
-    also offers "did not" as its own button, since a ticked radio cannot be unticked."""
-    choices = PAIN_CHOICES if required else [("", "Did not run"), *PAIN_CHOICES]
+    """0-10 as eleven radio buttons (large tap targets on a phone, no typing). An optional one
+    also offers "did not run" as a button of its own, since a ticked radio cannot be unticked;
+    its value is not empty, so it is never chosen for the runner."""
+    choices = PAIN_CHOICES if required else [*PAIN_CHOICES, (NO_RUN, "Did not run")]
     return forms.TypedChoiceField(
         label=label,
         choices=choices,
-        coerce=int,
+        coerce=_pain,
         empty_value=None,
         required=required,
         widget=forms.RadioSelect,
@@ -165,7 +173,11 @@ class NextMorningForm(forms.Form):
 
     next_morning = forms.ChoiceField(
         label="How does it feel this morning compared with before the session?",
-        choices=SessionLog.NextMorning.choices,
+        choices=[
+            (SessionLog.NextMorning.BETTER, "Better"),
+            (SessionLog.NextMorning.SAME, "About the same"),
+            (SessionLog.NextMorning.WORSE, "Worse"),
+        ],
         widget=forms.RadioSelect,
     )
 
