@@ -149,10 +149,10 @@ class SessionLogForm(forms.ModelForm):
             "session_date",
             Div(InlineRadios("exercise_pain"), css_class="pain-scale"),
             Div(InlineRadios("running_pain"), css_class="pain-scale"),
-            "running_pain_pattern",
-            "next_morning",
-            "pain_travelled_down_leg",
-            Div(InlineRadios("completed"), css_class="yes-no"),
+            Div(InlineRadios("running_pain_pattern"), css_class="choice-buttons"),
+            Div(InlineRadios("next_morning"), css_class="choice-buttons"),
+            Div("pain_travelled_down_leg", css_class="big-check"),
+            Div(InlineRadios("completed"), css_class="choice-buttons"),
             Row(
                 Div("load_used", css_class="col-sm-8"),
                 Div("weekly_distance_km", css_class="col-sm-4"),
@@ -188,7 +188,7 @@ class NextMorningForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Div(InlineRadios("next_morning"), css_class="yes-no"),
+            Div(InlineRadios("next_morning"), css_class="choice-buttons"),
             Submit("send_morning", "Send my answer"),
         )
 
