@@ -73,13 +73,14 @@ YES_NO = [("True", "Yes"), ("False", "No")]
 
 
 NO_RUN = "none"
+NOT_YET = "not_yet"
 
 
 def _pain(value: str) -> int | None:
     return None if value == NO_RUN else int(value)
 
 
-def _pain_field(label: str, *, required: bool) -> forms.TypedChoiceField:
+def _pain_field(label: str, *, required: bool, help_text: str = "") -> forms.TypedChoiceField:
     """0-10 as eleven radio buttons (large tap targets on a phone, no typing). An optional one
     also offers "did not run" as a button of its own, since a ticked radio cannot be unticked;
     its value is not empty, so it is never chosen for the runner."""
@@ -90,6 +91,7 @@ def _pain_field(label: str, *, required: bool) -> forms.TypedChoiceField:
         coerce=_pain,
         empty_value=None,
         required=required,
+        help_text=help_text,
         widget=forms.RadioSelect,
     )
 
@@ -103,7 +105,20 @@ class SessionLogForm(forms.ModelForm):
     """
 
     exercise_pain = _pain_field("Worst pain during the exercises (0-10)", required=True)
-    running_pain = _pain_field("Worst pain while running (0-10)", required=False)
+    running_pain = _pain_field(
+        "Worst pain while running (0-10)",
+        required=False,
+        help_text="Choose “Did not run” if you did not run or walk-run.",
+    )
+    next_morning = forms.TypedChoiceField(
+        label="The next morning, compared with usual",
+        choices=[*SessionLog.NextMorning.choices, (NOT_YET, "Not yet: ask me tomorrow")],
+        coerce=lambda value: "" if value == NOT_YET else value,
+        empty_value="",
+        required=False,
+        help_text="Not the next morning yet? Choose “Not yet”: the page asks you tomorrow.",
+        widget=forms.RadioSelect,
+    )
     completed = forms.TypedChoiceField(
         label="Did you complete the exercises as prescribed?",
         choices=YES_NO,
@@ -128,13 +143,7 @@ class SessionLogForm(forms.ModelForm):
         widgets = {
             "session_date": forms.DateInput(attrs={"type": "date"}),
             "running_pain_pattern": forms.RadioSelect,
-            "next_morning": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 2}),
-        }
-        help_texts = {
-            "running_pain": "Choose “Did not run” if you did not run or walk-run.",
-            "next_morning": "Leave empty if it is not the next morning yet: the page will ask "
-            "you tomorrow.",
         }
 
     def __init__(self, *args, plan: Plan | None, submit_label="Save session", **kwargs):
@@ -142,8 +151,6 @@ class SessionLogForm(forms.ModelForm):
         self.plan = plan
         self.fields["running_pain_pattern"].choices = SessionLog.RunPattern.choices
         self.fields["running_pain_pattern"].required = False
-        self.fields["next_morning"].choices = SessionLog.NextMorning.choices
-        self.fields["next_morning"].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "session_date",

@@ -246,19 +246,21 @@ def test_completed_must_be_answered_and_the_error_summary_links_to_it(client, pl
     assert not SessionLog.objects.exists()
 
 
-def test_did_not_run_and_not_completed_are_stored_as_chosen(client, plan, link_url):
+def test_did_not_run_not_yet_and_not_completed_are_stored_as_chosen(client, plan, link_url):
     response = client.post(
         link_url,
         {
             "session_date": TODAY.isoformat(),
             "exercise_pain": "0",
             "running_pain": "none",
+            "next_morning": "not_yet",
             "completed": "False",
         },
     )
     assert response.status_code == 302
     log = SessionLog.objects.get()
     assert (log.exercise_pain, log.running_pain, log.completed) == (0, None, False)
+    assert log.next_morning == ""  # asked for tomorrow
 
 
 # --- 5. The plan on the phone: the PDF's own card text ---------------------------------------
