@@ -154,13 +154,10 @@ def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
     return plan.documents.exclude(link_sha256="").defer("pdf")
 
 
-def progression_proposals(
-    *, plan: Plan, now: dt.datetime | None = None
-) -> list[tuple[Prescription, engine.Proposal]]:
-    """For each prescription, what the pain-monitoring model proposes from the logs at its step
-    (as of ``now``: a next-morning answer missing too long counts as unknown, not awaited)."""
-    now = now or timezone.now()
+def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
+    """For each prescription, what the pain-monitoring model proposes from the logs at its step."""
     logs = list(SessionLog.objects.filter(plan=plan))
+    now = timezone.now()  # a next-morning answer missing too long is unknown, not awaited
     proposals = []
     for prescription in plan.prescriptions.all():
         at_step = [
@@ -170,9 +167,9 @@ def progression_proposals(
             tissue_or_diagnosis=plan.diagnosis,
             ladder=prescription.ladder,
             current_step=prescription.step_code,
+            now=now,
             logs=at_step,
             cleared_to_run=plan.cleared_to_run,
-            now=now,
         )
         proposals.append((prescription, proposal))
     return proposals

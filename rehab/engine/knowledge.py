@@ -104,6 +104,7 @@ TEMPLATE_FIELDS = frozenset(
         "ladder",
         "threshold",
         "tissue",
+        "hours",
         "measure",
         "pain",
         "n",
@@ -111,7 +112,6 @@ TEMPLATE_FIELDS = frozenset(
         "count",
         "window",
         "refer_reason",
-        "hours",
     }
 )
 

@@ -149,6 +149,13 @@ def _triggers(
     return found
 
 
+def _morning_unknown(log: SessionLog, *, now: dt.datetime | None, wait: dt.timedelta) -> bool:
+    """A next-morning answer still missing ``wait`` after the session was logged counts as
+    unknown, so the proposal says so instead of waiting for it for ever (issue 13). Without
+    ``now`` or the logging time it is still awaited."""
+    return now is not None and log.logged_at is not None and now - log.logged_at >= wait
+
+
 def propose_progression(
     *,
     tissue_or_diagnosis: str,
@@ -156,8 +163,8 @@ def propose_progression(
     current_step: str,
     logs: Sequence[SessionLog],
     cleared_to_run: bool = False,
-    now: dt.datetime | None = None,
     kb: Knowledge | None = None,
+    now: dt.datetime | None = None,  # when asked: see _morning_unknown
 ) -> Proposal:
     """Propose progress | hold | regress | refer on one ladder from the sessions at this step.
 
@@ -166,9 +173,7 @@ def propose_progression(
     order; sorted by date here). On the running ladder the running pain is judged (the exercise
     pain on a step with no running) and only sessions with a running score count.
     ``cleared_to_run``: a doctor has cleared a bone stress injury to run; without it a bone
-    stress injury is never moved onto a step that includes running. ``now``: when the proposal
-    is made; a next-morning answer still missing ``next_morning_wait_days`` after the session was
-    logged (``SessionLog.logged_at``) is then treated as unknown instead of awaited for ever.
+    stress injury is never moved onto a step that includes running.
     """
     kb = kb or knowledge()
     the_ladder = kb.ladder(ladder)
@@ -292,7 +297,7 @@ def propose_progression(
         return proposal("hold_not_completed")
     if latest.next_morning is None:
         wait = dt.timedelta(days=settings["next_morning_wait_days"])
-        if now is not None and latest.logged_at is not None and now - latest.logged_at >= wait:
+        if _morning_unknown(latest, now=now, wait=wait):
             return proposal("hold_next_morning_unknown", hours=int(wait.total_seconds()) // 3600)
         return proposal("hold_awaiting_next_morning")
 
