@@ -128,6 +128,13 @@ def running_advice_from_log(
 # --- Progression on a ladder ------------------------------------------------------------------
 
 
+def _morning_unknown(log: SessionLog, *, now: dt.datetime | None, wait: dt.timedelta) -> bool:
+    """A next-morning answer still missing ``wait`` after the session was logged counts as
+    unknown, so the proposal says so instead of waiting for it for ever (issue 13). Without
+    ``now`` or the logging time it is still awaited."""
+    return now is not None and log.logged_at is not None and now - log.logged_at >= wait
+
+
 def _triggers(
     log: SessionLog, tissue: TissueRule, measure: str, stop_pain: int
 ) -> list[tuple[str, int]]:
@@ -147,13 +154,6 @@ def _triggers(
     if log.pain_travelled_down_leg:
         found.append(("travelled", pain or 0))
     return found
-
-
-def _morning_unknown(log: SessionLog, *, now: dt.datetime | None, wait: dt.timedelta) -> bool:
-    """A next-morning answer still missing ``wait`` after the session was logged counts as
-    unknown, so the proposal says so instead of waiting for it for ever (issue 13). Without
-    ``now`` or the logging time it is still awaited."""
-    return now is not None and log.logged_at is not None and now - log.logged_at >= wait
 
 
 def propose_progression(
