@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from rehab import services
 from rehab.models import RUNNER_CORRECTION_WINDOW, PatientLinkAccess, SessionLog
 from rehab.pdf.context import plan_pdf_context
 from rehab.selectors import plans_due_for_follow_up, progression_proposals
@@ -307,3 +308,27 @@ def test_the_page_and_the_issued_pdf_print_the_same_card_text(alice_client, clie
         for text in (card.step.how_to[0], card.dose_summary):
             assert text in page
             assert " ".join(text.split()[:4]) in pdf_words, text
+
+
+def test_answers_and_corrections_count_towards_the_hourly_limit(client, plan, monkeypatch):
+    monkeypatch.setattr(services, "LINK_POSTS_PER_HOUR", 1)
+    log = _log(plan, 1)
+    token = plan.patient_link.token
+    morning = reverse("patient_next_morning", args=[token])
+    assert client.post(morning, {"morning-next_morning": "same"}).status_code == 302
+    edit = reverse("patient_session_edit", args=[token, log.pk])
+    response = client.post(edit, _correction(exercise_pain="5"))
+    assert response.status_code == 429 and response["Retry-After"] == "3600"
+    log.refresh_from_db()
+    assert (log.next_morning, log.exercise_pain) == ("same", 1)
+
+
+@pytest.mark.parametrize("name", ["patient_next_morning", "patient_session_edit"])
+def test_a_dead_token_gets_the_dead_link_page_and_changes_nothing(client, plan, name):
+    log = _log(plan, 1)
+    args = ["no-such-token"] + ([log.pk] if name == "patient_session_edit" else [])
+    response = client.post(reverse(name, args=args), _correction(exercise_pain="7"))
+    assert response.status_code == 404
+    assert "Rosa" not in response.content.decode()
+    log.refresh_from_db()
+    assert (log.exercise_pain, log.next_morning) == (1, "")
