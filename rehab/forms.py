@@ -1,3 +1,4 @@
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
@@ -67,8 +68,63 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
             del self.fields[name]
 
 
+PAIN_CHOICES = [(value, str(value)) for value in range(11)]
+YES_NO = [("True", "Yes"), ("False", "No")]
+
+
+NO_RUN = "none"
+NOT_YET = "not_yet"
+
+
+def _pain(value: str) -> int | None:
+    return None if value == NO_RUN else int(value)
+
+
+def _pain_field(label: str, *, required: bool, help_text: str = "") -> forms.TypedChoiceField:
+    """0-10 as eleven radio buttons (large tap targets on a phone, no typing). An optional one
+    also offers "did not run" as a button of its own, since a ticked radio cannot be unticked;
+    its value is not empty, so it is never chosen for the runner."""
+    choices = PAIN_CHOICES if required else [*PAIN_CHOICES, (NO_RUN, "Did not run")]
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=_pain,
+        empty_value=None,
+        required=required,
+        help_text=help_text,
+        widget=forms.RadioSelect,
+    )
+
+
 class SessionLogForm(forms.ModelForm):
-    """One session of ``plan`` as the clinician or the runner reports it."""
+    """One session of ``plan`` as the clinician or the runner reports it.
+
+    Nothing is pre-chosen: pain is picked on a 0-10 row of buttons, and whether the session was
+    done as prescribed is an explicit, required yes or no (a default tick counted unfinished
+    sessions as complete).
+    """
+
+    exercise_pain = _pain_field("Worst pain during the exercises (0-10)", required=True)
+    running_pain = _pain_field(
+        "Worst pain while running (0-10)",
+        required=False,
+        help_text="Choose “Did not run” if you did not run or walk-run.",
+    )
+    next_morning = forms.TypedChoiceField(
+        label="The next morning, compared with usual",
+        choices=[*SessionLog.NextMorning.choices, (NOT_YET, "Not yet: ask me tomorrow")],
+        coerce=lambda value: "" if value == NOT_YET else value,
+        empty_value="",
+        required=False,
+        help_text="Not the next morning yet? Choose “Not yet”: the page asks you tomorrow.",
+        widget=forms.RadioSelect,
+    )
+    completed = forms.TypedChoiceField(
+        label="Did you complete the exercises as prescribed?",
+        choices=YES_NO,
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+    )
 
     class Meta:
         model = SessionLog
@@ -86,15 +142,8 @@ class SessionLogForm(forms.ModelForm):
         ]
         widgets = {
             "session_date": forms.DateInput(attrs={"type": "date"}),
-            "exercise_pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
-            "running_pain": forms.NumberInput(attrs={"min": 0, "max": 10, "inputmode": "numeric"}),
             "running_pain_pattern": forms.RadioSelect,
-            "next_morning": forms.RadioSelect,
             "notes": forms.Textarea(attrs={"rows": 2}),
-        }
-        help_texts = {
-            "running_pain": "Leave empty if you did not run or walk-run.",
-            "next_morning": "Leave empty if it is not the next morning yet.",
         }
 
     def __init__(self, *args, plan: Plan | None, submit_label="Save session", **kwargs):
@@ -102,19 +151,15 @@ class SessionLogForm(forms.ModelForm):
         self.plan = plan
         self.fields["running_pain_pattern"].choices = SessionLog.RunPattern.choices
         self.fields["running_pain_pattern"].required = False
-        self.fields["next_morning"].choices = SessionLog.NextMorning.choices
-        self.fields["next_morning"].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Row(
-                Div("session_date", css_class="col-sm-4"),
-                Div("exercise_pain", css_class="col-sm-4"),
-                Div("running_pain", css_class="col-sm-4"),
-            ),
-            "running_pain_pattern",
-            "next_morning",
-            "pain_travelled_down_leg",
-            "completed",
+            "session_date",
+            Div(InlineRadios("exercise_pain"), css_class="pain-scale"),
+            Div(InlineRadios("running_pain"), css_class="pain-scale"),
+            Div(InlineRadios("running_pain_pattern"), css_class="choice-buttons"),
+            Div(InlineRadios("next_morning"), css_class="choice-buttons"),
+            Div("pain_travelled_down_leg", css_class="big-check"),
+            Div(InlineRadios("completed"), css_class="choice-buttons"),
             Row(
                 Div("load_used", css_class="col-sm-8"),
                 Div("weekly_distance_km", css_class="col-sm-4"),
@@ -127,6 +172,31 @@ class SessionLogForm(forms.ModelForm):
     def clean_session_date(self):
         return date_within_plan(
             self.cleaned_data.get("session_date"), plan=self.plan, what="session date"
+        )
+
+
+class NextMorningForm(forms.Form):
+    """The runner's answer, the morning after, for the latest session (issue 13)."""
+
+    next_morning = forms.ChoiceField(
+        label="How does it feel this morning compared with before the session?",
+        choices=[
+            (SessionLog.NextMorning.BETTER, "Better"),
+            (SessionLog.NextMorning.SAME, "About the same"),
+            (SessionLog.NextMorning.WORSE, "Worse"),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, question: str = "", **kwargs):
+        super().__init__(*args, prefix="morning", **kwargs)
+        if question:
+            self.fields["next_morning"].label = question
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Div(InlineRadios("next_morning"), css_class="choice-buttons"),
+            Submit("send_morning", "Send my answer"),
         )
 
 

@@ -5,6 +5,7 @@ by the plain-Python engine in ``rehab/engine/``; these models store the PT's cho
 patient's responses, with the engine's knowledge version stamped on what is saved.
 """
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from assessments.models import Assessment
@@ -24,6 +26,9 @@ CAUSE_CHOICES = [(c.code, c.name) for c in load_vocabulary().causes]
 PAIN_VALIDATORS = [MinValueValidator(0), MaxValueValidator(10)]
 # Free text a runner or a PT types about one session: a few paragraphs at most (issue 12).
 NOTES_MAX_LENGTH = 2000
+# How long after logging a session the runner may correct it or add the next morning through
+# the link; after that only the PT can, their change attributed to them (issue 13).
+RUNNER_CORRECTION_WINDOW = dt.timedelta(hours=48)
 
 
 class Ladder(models.TextChoices):
@@ -260,6 +265,10 @@ class SessionLog(models.Model):
         ):
             raise ValidationError({"recorded_by": problem})
 
+    def runner_may_change(self, now: dt.datetime | None = None) -> bool:
+        """Whether the runner may still change this log through the link."""
+        return (now or timezone.now()) - self.created_at < RUNNER_CORRECTION_WINDOW
+
     def to_engine_log(self) -> engine.SessionLog:
         return engine.SessionLog(
             date=self.session_date,
@@ -270,6 +279,7 @@ class SessionLog(models.Model):
             completed=self.completed,
             load=self.load_used or None,
             running_pain_pattern=self.running_pain_pattern or None,
+            logged_at=self.created_at,
         )
 
 
@@ -396,6 +406,7 @@ class PatientLinkAccess(models.Model):
         PAGE = "page", "Opened the plan page"
         PDF = "pdf", "Downloaded the PDF"
         LOG = "log", "Logged a session"
+        EDIT = "edit", "Corrected a session or added the next morning"
 
     link = models.ForeignKey(PatientLink, on_delete=models.CASCADE, related_name="accesses")
     what = models.CharField(max_length=4, choices=What.choices)

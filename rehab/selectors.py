@@ -16,6 +16,7 @@ from clinic.audit import note_read
 from clinic.models import Clinic
 from rehab import engine
 from rehab.models import (
+    RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
     PatientLink,
     Plan,
@@ -46,6 +47,17 @@ def get_prescription_for_user(*, user, pk) -> Prescription:
     )
     note_read(prescription)
     return prescription
+
+
+def get_session_log_for_user(*, user, pk) -> SessionLog:
+    log = get_object_or_404(
+        SessionLog.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
+            "plan", "plan__patient"
+        ),
+        pk=pk,
+    )
+    note_read(log)
+    return log
 
 
 def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
@@ -141,6 +153,7 @@ def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Prop
     """For each prescription, what the pain-monitoring model proposes from the logs at its step,
     never above the highest step the plan's current phase allows."""
     logs = list(SessionLog.objects.filter(plan=plan))
+    now = timezone.now()  # a next-morning answer missing too long is unknown, not awaited
     proposals = []
     for prescription in plan.prescriptions.all():
         at_step = [
@@ -150,12 +163,51 @@ def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Prop
             tissue_or_diagnosis=plan.diagnosis,
             ladder=prescription.ladder,
             current_step=prescription.step_code,
+            now=now,
             logs=at_step,
             cleared_to_run=plan.cleared_to_run,
             phase=plan.current_phase,
         )
         proposals.append((prescription, proposal))
     return proposals
+
+
+def runner_changeable_logs(*, plan: Plan, now: dt.datetime | None = None) -> QuerySet[SessionLog]:
+    """The runner's own logs they may still correct through the link (within the window)."""
+    since = (now or timezone.now()) - RUNNER_CORRECTION_WINDOW
+    return plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT, created_at__gt=since)
+
+
+def get_runner_log(*, plan: Plan, pk) -> SessionLog:
+    """One of the runner's own logs of the link's plan (any age: the view says when it closed)."""
+    log = get_object_or_404(
+        plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT), pk=pk
+    )
+    note_read(log)
+    return log
+
+
+def next_morning_question(
+    *, plan: Plan, now: dt.datetime | None = None
+) -> tuple[SessionLog, str] | None:
+    """The latest session and the question to ask, when its next morning is missing, that
+    morning has come (the session was before today) and the runner may still answer."""
+    latest = plan.session_logs.first()  # newest session date, then newest logged
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if (
+        latest is None
+        or latest.next_morning
+        or latest.session_date >= today
+        or not latest.runner_may_change(now)
+    ):
+        return None
+    when = (
+        "yesterday's session"
+        if latest.session_date == today - dt.timedelta(days=1)
+        else f"your session on {latest.session_date:%A %-d %B}"
+    )
+    return latest, f"How does it feel this morning compared with before {when}?"
 
 
 def link_base_url(request) -> str:

@@ -18,6 +18,7 @@ from assessments.models import Assessment
 from clinic.selectors import is_anonymised
 from rehab import engine, outcomes
 from rehab.models import (
+    RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
     OutcomeMeasurement,
     PatientLink,
@@ -225,6 +226,46 @@ def session_log_create(*, plan: Plan, recorded_by=None, **fields) -> SessionLog:
     return log
 
 
+RUNNER_WINDOW_CLOSED = (
+    f"This session was logged more than {RUNNER_CORRECTION_WINDOW.total_seconds() / 3600:.0f} "
+    "hours ago, so it can no longer be changed here. Tell your physio what to correct: they can "
+    "change it."
+)
+
+
+class CorrectionClosed(ValidationError):
+    """The runner's correction window for a session has passed (or it is not theirs to change)."""
+
+
+@transaction.atomic
+def session_log_update(*, log: SessionLog, by_runner: bool, **fields) -> SessionLog:
+    """Correct a logged session: the runner only their own, and only within
+    ``RUNNER_CORRECTION_WINDOW`` of logging it (``CorrectionClosed`` after); the PT any time.
+
+    Who changed it is recorded by django-simple-history (the request's user; none for the
+    runner, with the change reason saying it came through the link).
+    """
+    log = SessionLog.objects.select_for_update().get(pk=log.pk)
+    if by_runner:
+        if not log.runner_may_change():
+            raise CorrectionClosed(RUNNER_WINDOW_CLOSED)
+        if log.reported_by != SessionLog.ReportedBy.PATIENT and set(fields) != {"next_morning"}:
+            raise CorrectionClosed("Your physio logged this session: ask them to correct it.")
+    for name, value in fields.items():
+        setattr(log, name, value)
+    log.full_clean()
+    log._change_reason = (
+        "corrected by the runner through the link" if by_runner else "corrected by the clinic"
+    )
+    log.save()
+    return log
+
+
+def session_log_add_next_morning(*, log: SessionLog, next_morning: str) -> SessionLog:
+    """The runner's next-morning answer, stored on the session it is about."""
+    return session_log_update(log=log, by_runner=True, next_morning=next_morning)
+
+
 @transaction.atomic
 def progression_decide(
     *,
@@ -418,9 +459,12 @@ def patient_link_record_access(*, link: PatientLink, what: str) -> None:
 
 
 def patient_link_posts_left(*, link: PatientLink) -> int:
-    """Sessions the link may still send this hour (``LINK_POSTS_PER_HOUR`` per rolling hour)."""
+    """Sessions and corrections the link may still send this hour (``LINK_POSTS_PER_HOUR`` per
+    rolling hour)."""
     since = timezone.now() - dt.timedelta(hours=1)
-    sent = link.accesses.filter(what=PatientLinkAccess.What.LOG, accessed_at__gte=since).count()
+    sent = link.accesses.filter(
+        what__in=[PatientLinkAccess.What.LOG, PatientLinkAccess.What.EDIT], accessed_at__gte=since
+    ).count()
     return max(LINK_POSTS_PER_HOUR - sent, 0)
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
         views.patient_link_action,
         name="patient_link_action",
     ),
+    path("sessions/<int:pk>/", views.session_log_edit, name="session_log_edit"),
     path("prescriptions/<int:pk>/", views.prescription_edit, name="prescription_edit"),
     path(
         "prescriptions/<int:pk>/decide/",
@@ -29,6 +30,12 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document_download, name="document_download"),
     path("p/<str:token>/", views.patient_plan_page, name="patient_plan_page"),
     path("p/<str:token>/plan.pdf", views.patient_plan_pdf, name="patient_plan_pdf"),
+    path("p/<str:token>/morning/", views.patient_next_morning, name="patient_next_morning"),
+    path(
+        "p/<str:token>/sessions/<int:pk>/",
+        views.patient_session_edit,
+        name="patient_session_edit",
+    ),
     path(
         "patients/<int:patient_pk>/outcomes/",
         outcome_views.outcome_list,

@@ -15,10 +15,10 @@ from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
 from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
-from rehab.forms import DecisionForm, PrescriptionForm, SessionLogForm
+from rehab.forms import DecisionForm, NextMorningForm, PrescriptionForm, SessionLogForm
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
-from rehab.pdf.context import call_groups
+from rehab.pdf.context import call_groups, prescription_cards
 from rehab.selectors import (
     DeadPatientLink,
     cleared_red_flags,
@@ -26,14 +26,20 @@ from rehab.selectors import (
     get_plan_for_patient_token,
     get_plan_for_user,
     get_prescription_for_user,
+    get_runner_log,
+    get_session_log_for_user,
     link_base_url,
     link_documents,
     link_expires_on,
+    next_morning_question,
     patient_link_url,
     progression_proposals,
+    runner_changeable_logs,
 )
 from rehab.services import (
     MAX_EXERCISES_PER_PHASE,
+    RUNNER_WINDOW_CLOSED,
+    CorrectionClosed,
     ReferFirstError,
     patient_link_email_send,
     patient_link_posts_left,
@@ -49,7 +55,9 @@ from rehab.services import (
     plan_set_cleared_to_run,
     prescription_update,
     progression_decide,
+    session_log_add_next_morning,
     session_log_create,
+    session_log_update,
 )
 
 
@@ -154,6 +162,21 @@ def session_log_create_view(request, pk):
         messages.success(request, "Session logged.")
         return redirect(plan)
     return _plan_page(request, plan, log_form=form, status=400)
+
+
+@read_as(AccessEvent.What.PLAN)
+def session_log_edit(request, pk):
+    """The PT corrects a logged session at any time (the history names them)."""
+    log = get_session_log_for_user(user=request.user, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    form = SessionLogForm(data, plan=log.plan, instance=log)
+    if request.method == "POST" and form.is_valid():
+        session_log_update(log=log, by_runner=False, **form.cleaned_data)
+        messages.success(request, "Session corrected.")
+        return redirect(log.plan)
+    context = {"form": form, "log": log, "plan": log.plan, "patient": log.plan.patient}
+    status = 400 if form.errors else 200
+    return render(request, "rehab/session_log_form.html", context, status=status)
 
 
 @require_POST
@@ -298,6 +321,54 @@ def _dead_link_page(request, dead: DeadPatientLink) -> HttpResponse:
     return _patient_headers(page)
 
 
+def _runner_plan(request, token):
+    """The plan behind the link and the busy page when its posts this hour are used up:
+    (plan, None), or (None, the answer to give instead)."""
+    try:
+        plan = get_plan_for_patient_token(token=token)
+    except DeadPatientLink as dead:
+        return None, _dead_link_page(request, dead)
+    if request.method == "POST" and patient_link_posts_left(link=plan.patient_link) == 0:
+        busy = render(request, "rehab/patient_link_busy.html", {"clinic": plan.patient.clinic})
+        busy.status_code = 429
+        busy["Retry-After"] = "3600"
+        return None, _patient_headers(busy)
+    return plan, None
+
+
+def _runner_session_form(plan, data=None, **kwargs) -> SessionLogForm:
+    return SessionLogForm(data, plan=plan, submit_label="Send to my physio", **kwargs)
+
+
+def _runner_page(request, plan, token, *, form=None, morning_form=None):
+    """The runner's page: the stop-and-call signs first, the next-morning question when one is
+    due, each prescribed item with the PDF's own card text, the session form and recent logs."""
+    protocol = engine.protocol(plan.diagnosis)
+    tissue = engine.tissue(protocol.tissue or "")
+    exercises, running = prescription_cards(
+        plan=plan, prescriptions=plan.prescriptions.order_by("position", "pk"), tissue=tissue
+    )
+    question = next_morning_question(plan=plan)
+    if question is not None and morning_form is None:
+        morning_form = NextMorningForm(question=question[1])
+    form = form or _runner_session_form(plan, initial={"session_date": timezone.localdate()})
+    context = {
+        "plan": plan,
+        "first_name": plan.patient.first_name,
+        "clinic": plan.patient.clinic,
+        "call_groups": call_groups(protocol=protocol, tissue=tissue),
+        "cards": [*exercises, *([running] if running else [])],
+        "latest_document": link_documents(plan=plan).defer("link_pdf").first(),
+        "form": form,
+        "morning_form": morning_form if question is not None else None,
+        "token": token,
+        "recent_logs": plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT)[:5],
+        "changeable": set(runner_changeable_logs(plan=plan).values_list("pk", flat=True)),
+    }
+    status = 400 if form.errors or (morning_form is not None and morning_form.errors) else 200
+    return _patient_headers(render(request, "rehab/patient_plan.html", context, status=status))
+
+
 @login_not_required
 @csrf_exempt
 @read_as(AccessEvent.What.LINK_PAGE, post=AccessEvent.What.LINK_POST)
@@ -309,47 +380,80 @@ def patient_plan_page(request, token):
     credentials (a session cookie); this page uses none — the secret token in the URL is the
     only credential, and whoever holds it can post anyway (so posts are limited per hour).
     """
-    try:
-        plan = get_plan_for_patient_token(token=token)
-    except DeadPatientLink as dead:
-        return _dead_link_page(request, dead)
-    link = plan.patient_link
-    if request.method == "POST" and patient_link_posts_left(link=link) == 0:
-        busy = render(request, "rehab/patient_link_busy.html", {"clinic": plan.patient.clinic})
-        busy.status_code = 429
-        busy["Retry-After"] = "3600"
-        return _patient_headers(busy)
-    form = SessionLogForm(
-        request.POST or None,
-        plan=plan,
-        initial={"session_date": timezone.localdate()},
-        submit_label="Send to my physio",
-    )
+    plan, refusal = _runner_plan(request, token)
+    if plan is None:
+        return refusal
+    form = _runner_session_form(plan, request.POST or None)
     if request.method == "POST" and form.is_valid():
         session_log_create(plan=plan, recorded_by=None, **form.cleaned_data)
-        patient_link_record_access(link=link, what=PatientLinkAccess.What.LOG)
+        patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.LOG)
         messages.success(request, "Thank you — your physio will see this session.")
         return _patient_headers(redirect(reverse("patient_plan_page", args=[token])))
     if request.method == "GET":
-        patient_link_record_access(link=link, what=PatientLinkAccess.What.PAGE)
-    prescriptions = [(p, engine.step(p.step_code)) for p in plan.prescriptions.all()]
-    protocol = engine.protocol(plan.diagnosis)
-    groups = call_groups(protocol=protocol, tissue=engine.tissue(protocol.tissue or ""))
+        patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.PAGE)
+        form = None  # the page's own blank form, dated today
+    return _runner_page(request, plan, token, form=form)
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+@read_as(AccessEvent.What.LINK_PAGE, post=AccessEvent.What.LINK_POST)
+def patient_next_morning(request, token):
+    """The runner's next-morning answer, stored on the latest session it asks about."""
+    plan, refusal = _runner_plan(request, token)
+    if plan is None:
+        return refusal
+    question = next_morning_question(plan=plan)
+    page = reverse("patient_plan_page", args=[token])
+    if question is None:
+        messages.info(request, "There is no next-morning question to answer just now.")
+        return _patient_headers(redirect(page))
+    log, asked = question
+    form = NextMorningForm(request.POST, question=asked)
+    if not form.is_valid():
+        return _runner_page(request, plan, token, morning_form=form)
+    session_log_add_next_morning(log=log, next_morning=form.cleaned_data["next_morning"])
+    patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.EDIT)
+    messages.success(request, "Thank you — your answer is added to that session.")
+    return _patient_headers(redirect(page))
+
+
+@login_not_required
+@csrf_exempt
+@read_as(AccessEvent.What.LINK_PAGE, post=AccessEvent.What.LINK_POST)
+def patient_session_edit(request, token, pk):
+    """The runner corrects one of their logs within 48 hours of logging it; after that the page
+    says why not (the PT can still correct it) and a post is refused with that reason."""
+    plan, refusal = _runner_plan(request, token)
+    if plan is None:
+        return refusal
+    log = get_runner_log(plan=plan, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    form = SessionLogForm(data, plan=plan, instance=log, submit_label="Save my correction")
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_log_update(log=log, by_runner=True, **form.cleaned_data)
+        except CorrectionClosed as closed:
+            form.add_error(None, closed)
+        else:
+            patient_link_record_access(link=plan.patient_link, what=PatientLinkAccess.What.EDIT)
+            messages.success(request, "Thank you — your correction is saved.")
+            return _patient_headers(redirect(reverse("patient_plan_page", args=[token])))
     context = {
         "plan": plan,
-        # The printed plan's emergency and same-day signs (from the red-flag registry), so the
-        # page never sends an emergency to "call the clinic".
-        "call_groups": [group for group in groups if group.urgency != "review"],
         "first_name": plan.patient.first_name,
         "clinic": plan.patient.clinic,
-        "prescriptions": prescriptions,
-        "latest_document": link_documents(plan=plan).defer("link_pdf").first(),
-        "form": form,
         "token": token,
-        "recent_logs": plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT)[:5],
+        "log": log,
+        "form": form,
+        "open": log.runner_may_change(),
+        "closed_message": RUNNER_WINDOW_CLOSED,
     }
     status = 400 if form.errors else 200
-    return _patient_headers(render(request, "rehab/patient_plan.html", context, status=status))
+    return _patient_headers(
+        render(request, "rehab/patient_session_edit.html", context, status=status)
+    )
 
 
 @login_not_required

@@ -63,6 +63,7 @@ SETTING_CODES = (
     "refer_travelled_count",
     "refer_window",
     "refer_consecutive_flares",
+    "next_morning_wait_days",
 )
 PROGRESSION_RULES = {
     "refer_first_diagnosis": "refer",
@@ -74,6 +75,7 @@ PROGRESSION_RULES = {
     "hold_no_running_sessions": "hold",
     "hold_not_completed": "hold",
     "hold_awaiting_next_morning": "hold",
+    "hold_next_morning_unknown": "hold",
     "hold_need_more_sessions": "hold",
     "progress": "progress",
     "progress_at_top": "hold",
@@ -108,6 +110,7 @@ TEMPLATE_FIELDS = frozenset(
         "ladder",
         "threshold",
         "tissue",
+        "hours",
         "measure",
         "pain",
         "n",

@@ -6,6 +6,7 @@ applies them in the order described there. One step at a time, never past either
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from collections.abc import Sequence
 from typing import Any
@@ -136,6 +137,13 @@ def running_advice_from_log(
 # --- Progression on a ladder ------------------------------------------------------------------
 
 
+def _morning_unknown(log: SessionLog, *, now: dt.datetime | None, wait: dt.timedelta) -> bool:
+    """A next-morning answer still missing ``wait`` after the session was logged counts as
+    unknown, so the proposal says so instead of waiting for it for ever (issue 13). Without
+    ``now`` or the logging time it is still awaited."""
+    return now is not None and log.logged_at is not None and now - log.logged_at >= wait
+
+
 def _triggers(
     log: SessionLog, tissue: TissueRule, measure: str, stop_pain: int
 ) -> list[tuple[str, int]]:
@@ -206,6 +214,7 @@ def propose_progression(
     cleared_to_run: bool = False,
     phase: int | None = None,
     kb: Knowledge | None = None,
+    now: dt.datetime | None = None,  # when asked: see _morning_unknown
 ) -> Proposal:
     """Propose progress | hold | regress | refer on one ladder from the sessions at this step.
 
@@ -389,6 +398,9 @@ def propose_progression(
     if not latest.completed:
         return hold("hold_not_completed")
     if latest.next_morning is None:
+        wait = dt.timedelta(days=settings["next_morning_wait_days"])
+        if _morning_unknown(latest, now=now, wait=wait):
+            return hold("hold_next_morning_unknown", hours=int(wait.total_seconds()) // 3600)
         return hold("hold_awaiting_next_morning")
 
     last_n = list(zip(ordered[-n:], flares[-n:], strict=True))

@@ -482,6 +482,8 @@ class SessionLog:
     during the running-ladder activity (walk, walk-run or run), 0-10, or None if there was none.
     ``next_morning``: symptoms the next morning compared with usual, or None if not known yet.
     ``running_pain_pattern``: during the run the pain warmed up (eased), stayed steady or built.
+    ``logged_at``: when the session was logged (aware), from which a missing next-morning answer
+    is awaited for a while, then treated as unknown.
     """
 
     date: dt.date
@@ -492,6 +494,7 @@ class SessionLog:
     completed: bool = True
     load: str | float | None = None
     running_pain_pattern: str | None = None  # warms_up | steady | builds
+    logged_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.date, dt.date):

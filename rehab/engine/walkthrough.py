@@ -120,7 +120,7 @@ def _entry(index: int, item: Any) -> Entry:
         item.get("running_pain_pattern"), RUN_PATTERN_VALUES, bad, "running_pain_pattern"
     )
     morning = _choice(item.get("next_morning"), NEXT_MORNING_VALUES, bad, "next_morning")
-    flags = {}
+    flags: dict[str, bool] = {}
     for field, default in (("pain_travelled_down_leg", False), ("completed", True)):
         value = item.get(field, default)
         if not isinstance(value, bool):
@@ -144,7 +144,8 @@ def _entry(index: int, item: Any) -> Entry:
             next_morning=morning,
             running_pain_pattern=pattern,
             load=item.get("load_used") or None,
-            **flags,
+            pain_travelled_down_leg=flags["pain_travelled_down_leg"],
+            completed=flags["completed"],
         ),
     )
 

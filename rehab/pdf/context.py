@@ -136,14 +136,7 @@ def plan_pdf_context(
     tissue = engine.tissue(protocol.tissue or "")
     stop_pain = engine.knowledge().settings["running_stop_pain"]
 
-    exercises: list[ExerciseCard] = []
-    running: RunningCard | None = None
-    for prescription in prescriptions:
-        if prescription.ladder == "running":
-            running = _running_card(plan, prescription, tissue)
-        else:
-            exercises.append(_exercise_card(chr(ord("A") + len(exercises)), plan, prescription))
-
+    exercises, running = prescription_cards(plan=plan, prescriptions=prescriptions, tissue=tissue)
     link_url = _patient_link_url(plan, base_url)
     name = patient.first_name if for_link else patient.full_name
     clinician = plan.created_by.get_full_name() or plan.created_by.get_username()
@@ -221,6 +214,23 @@ def _cleared_red_flags(plan: Plan) -> tuple[ClearedFlag, ...]:
         )
         for status in cleared_red_flags(assessment=plan.assessment)
     )
+
+
+def prescription_cards(
+    *, plan: Plan, prescriptions, tissue: engine.TissueRule | None = None
+) -> tuple[list[ExerciseCard], RunningCard | None]:
+    """One card per prescribed item: the PDF prints them and the runner's link page shows them,
+    so both read the same how-to, dose, illustration and feel from the one source."""
+    if tissue is None:
+        tissue = engine.tissue(engine.protocol(plan.diagnosis).tissue or "")
+    exercises: list[ExerciseCard] = []
+    running: RunningCard | None = None
+    for prescription in prescriptions:
+        if prescription.ladder == "running":
+            running = _running_card(plan, prescription, tissue)
+        else:
+            exercises.append(_exercise_card(chr(ord("A") + len(exercises)), plan, prescription))
+    return exercises, running
 
 
 def prescription_dose(prescription: Prescription, *, effort: str | None = None) -> engine.Dose:

@@ -128,8 +128,9 @@ def test_pt_assesses_plans_issues_and_progresses_a_runner(demo, page, browser, l
         phone.goto(link_path)
         assert "Hello Ines" in phone.content()
         assert "Okafor" not in phone.content()
-        phone.fill("#id_exercise_pain", "1")
-        phone.fill("#id_running_pain", "1")
+        phone.check("input[name=exercise_pain][value='1']")
+        phone.check("input[name=running_pain][value='1']")
+        phone.check("input[name=completed][value=True]")
         phone.check("input[name=running_pain_pattern][value=warms_up]")
         phone.check("input[name=next_morning][value=same]")
         with phone.expect_navigation():
@@ -162,8 +163,9 @@ def test_pain_travelling_down_the_leg_alerts_the_clinician(demo, page, browser, 
     runner = browser.new_context(base_url=live_server.url)
     phone = runner.new_page()
     phone.goto(link_path)
-    phone.fill("#id_exercise_pain", "4")
-    phone.fill("#id_running_pain", "6")
+    phone.check("input[name=exercise_pain][value='4']")
+    phone.check("input[name=running_pain][value='6']")
+    phone.check("input[name=completed][value=True]")
     phone.check("input[name=pain_travelled_down_leg]")
     with phone.expect_navigation():
         phone.click("input[type=submit]")

@@ -94,7 +94,11 @@ def test_plan_prescription_log_and_document_changes_are_attributed(alice_client,
     )
     alice_client.post(
         reverse("session_log_create", args=[plan.pk]),
-        {"session_date": timezone.localdate().isoformat(), "exercise_pain": "2"},
+        {
+            "session_date": timezone.localdate().isoformat(),
+            "exercise_pain": "2",
+            "completed": "True",
+        },
     )
     edit = bridge.history.latest("history_date")
     assert (edit.history_type, edit.history_user, edit.note) == ("~", alice, "Slow down")

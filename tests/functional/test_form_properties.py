@@ -126,12 +126,14 @@ def assessment_posts(draw):
 
 
 def _assert_refusal_names_fields(response, form):
-    """Every message belongs to a field of the form and is shown beside its label."""
+    """Every message belongs to a field of the form and its summary line links to the field
+    (a radio group's first button: a group has no single labelled input)."""
     assert form.errors, "refused without a message"
     assert set(form.errors) <= set(form.fields), f"messages not tied to a field: {form.errors}"
     html = response.content.decode()
     for name in form.errors:
-        assert f'href="#{form[name].id_for_label}"' in html, name
+        target = form[name].id_for_label or f"{form[name].auto_id}_0"
+        assert f'href="#{target}"' in html and f'id="{target}"' in html, name
 
 
 @PROPERTY_SETTINGS
@@ -189,7 +191,7 @@ VALID_SESSION = {
         max_size=NOTES_MAX_LENGTH,
     ),
     "pain_travelled_down_leg": st.sampled_from(["on", None]),
-    "completed": st.sampled_from(["on", None]),
+    "completed": st.sampled_from(["True", "False"]),
 }
 pain_out_of_range = st.one_of(
     st.sampled_from(["-1", "11", "5.5", "1e3", "99999999999999999999", "ten", "<b>"]),
@@ -296,4 +298,4 @@ def test_follow_up_form_names_every_field_it_can_refuse():
     """The property tests above rely on this: each field error has a label to link to."""
     form = SessionLogForm(plan=None, data={"exercise_pain": "11", "weekly_distance_km": "400.1"})
     assert not form.is_valid()
-    assert set(form.errors) == {"session_date", "exercise_pain", "weekly_distance_km"}
+    assert set(form.errors) == {"session_date", "exercise_pain", "weekly_distance_km", "completed"}

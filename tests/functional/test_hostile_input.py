@@ -338,7 +338,7 @@ def test_hostile_prescription_text_is_plain_text_in_the_issued_pdf(alice_client,
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_hostile_session_log_text_comes_back_escaped(alice_client, root_client, client, plan, kind):
     value = HOSTILE[kind][:NOTES_MAX_LENGTH]  # longer notes are refused (below)
-    log = {"session_date": plan.starts_on.isoformat(), "exercise_pain": "2", "completed": "on"}
+    log = {"session_date": plan.starts_on.isoformat(), "exercise_pain": "2", "completed": "True"}
     response = alice_client.post(
         reverse("session_log_create", args=[plan.pk]),
         {**log, "notes": value, "load_used": value[:200]},

@@ -47,7 +47,7 @@ def link_url(plan):
 
 
 def _session(day, **extra):
-    return {"session_date": day.isoformat(), "exercise_pain": "2", "completed": "on", **extra}
+    return {"session_date": day.isoformat(), "exercise_pain": "2", "completed": "True", **extra}
 
 
 # --- Dates: between the plan's start and today -----------------------------------------------

@@ -49,7 +49,7 @@ def _good_session(client, plan, day):
             "running_pain": "1",
             "running_pain_pattern": "warms_up",
             "next_morning": "same",
-            "completed": "on",
+            "completed": "True",
         },
     )
 
@@ -210,7 +210,7 @@ def test_patient_link_shows_first_name_only_and_takes_a_log(client, plan):
             "session_date": plan.starts_on.isoformat(),
             "exercise_pain": "2",
             "next_morning": "same",
-            "completed": "on",
+            "completed": "True",
         },
     )
     assert response.status_code == 302

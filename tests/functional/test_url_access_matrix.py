@@ -22,7 +22,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessments.services import assessment_sign
-from rehab.services import patient_link_revoke, plan_create, plan_end, plan_issue
+from rehab.services import (
+    patient_link_revoke,
+    plan_create,
+    plan_end,
+    plan_issue,
+    session_log_create,
+)
 from tests.factories import (
     NOT_SCREENED,
     AssessmentFactory,
@@ -77,6 +83,15 @@ def _none(o):
     return {}
 
 
+def _runner_log(o):
+    """A session the runner logged just now (so still theirs to correct), made on first use."""
+    if "log" not in o:
+        o["log"] = session_log_create(
+            plan=o["plan"], session_date=o["plan"].starts_on, exercise_pain=2, completed=True
+        )
+    return o["log"]
+
+
 def _outcome_measure(o):
     from rehab import outcomes
 
@@ -126,6 +141,7 @@ ROUTES: dict[str, Route] = {
     "plan_create": Route(lambda o: {"assessment_pk": o["signed"].pk}, member=(405, 302)),
     "plan_detail": Route(_plan, member=(200, 200)),
     "session_log_create": Route(_plan, member=(405, 400)),
+    "session_log_edit": Route(lambda o: {"pk": _runner_log(o).pk}, member=(200, 400)),
     "plan_issue": Route(_plan, member=(405, 302)),
     "plan_pdf_preview": Route(_plan, member=(200, 200)),
     "plan_advance_phase": Route(_plan, member=(405, 302)),
@@ -145,6 +161,17 @@ ROUTES: dict[str, Route] = {
     ),
     "patient_plan_pdf": Route(
         _token, member=(200, 200), scoped=False, public=True, anonymous=(200, 200)
+    ),
+    # Nothing to answer yet (no session before today): a POST goes back to the page.
+    "patient_next_morning": Route(
+        _token, member=(405, 302), scoped=False, public=True, anonymous=(405, 302)
+    ),
+    "patient_session_edit": Route(
+        lambda o: {"token": o["token"], "pk": _runner_log(o).pk},
+        member=(200, 400),
+        scoped=False,
+        public=True,
+        anonymous=(200, 400),
     ),
 }
 
