@@ -29,7 +29,10 @@ def plan(patient, alice):
         assessment=signed_assessment(patient=patient, clinician=alice), clinician=alice
     )
     plan.starts_on = STARTED
-    plan.save(update_fields=["starts_on"])
+    # Phase 3, where the bridge has no phase ceiling: the tests watch the next-morning rule,
+    # which a ceiling's hold would hide.
+    plan.current_phase = 3
+    plan.save(update_fields=["starts_on", "current_phase"])
     for prescription in plan.prescriptions.all():  # the sessions below count at this step
         prescription.step_since = STARTED
         prescription.save(update_fields=["step_since"])

@@ -25,6 +25,8 @@ def _propose(*, now, logged_at=LOGGED, morning=None):
         current_step="bridge_double",
         logs=logs,
         now=now,
+        # The last phase: no ceiling hides the next-morning rule under test.
+        phase=len(knowledge().protocol("proximal_hamstring_tendinopathy").phases),
     )
 
 
