@@ -90,7 +90,10 @@ def _refer_first(kb: Knowledge, protocol: Protocol, flags: tuple[str, ...]) -> R
     reasons: list[str] = []
     urgencies: list[str] = []
     if actions:
-        listed = "; ".join(f"{a.condition} ({a.code}): {a.action}" for a in actions)
+        # The registry's name is what a person reads; only an unlisted code needs its code.
+        listed = "; ".join(
+            f"{a.condition}{'' if a.known else f' ({a.code})'}: {a.action}" for a in actions
+        )
         reasons.append(
             f"Refer before any exercise plan: unresolved red flag{'s' if len(actions) > 1 else ''}"
             f". {listed}"

@@ -96,7 +96,8 @@ def test_avulsion_with_a_red_flag_keeps_both_reasons_and_the_more_urgent_level()
     assert isinstance(result, ReferFirst)
     assert result.urgency == "emergency"
     assert "MRI" in result.reason
-    assert "cauda_equina" in result.reason
+    assert "cauda equina syndrome" in result.reason
+    assert "cauda_equina" not in result.reason  # the PT reads the registry's name, not the code
 
 
 def test_unknown_diagnosis_raises_key_error_naming_the_known_codes():
