@@ -67,7 +67,13 @@ def clinic(transactional_db):
 
 @pytest.fixture
 def pt(clinic):
-    return UserFactory(username="handover.pt", clinic=clinic, password=PASSWORD)
+    return UserFactory(
+        username="handover.pt",
+        first_name="Sam",
+        last_name="Okoye",
+        clinic=clinic,
+        password=PASSWORD,
+    )
 
 
 @pytest.fixture
@@ -155,15 +161,15 @@ def test_pt_issues_on_the_clinic_host_and_the_printed_link_opens_the_runner_page
     assert not card.locator(".plan-item-how-to").is_visible()
     card.locator("summary").click()
     card.locator(".plan-item-how-to li").first.wait_for()
-    card.locator("summary").scroll_into_view_if_needed()
+    phone.get_by_role("heading", name="Your exercises now").evaluate(
+        "heading => heading.scrollIntoView({block: 'start', behavior: 'instant'})"
+    )
     assert phone.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     shot(phone, "10-runner-plan-card-open")
     assert csp_violations(phone) == []
 
 
-def test_a_revoked_link_shows_only_the_plain_call_the_clinic_page(
-    pt_page, phone, patient, pt
-):
+def test_a_revoked_link_shows_only_the_plain_call_the_clinic_page(pt_page, phone, patient, pt):
     plan = plan_create(assessment=signed_assessment(patient=patient, clinician=pt), clinician=pt)
     pt_page.goto(plan.get_absolute_url())
     link = shown_link(pt_page)
@@ -251,6 +257,9 @@ def test_runner_logs_straight_after_then_answers_next_morning_and_the_proposal_m
         question.locator("input[type=submit][value='Send my answer']").click()
     assert "your answer is added to that session" in phone.content()
     assert phone.locator("#morning-heading").count() == 0
+    recent = phone.locator("h2:has-text('Your recent logs') + ul li").first
+    assert "next morning better" in recent.inner_text()
+    assert recent.get_by_role("link", name="Correct this log").count() == 1  # within 48 hours
     assert csp_violations(phone) == []
     log.refresh_from_db()
     assert log.next_morning == "better"
