@@ -190,6 +190,17 @@ def test_a_revoked_link_shows_only_the_plain_call_the_clinic_page(pt_page, phone
     assert phone.locator("form").count() == 0
     shot(phone, "12-dead-link")
 
+    # A new link works; the old one stays dead, still naming the clinic.
+    with pt_page.expect_navigation():
+        pt_page.click("form[action$='/link/renew/'] button[type=submit]")
+    renewed = shown_link(pt_page)
+    assert renewed != link
+    assert renewed.startswith(f"http://{HOST}:")
+    assert phone.goto(renewed).status == 200
+    assert "Hello Maya" in phone.content()
+    assert phone.goto(link).status == 404
+    assert "Please call Harbour Physio" in phone.locator("main").inner_text()
+
 
 @pytest.fixture
 def plan_in_phase_3(patient, pt):
