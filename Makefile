@@ -51,9 +51,13 @@ format: install-dev ## Apply ruff fixes and formatting
 migrations: install-dev ## Create migrations after a model change
 	$(PY) manage.py makemigrations
 
-.PHONY: e2e bench previews load
+.PHONY: e2e screenshots bench previews load
 e2e: install-dev ## Run only the browser tests (Debian's Chromium through Playwright)
 	$(VENV)/bin/pytest -m e2e
+
+screenshots: install-dev ## Retake the README's screenshots in docs/screenshots/ (the browser tests take them)
+	$(VENV)/bin/pytest -m e2e tests/e2e/test_clinic_workflow.py tests/e2e/test_runner_handover.py
+	for shot in docs/screenshots/*.png; do cp "test-artifacts/e2e/$$(basename "$$shot")" "$$shot"; done
 
 bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF)
 	$(PY) benchmarks/calibration.py
