@@ -18,6 +18,7 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
             "date_of_birth",
             "sex",
             "email",
+            "phone",
             "record_number",
             "notes",
         ]
@@ -38,6 +39,10 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
                 self.fields["clinic"].initial = clinics.first()
         once = ()
         if not self.instance.pk:
+            self.fields["record_number"].required = False
+            self.fields[
+                "record_number"
+            ].help_text = "Leave blank and the clinic numbers the patient itself."
             self.fields[SUBMISSION_KEY] = submission_key_field()
             self.fields["different_person"] = forms.BooleanField(
                 required=False,
@@ -55,7 +60,7 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
                 Div("sex", css_class="col-md-4"),
                 Div("record_number", css_class="col-md-4"),
             ),
-            "email",
+            Row(Div("email", css_class="col-md-6"), Div("phone", css_class="col-md-6")),
             "notes",
             Submit("save", "Save patient"),
         )

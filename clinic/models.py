@@ -26,6 +26,14 @@ class Clinic(models.Model):
         default=30,
         help_text="How long a patient's plan link keeps working after the plan ends.",
     )
+    record_number_prefix = models.CharField(
+        max_length=10,
+        default="R-",
+        help_text="Start of the numbers the clinic gives a new patient whose number is left blank.",
+    )
+    record_number_next = models.PositiveIntegerField(
+        default=1, help_text="The number the next automatically numbered patient gets."
+    )
     require_two_factor = models.BooleanField(
         "require two-factor login",
         default=False,
@@ -92,6 +100,7 @@ class Patient(VersionedModel):
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=6, choices=Sex.choices)
     email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
     record_number = models.CharField(
         max_length=40, help_text="The clinic's own record number; unique within the clinic."
     )

@@ -2,10 +2,32 @@
 
 from django.db import transaction
 
-from clinic.models import Patient
+from clinic.models import Clinic, Patient
 
 
 @transaction.atomic
+@transaction.atomic
+def patient_create(*, clinic: Clinic, details: dict[str, object]) -> Patient:
+    """A new patient of ``clinic``; a blank record number is given the clinic's next one.
+
+    The clinic row is locked (on PostgreSQL) while its counter moves, so two PTs adding patients
+    at once never get the same number; a number already typed by hand is skipped.
+    """
+    patient = Patient(clinic=clinic, **details)
+    if not patient.record_number:
+        clinic = Clinic.objects.select_for_update().get(pk=clinic.pk)
+        number = clinic.record_number_next
+        while Patient.objects.filter(
+            clinic=clinic, record_number=f"{clinic.record_number_prefix}{number:05d}"
+        ).exists():
+            number += 1
+        patient.record_number = f"{clinic.record_number_prefix}{number:05d}"
+        clinic.record_number_next = number + 1
+        clinic.save(update_fields=["record_number_next"])
+    patient.save()
+    return patient
+
+
 def patient_update(*, patient: Patient, details: dict[str, object]) -> Patient:
     """Save an edit of the patient's details.
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from clinic import services
 from clinic.forms import PatientForm
 from clinic.integrity import StaleVersionError
 from clinic.selectors import get_patient_for_user
@@ -12,7 +13,8 @@ from clinic.submissions import once_per_submission, submission_made
 def patient_create(request):
     form = PatientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        patient = form.save()
+        details = form.details()
+        patient = services.patient_create(clinic=details.pop("clinic"), details=details)
         submission_made(request, patient)
         messages.success(request, f"{patient.full_name} added.")
         return redirect(patient)

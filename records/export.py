@@ -136,8 +136,13 @@ def _fhir_patient(patient: Patient) -> dict:
         "birthDate": patient.date_of_birth.isoformat(),
         "managingOrganization": {"display": patient.clinic.name},
     }
-    if patient.email:
-        resource["telecom"] = [{"system": "email", "value": patient.email}]
+    telecom = [
+        {"system": system, "value": value}
+        for system, value in (("email", patient.email), ("phone", patient.phone))
+        if value
+    ]
+    if telecom:
+        resource["telecom"] = telecom
     return _entry("patient", patient.pk, resource)
 
 

@@ -98,6 +98,7 @@ def patient_anonymise(*, patient: Patient, by, reason: str) -> AccessEvent:
         "last_name": ANONYMISED_LAST_NAME,
         "date_of_birth": dt.date(patient.date_of_birth.year, 1, 1),
         "email": "",
+        "phone": "",
         "notes": "",
         "record_number": _new_record_code(patient),
     }

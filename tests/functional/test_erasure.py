@@ -29,7 +29,8 @@ from tests.rehab_factories import signed_assessment
 
 FIRST, LAST, OLD_LAST = "Zelda", "Quintavalle", "Brightwater"
 EMAIL, NUMBER, OLD_NUMBER = "zelda.q@example.org", "ZQ-778899", "ZQ-000001"
-IDENTIFYING = [FIRST, LAST, OLD_LAST, EMAIL, NUMBER, OLD_NUMBER]
+PHONE = "07700 900461"
+IDENTIFYING = [FIRST, LAST, OLD_LAST, EMAIL, PHONE, NUMBER, OLD_NUMBER]
 
 
 @pytest.fixture
@@ -64,6 +65,7 @@ def zelda(clinic, alice, alice_client):
             "date_of_birth": "1988-04-02",
             "sex": "female",
             "email": EMAIL,
+            "phone": PHONE,
             "record_number": NUMBER,
             "notes": f"Married name {LAST}; call {EMAIL}.",
         },

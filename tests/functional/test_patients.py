@@ -101,3 +101,30 @@ def test_dashboard_query_count_does_not_grow_with_patients(
     PatientFactory.create_batch(200, clinic=clinic)
     with django_assert_max_num_queries(len(few.captured_queries)):
         alice_client.get(reverse("dashboard"))
+
+
+# A blank record number is given the clinic's next one; a phone number is kept.
+
+
+def test_a_blank_record_number_is_numbered_by_the_clinic(alice_client, clinic):
+    clinic.record_number_prefix = "RIV-"
+    clinic.save()
+    PatientFactory(clinic=clinic, record_number="RIV-00002")  # typed by hand earlier
+    for first in ("Ada", "Ben"):
+        response = alice_client.post(
+            reverse("patient_create"),
+            {**NEW_PATIENT, "first_name": first, "record_number": "", "phone": "01632 960001"},
+        )
+        assert response.status_code == 302
+    numbers = dict(Patient.objects.filter(clinic=clinic).values_list("first_name", "record_number"))
+    assert numbers["Ada"] == "RIV-00001"
+    assert numbers["Ben"] == "RIV-00003"  # 00002 was taken
+    assert Patient.objects.get(first_name="Ada").phone == "01632 960001"
+
+
+def test_the_edit_form_still_needs_a_record_number(alice_client, patient):
+    response = alice_client.post(
+        reverse("patient_edit", args=[patient.pk]), {**NEW_PATIENT, "record_number": ""}
+    )
+    assert response.status_code == 200
+    assert "record_number" in response.context["form"].errors
