@@ -167,3 +167,24 @@ def test_printing_the_letter_is_recorded_as_a_read_of_the_assessment(alice_clien
     event = AccessEvent.objects.get()
     assert (event.user, event.what, event.object_id) == (alice, "assessment", saddle.pk)
     assert event.view == "refer_letter_pdf"
+
+
+@pytest.mark.pdf
+def test_an_avulsion_working_diagnosis_without_a_flag_gets_the_avulsion_hand_over(
+    alice_client, patient, alice
+):
+    """Refused by the diagnosis alone: the registry entry that speaks for it gives the words."""
+    assessment = signed_assessment(
+        patient=patient,
+        clinician=alice,
+        working_diagnosis="proximal_hamstring_avulsion",
+        reason="Felt a pop at the sit bone sprinting; large bruise.",
+    )
+    assert assessment.raised_red_flags() == []
+    avulsion = red_flags().for_diagnosis("proximal_hamstring_avulsion")
+    _, runner = _read(alice_client.get(_url("refer_runner_pdf", assessment)))
+    assert avulsion.runner in runner and "Do not stretch the leg." in runner
+    _, letter = _read(alice_client.get(_url("refer_letter_pdf", assessment)))
+    assert avulsion.referral.question in letter
+    assert "Working diagnosis: Proximal hamstring avulsion" in letter
+    assert red_flags().referral.urgency["soon"] in letter
