@@ -120,7 +120,7 @@ def runner_context(refusal: Refusal, *, today: dt.date | None = None) -> dict:
         registry.get(code) for i in infos for code in i.referral.watch_for
     ]
     emergency_signs = _signs(emergency)
-    same_day_signs = [s for s in _signs(i for i in infos if not i.is_emergency)]
+    same_day_signs = _signs(i for i in infos if not i.is_emergency)
     if engine.protocol(refusal.refer.diagnosis).refer_first:
         same_day_signs += refusal.refer.safety_net
     patient = refusal.assessment.patient

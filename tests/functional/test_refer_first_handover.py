@@ -112,6 +112,7 @@ def test_the_letter_names_the_patient_triggers_urgency_and_question(alice_client
     alice.first_name, alice.last_name = "Alice", "Physio"
     alice.save()
     reader, text = _read(alice_client.get(_url("refer_letter_pdf", saddle)))
+    assert len(reader.pages) == 1  # two flags, fourteen findings: one page
     patient = saddle.patient
     assert "Rosa Runner" in text
     assert patient.date_of_birth.strftime("%-d %B %Y") in text

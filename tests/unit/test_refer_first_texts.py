@@ -98,7 +98,9 @@ def test_a_letter_urgency_outside_the_list_is_named_by_key(tmp_path):
 
 
 def test_watching_for_a_flag_that_is_not_an_emergency_is_refused(tmp_path):
-    problems = _broken(tmp_path, 'watch_for = ["cauda_equina"]', 'watch_for = ["serious_pathology"]')
+    problems = _broken(
+        tmp_path, 'watch_for = ["cauda_equina"]', 'watch_for = ["serious_pathology"]'
+    )
     assert problems == [
         "red_flags.toml: flag.progressive_neuro_deficit.referral.watch_for: "
         "'serious_pathology' is not an emergency red flag"
