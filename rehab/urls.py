@@ -1,9 +1,19 @@
 from django.urls import path
 
-from rehab import outcome_views, views
+from rehab import outcome_views, referral_views, views
 
 urlpatterns = [
     path("assessments/<int:assessment_pk>/plan/", views.plan_create_view, name="plan_create"),
+    path(
+        "assessments/<int:pk>/refer/runner.pdf",
+        referral_views.refer_runner_pdf,
+        name="refer_runner_pdf",
+    ),
+    path(
+        "assessments/<int:pk>/refer/letter.pdf",
+        referral_views.refer_letter_pdf,
+        name="refer_letter_pdf",
+    ),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/log/", views.session_log_create_view, name="session_log_create"),
     path("plans/<int:pk>/issue/", views.plan_issue_view, name="plan_issue"),

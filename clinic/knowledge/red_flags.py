@@ -20,6 +20,8 @@ from .loader import REFERENCES_PATH, Checker, read_references
 RED_FLAGS_PATH = Path(__file__).with_name("red_flags.toml")
 # The contract's urgencies, most urgent first.
 URGENCIES = ("emergency", "urgent")
+# A referral letter's urgencies, most urgent first (issue 11: the refer-first hand-over).
+REFERRAL_URGENCIES = ("emergency", "same_day", "soon")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,31 @@ class RedFlagSign:
 
 
 @dataclass(frozen=True)
+class Referral:
+    """What the refer-first hand-over prints for a flag: the letter's urgency and question,
+    what the runner avoids until seen, and which emergency flags' signs they also watch for."""
+
+    urgency: str  # one of REFERRAL_URGENCIES
+    question: str
+    avoid: tuple[str, ...]
+    watch_for: tuple[str, ...]  # emergency codes
+    diagnoses: tuple[str, ...]  # refer-first working diagnoses this entry speaks for
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReferralTexts:
+    """The hand-over's common words: the runner's stop line and sign headings, and the
+    letter's wording of each urgency."""
+
+    stop: str
+    emergency: str
+    same_day: str
+    urgency: Mapping[str, str]
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RedFlagInfo:
     code: str
     name: str
@@ -39,6 +66,7 @@ class RedFlagInfo:
     runner: str  # what the runner is told to do
     signs: tuple[RedFlagSign, ...]
     source: tuple[str, ...]
+    referral: Referral
 
     @property
     def is_emergency(self) -> bool:
@@ -50,6 +78,7 @@ class RedFlagRegistry:
     flags: Mapping[str, RedFlagInfo]
     unknown: RedFlagInfo  # for a code not in the registry (e.g. a record from older knowledge)
     version: int
+    referral: ReferralTexts
 
     def get(self, code: str) -> RedFlagInfo:
         """The entry for ``code``; an unlisted code gets the generic urgent entry, never none."""
@@ -57,6 +86,42 @@ class RedFlagRegistry:
 
     def is_known(self, code: str) -> bool:
         return code in self.flags
+
+    def for_diagnosis(self, diagnosis: str) -> RedFlagInfo | None:
+        """The entry whose referral speaks for a refer-first working diagnosis, if any."""
+        return next((f for f in self.flags.values() if diagnosis in f.referral.diagnoses), None)
+
+
+def _optional_texts(check: Checker, where: str, table: Mapping[str, Any], key: str):
+    return check.texts(where, table, key) if key in table else ()
+
+
+def _referral(check: Checker, where: str, raw: Mapping[str, Any]) -> Referral:
+    where = f"{where}.referral"
+    table = check.table(where, raw.get("referral"))
+    check.one_of(f"{where}.urgency", table.get("urgency"), REFERRAL_URGENCIES)
+    return Referral(
+        urgency=str(table.get("urgency", "soon")),
+        question=check.text(where, table, "question"),
+        avoid=check.texts(where, table, "avoid"),
+        watch_for=_optional_texts(check, where, table, "watch_for"),
+        diagnoses=_optional_texts(check, where, table, "diagnoses"),
+        source=check.sources(where, table),
+    )
+
+
+def _referral_texts(check: Checker, name: str, raw: Mapping[str, Any]) -> ReferralTexts:
+    where = f"{name}: referral"
+    table = check.table(where, raw.get("referral"))
+    urgency = check.table(f"{where}.urgency", table.get("urgency"))
+    words = {u: check.text(f"{where}.urgency", urgency, u) for u in REFERRAL_URGENCIES}
+    return ReferralTexts(
+        stop=check.text(where, table, "stop"),
+        emergency=check.text(where, table, "emergency"),
+        same_day=check.text(where, table, "same_day"),
+        urgency=MappingProxyType(words),
+        source=check.sources(where, table),
+    )
 
 
 def _entry(check: Checker, where: str, raw: Mapping[str, Any], code: str) -> RedFlagInfo:
@@ -80,6 +145,7 @@ def _entry(check: Checker, where: str, raw: Mapping[str, Any], code: str) -> Red
         runner=check.text(where, raw, "runner"),
         signs=tuple(signs),
         source=check.sources(where, raw),
+        referral=_referral(check, where, raw),
     )
 
 
@@ -97,6 +163,14 @@ def read_red_flags(check: Checker, path: Path = RED_FLAGS_PATH) -> RedFlagRegist
         check.need(code not in flags, f"{where}: duplicate red flag")
         flags[code] = _entry(check, where, table, code)
     check.need(bool(flags), f"{name}: flag: needs at least one red flag")
+    for code, info in flags.items():
+        for other in info.referral.watch_for:
+            # An urgency that is itself wrong is reported once, at its own key.
+            check.need(
+                other in flags
+                and (flags[other].is_emergency or flags[other].urgency not in URGENCIES),
+                f"{name}: flag.{code}.referral.watch_for: {other!r} is not an emergency red flag",
+            )
     unknown = _entry(
         check, f"{name}: unknown", check.table(f"{name}: unknown", raw.get("unknown")), ""
     )
@@ -105,6 +179,7 @@ def read_red_flags(check: Checker, path: Path = RED_FLAGS_PATH) -> RedFlagRegist
         flags=MappingProxyType(flags),
         unknown=unknown,
         version=version if isinstance(version, int) else 0,
+        referral=_referral_texts(check, name, raw),
     )
 
 

@@ -92,6 +92,21 @@ def _runner_log(o):
     return o["log"]
 
 
+def _refused(o):
+    """A signed assessment whose plan is refused (a cancer history), made on first use."""
+    if "refused" not in o:
+        o["refused"] = assessment_sign(
+            red_flag_screen_reason=NOT_SCREENED,
+            assessment=AssessmentFactory(
+                patient=o["patient"],
+                clinician=o["signed"].clinician,
+                **{**PHT_FINDINGS, "cancer_history": True},
+            ),
+            clinician=o["signed"].clinician,
+        )
+    return {"pk": o["refused"].pk}
+
+
 def _outcome_measure(o):
     from rehab import outcomes
 
@@ -139,6 +154,8 @@ ROUTES: dict[str, Route] = {
     "patient_export_fhir": Route(_patient, member=(200, 200)),
     "patient_anonymise": Route(_patient, member=(200, 200)),
     "plan_create": Route(lambda o: {"assessment_pk": o["signed"].pk}, member=(405, 302)),
+    "refer_runner_pdf": Route(_refused, member=(200, 200)),
+    "refer_letter_pdf": Route(_refused, member=(200, 200)),
     "plan_detail": Route(_plan, member=(200, 200)),
     "session_log_create": Route(_plan, member=(405, 400)),
     "session_log_edit": Route(lambda o: {"pk": _runner_log(o).pk}, member=(200, 400)),
@@ -237,6 +254,10 @@ def _quick_pdf(monkeypatch):
 
     monkeypatch.setattr(rehab.pdf, "render_plan_pdf", lambda **kwargs: PDF)
     monkeypatch.setattr(rehab.views, "render_plan_pdf", lambda **kwargs: PDF, raising=False)
+    import rehab.referral_views
+
+    for name in ("render_refer_runner_pdf", "render_refer_letter_pdf"):
+        monkeypatch.setattr(rehab.referral_views, name, lambda **kwargs: PDF)
 
 
 def _user_for(role, clinic, other_clinic, alice, charlie):
