@@ -118,8 +118,9 @@ def with_settings(text: str, shrink: float, ceiling: float, directory: Path) -> 
 def baseline_text() -> str | None:
     """The knowledge file at ``BASELINE`` with the current file's new tables and neutral values.
 
-    The baseline predates the estimated shrink, the ceiling and the panel table; they are
-    added as "off" (shrink 1, ceiling 1) so the current loader reads the old weights unchanged.
+    The baseline predates the estimated shrink, the ceiling, the panel table and the red-flag
+    registry; the first three are added as "off" (shrink 1, ceiling 1) and the red flags' own
+    urgency and action dropped, so the current loader reads the old weights unchanged.
     """
     try:
         old = subprocess.run(  # noqa: S603 - fixed arguments, no shell
@@ -137,7 +138,20 @@ def baseline_text() -> str | None:
         "[policy]\nestimated_log_shrink = 1.0\nprobability_ceiling = 1.0\n"
         'estimated_shrink_reason = "off (baseline)"\nceiling_reason = "off (baseline)"\n'
     )
-    return old.replace("[policy]\n", added, 1) + "\n" + panel + "\n"
+    return _red_flags_from_registry(old.replace("[policy]\n", added, 1)) + "\n" + panel + "\n"
+
+
+def _red_flags_from_registry(text: str) -> str:
+    """Drop the baseline's own red-flag urgency and action lines: the registry holds them now
+    (they never touched the probabilities, so the calibration figures are unchanged)."""
+    kept, in_red_flag = [], False
+    for line in text.splitlines():
+        if line.startswith("["):
+            in_red_flag = line.strip() == "[[red_flag]]"
+        if in_red_flag and line.startswith(("urgency =", "action =")):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def row(label: str, figures: dict[str, float]) -> str:
