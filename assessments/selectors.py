@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment, RedFlagClearance
+from assessments.vocabulary import FindingField, Section, load_vocabulary
 from clinic.audit import note_read
 from clinic.knowledge import RedFlagInfo, red_flags
 
@@ -62,3 +63,25 @@ def uncleared_red_flags(*, assessment: Assessment) -> list[str]:
     return [
         status.code for status in red_flag_statuses(assessment=assessment) if not status.is_cleared
     ]
+
+
+AnsweredSection = tuple[Section, list[tuple[FindingField, str]]]
+
+
+def answered_sections(*, assessment: Assessment) -> list[AnsweredSection]:
+    """Each section's answered findings (positives and negatives) in words; empty ones left out."""
+    return [
+        (section, rows)
+        for section in load_vocabulary().sections
+        if (
+            rows := [
+                (finding, finding.words(getattr(assessment, finding.name)))
+                for finding in section.fields
+                if getattr(assessment, finding.name) is not None
+            ]
+        )
+    ]
+
+
+def questions_not_asked(*, assessment: Assessment) -> list[FindingField]:
+    return [f for f in load_vocabulary().fields if getattr(assessment, f.name) is None]

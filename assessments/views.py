@@ -9,7 +9,12 @@ from assessments.differential import knowledge_report
 from assessments.differential.panel import panel_view
 from assessments.forms import AssessmentForm, RedFlagClearanceForm, SignForm, preview_findings
 from assessments.models import Assessment, SignedAssessmentError
-from assessments.selectors import get_assessment_for_user, red_flag_statuses
+from assessments.selectors import (
+    answered_sections,
+    get_assessment_for_user,
+    questions_not_asked,
+    red_flag_statuses,
+)
 from assessments.services import (
     assessment_amend,
     assessment_discard,
@@ -123,26 +128,12 @@ def _sign_form(data=None, *, assessment, ranking) -> SignForm:
 def assessment_detail(request, pk, sign_form=None):
     assessment = get_assessment_for_user(user=request.user, pk=pk)
     ranking = assessment_ranking(assessment=assessment)
-    # Positives and negatives by section; the questions not asked fold away below them.
-    sections = [
-        (section, rows)
-        for section in load_vocabulary().sections
-        if (
-            rows := [
-                (finding, finding.words(getattr(assessment, finding.name)))
-                for finding in section.fields
-                if getattr(assessment, finding.name) is not None
-            ]
-        )
-    ]
-    not_asked = [
-        finding for finding in load_vocabulary().fields if getattr(assessment, finding.name) is None
-    ]
     context = {
         "assessment": assessment,
         "patient": assessment.patient,
-        "sections": sections,
-        "not_asked": not_asked,
+        # Positives and negatives by section; the questions not asked fold away below them.
+        "sections": answered_sections(assessment=assessment),
+        "not_asked": questions_not_asked(assessment=assessment),
         "ranking": ranking,
         "panel": panel_view(assessment.to_findings(), ranking),
         "frozen": assessment.is_signed,

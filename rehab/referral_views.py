@@ -1,10 +1,16 @@
-"""The refer-first hand-over (issue 11): two PDFs under a signed assessment whose plan is
-refused. Login, clinic scope and the read audit come from the middleware and the selector;
-like the plan preview, nothing is stored, so any method just renders."""
+"""PDFs printed from a signed assessment: the clinical note for the chart (issue 14), and the
+refer-first hand-over (issue 11) when its plan is refused. Login, clinic scope and the read
+audit come from the middleware and the selectors; like the plan preview, nothing is stored, so
+any method just renders."""
 
 from django.http import HttpResponse
 
-from rehab.pdf.referral import render_refer_letter_pdf, render_refer_runner_pdf
+from rehab.clinical_note import get_signed_assessment_for_user
+from rehab.pdf.referral import (
+    render_clinical_note_pdf,
+    render_refer_letter_pdf,
+    render_refer_runner_pdf,
+)
 from rehab.referral import get_refusal_for_user
 
 
@@ -24,3 +30,9 @@ def refer_letter_pdf(request, pk):
     """The referral letter for the doctor."""
     refusal = get_refusal_for_user(user=request.user, pk=pk)
     return _pdf(render_refer_letter_pdf(refusal=refusal), f"referral-{pk}.pdf")
+
+
+def clinical_note_pdf(request, pk):
+    """The signed assessment as a clinical note for the patient's chart."""
+    assessment = get_signed_assessment_for_user(user=request.user, pk=pk)
+    return _pdf(render_clinical_note_pdf(assessment=assessment), f"clinical-note-{pk}.pdf")

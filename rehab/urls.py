@@ -14,6 +14,11 @@ urlpatterns = [
         referral_views.refer_letter_pdf,
         name="refer_letter_pdf",
     ),
+    path(
+        "assessments/<int:pk>/clinical-note.pdf",
+        referral_views.clinical_note_pdf,
+        name="clinical_note_pdf",
+    ),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/log/", views.session_log_create_view, name="session_log_create"),
     path("plans/<int:pk>/issue/", views.plan_issue_view, name="plan_issue"),

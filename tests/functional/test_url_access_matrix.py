@@ -156,6 +156,7 @@ ROUTES: dict[str, Route] = {
     "plan_create": Route(lambda o: {"assessment_pk": o["signed"].pk}, member=(405, 302)),
     "refer_runner_pdf": Route(_refused, member=(200, 200)),
     "refer_letter_pdf": Route(_refused, member=(200, 200)),
+    "clinical_note_pdf": Route(lambda o: {"pk": o["signed"].pk}, member=(200, 200)),
     "plan_detail": Route(_plan, member=(200, 200)),
     "session_log_create": Route(_plan, member=(405, 400)),
     "session_log_edit": Route(lambda o: {"pk": _runner_log(o).pk}, member=(200, 400)),
@@ -256,7 +257,7 @@ def _quick_pdf(monkeypatch):
     monkeypatch.setattr(rehab.views, "render_plan_pdf", lambda **kwargs: PDF, raising=False)
     import rehab.referral_views
 
-    for name in ("render_refer_runner_pdf", "render_refer_letter_pdf"):
+    for name in ("render_refer_runner_pdf", "render_refer_letter_pdf", "render_clinical_note_pdf"):
         monkeypatch.setattr(rehab.referral_views, name, lambda **kwargs: PDF)
 
 
