@@ -187,8 +187,8 @@ def change(previous: Score, current: Score) -> Change:
 
     A change counts as important when its size is at least the MCID (Binkley 1999 give 9 LEFS
     points as the smallest clinically important change), or, where the measure gives
-    ``mcid_percent``, at least that share of the earlier score (pain ratings). With no published MCID, ``important``
-    is None and the explanation says so rather than guessing a threshold.
+    ``mcid_percent``, at least that share of the earlier score (pain ratings). With no published
+    MCID, ``important`` is None and the explanation says so rather than guessing a threshold.
     """
     if previous.measure != current.measure:
         raise ValueError(f"cannot compare {previous.measure} with {current.measure}")
