@@ -69,7 +69,8 @@ def patient_questionnaire(request, token, pk):
         messages.info(request, "You have already answered this questionnaire. Thank you.")
         return _patient_headers(redirect(page))
     measure = outcomes.measure(asked.measure)
-    form = RunnerQuestionnaireForm(request.POST or None, measure=measure)
+    data = request.POST if request.method == "POST" else None  # an empty post names each item
+    form = RunnerQuestionnaireForm(data, measure=measure)
     if request.method == "POST" and form.is_valid():
         today = timezone.localdate()
         try:

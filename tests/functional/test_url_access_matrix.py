@@ -27,6 +27,7 @@ from rehab.services import (
     plan_create,
     plan_end,
     plan_issue,
+    questionnaire_request_create,
     session_log_create,
 )
 from tests.factories import (
@@ -90,6 +91,15 @@ def _runner_log(o):
             plan=o["plan"], session_date=o["plan"].starts_on, exercise_pain=2, completed=True
         )
     return o["log"]
+
+
+def _runner_questionnaire(o):
+    """A questionnaire the PT asked for on the plan (pain at rest), made on first use."""
+    if "questionnaire" not in o:
+        o["questionnaire"] = questionnaire_request_create(
+            plan=o["plan"], measure="pain_rest", requested_by=o["plan"].created_by
+        )
+    return {"token": o["token"], "pk": o["questionnaire"].pk}
 
 
 def _outcome_measure(o):
@@ -173,6 +183,12 @@ ROUTES: dict[str, Route] = {
         public=True,
         anonymous=(200, 400),
     ),
+    # An empty post names the unanswered item: 400, nothing stored.
+    "patient_questionnaire": Route(
+        _runner_questionnaire, member=(200, 400), scoped=False, public=True, anonymous=(200, 400)
+    ),
+    # An empty post names the missing questionnaire: 400, nothing asked.
+    "questionnaire_request": Route(_plan, member=(405, 400)),
 }
 
 ROLES = ["anonymous", "clinician_a", "clinician_b", "clinic_admin_a", "superuser_no_membership"]
