@@ -93,6 +93,12 @@ def _runner_log(o):
     return o["log"]
 
 
+def _outcome_measure(o):
+    from rehab import outcomes
+
+    return {"patient_pk": o["patient"].pk, "measure": outcomes.measures()[0].code}
+
+
 def _runner_questionnaire(o):
     """A questionnaire the PT asked for on the plan (pain at rest), made on first use."""
     if "questionnaire" not in o:
@@ -100,12 +106,6 @@ def _runner_questionnaire(o):
             plan=o["plan"], measure="pain_rest", requested_by=o["plan"].created_by
         )
     return {"token": o["token"], "pk": o["questionnaire"].pk}
-
-
-def _outcome_measure(o):
-    from rehab import outcomes
-
-    return {"patient_pk": o["patient"].pk, "measure": outcomes.measures()[0].code}
 
 
 # Every project URL, by name. POST bodies are empty: the answer shows the access decision
