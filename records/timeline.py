@@ -16,10 +16,9 @@ from django.utils import timezone
 from assessments.models import Assessment, RedFlagClearance
 from clinic.knowledge import red_flags
 from clinic.models import Patient
-from rehab import outcomes
+from rehab.chart_data import outcome_history, outcome_measurements_for_patient
 from rehab.models import (
     IssuedDocument,
-    OutcomeMeasurement,
     Plan,
     ProgressionDecision,
     SessionLog,
@@ -142,18 +141,24 @@ def _decisions(patient: Patient) -> list[TimelineEntry]:
 
 
 def _outcomes(patient: Patient) -> list[TimelineEntry]:
+    """Each score with its change since the previous one of its measure and whether that
+    change reaches the measure's minimal important change; the runner's own answers say so."""
     entries = []
-    for measurement in OutcomeMeasurement.objects.filter(patient=patient):
-        measure = outcomes.measure(measurement.measure)
-        entries.append(
-            TimelineEntry(
-                kind="outcome",
-                on=measurement.measured_on,
-                title=measure.name,
-                detail=f"{measurement.total:g} of {measure.maximum:g}",
-                url=reverse("outcome_list", args=[patient.pk]),
+    for history in outcome_history(outcome_measurements_for_patient(patient=patient)):
+        measure = history.measure
+        for row in history.rows:
+            measurement = row.measurement
+            reported = " (patient-reported)" if measurement.patient_reported else ""
+            change = f" · {row.change.signed}: {row.change.explanation}" if row.change else ""
+            entries.append(
+                TimelineEntry(
+                    kind="outcome",
+                    on=measurement.measured_on,
+                    title=f"{measure.name}{reported}",
+                    detail=f"{measurement.total:g} of {measure.maximum:g}{change}",
+                    url=reverse("outcome_list", args=[patient.pk]),
+                )
             )
-        )
     return entries
 
 
@@ -173,6 +178,7 @@ NOT_ON_TIMELINE = {
     "rehab.prescription": "shown on the plan; its changes are decisions",
     "rehab.patientlink": "shown on the plan",
     "rehab.patientlinkaccess": "shown on the plan",
+    "rehab.questionnairerequest": "shown on the plan; its answer is an outcome entry",
 }
 
 

@@ -11,6 +11,7 @@ from rehab.models import (
     Plan,
     Prescription,
     ProgressionDecision,
+    QuestionnaireRequest,
     SessionLog,
 )
 
@@ -119,3 +120,16 @@ class OutcomeMeasurementAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # scored by rehab.outcomes from the answers: record it in the app
+
+
+@admin.register(QuestionnaireRequest)
+class QuestionnaireRequestAdmin(AppRecordAdmin, SimpleHistoryAdmin):
+    """Asked from the plan page and answered on the runner's link; the admin only shows it."""
+
+    clinic_lookup = "plan__patient__clinic"
+    list_display = ["plan", "measure", "requested_by", "requested_at", "answered_at"]
+    list_filter = ["measure", "requested_at"]
+    search_fields = ["plan__patient__last_name", "plan__patient__record_number"]
+    readonly_fields = [
+        "plan", "measure", "requested_by", "requested_at", "answered_at", "measurement",
+    ]  # fmt: skip

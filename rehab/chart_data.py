@@ -25,6 +25,11 @@ PAIN_LABELS = {
     "pain_rest": "Pain at rest (measured)",
     "pain_running": "Pain when running (measured)",
 }
+# Pain the runner rated themselves on their link, drawn as its own series.
+REPORTED_PAIN_LABELS = {
+    "pain_rest": "Pain at rest (patient-reported)",
+    "pain_running": "Pain when running (patient-reported)",
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,10 @@ class OutcomeRow:
     measurement: OutcomeMeasurement
     score: outcomes.Score
     change: outcomes.Change | None
+
+    @property
+    def patient_reported(self) -> bool:
+        return self.measurement.patient_reported
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,26 @@ class MeasureHistory:
     def points(self) -> list[Point]:
         return [(row.measurement.measured_on, row.score.total) for row in reversed(self.rows)]
 
+    @property
+    def reported_points(self) -> list[Point]:
+        """The scores the runner gave on their link, oldest first (marked on the chart)."""
+        return [
+            (row.measurement.measured_on, row.score.total)
+            for row in reversed(self.rows)
+            if row.patient_reported
+        ]
+
+    @property
+    def latest_change(self) -> outcomes.Change | None:
+        return self.rows[0].change
+
 
 @dataclass(frozen=True)
 class PlanChartData:
     pain: Series = field(default_factory=dict)
     outcomes: dict[str, list[Point]] = field(default_factory=dict)  # measure code -> points
+    reported: dict[str, list[Point]] = field(default_factory=dict)  # the runner's own scores
+    changes: dict[str, outcomes.Change] = field(default_factory=dict)  # latest, per measure
     steps: Series = field(default_factory=dict)  # ladder name -> (date, step position)
     step_max: int = 1
 
@@ -87,13 +111,6 @@ def outcome_history(measurements) -> list[MeasureHistory]:
     return histories
 
 
-def outcome_series(measurements) -> dict[str, list[Point]]:
-    series: dict[str, list[Point]] = defaultdict(list)
-    for measurement in sorted(measurements, key=lambda m: (m.measured_on, m.created_at)):
-        series[measurement.measure].append((measurement.measured_on, measurement.total))
-    return dict(series)
-
-
 def pain_series(*, session_logs=(), measurements=()) -> Series:
     """Session-log pain (exercise, running) and measured pain (rest, running), oldest first."""
     series: Series = {label: [] for label in PAIN_LABELS.values()}
@@ -101,9 +118,11 @@ def pain_series(*, session_logs=(), measurements=()) -> Series:
         series[PAIN_LABELS["exercise_pain"]].append((log.session_date, log.exercise_pain))
         if log.running_pain is not None:
             series[PAIN_LABELS["running_pain"]].append((log.session_date, log.running_pain))
-    for code, points in outcome_series(measurements).items():
-        if code in PAIN_LABELS:
-            series[PAIN_LABELS[code]].extend(points)
+    for measurement in sorted(measurements, key=lambda m: (m.measured_on, m.created_at)):
+        labels = REPORTED_PAIN_LABELS if measurement.patient_reported else PAIN_LABELS
+        if measurement.measure in labels:
+            label = labels[measurement.measure]
+            series.setdefault(label, []).append((measurement.measured_on, measurement.total))
     return {label: points for label, points in series.items() if points}
 
 
@@ -180,14 +199,12 @@ def plan_chart_data(*, plan: Plan) -> PlanChartData:
         (len(engine.ladder_steps(p.ladder)) for p in prescriptions),
         default=1,
     )
-    function = {
-        code: points
-        for code, points in outcome_series(measurements).items()
-        if outcomes.measure(code).group == "function"
-    }
+    function = [h for h in outcome_history(measurements) if h.measure.group == "function"]
     return PlanChartData(
         pain=pain_series(session_logs=logs, measurements=measurements),
-        outcomes=function,
+        outcomes={h.measure.code: h.points for h in function},
+        reported={h.measure.code: h.reported_points for h in function if h.reported_points},
+        changes={h.measure.code: h.latest_change for h in function if h.latest_change},
         steps=steps,
         step_max=step_max,
     )

@@ -303,7 +303,9 @@ def pain_chart_svg(series: Mapping[str, Sequence[Point]], *, title: str = "Pain 
     return _render(chart)
 
 
-def outcome_chart_svg(measure_code: str, points: Sequence[Point]) -> str:
+def outcome_chart_svg(
+    measure_code: str, points: Sequence[Point], *, reported: Sequence[Point] = ()
+) -> str:
     """One measure's total over time, on the measure's full range, with its direction."""
     definition = outcomes.measure(measure_code)
     better = "higher" if definition.higher_is_better else "lower"
@@ -318,6 +320,8 @@ def outcome_chart_svg(measure_code: str, points: Sequence[Point]) -> str:
         **_date_axis({measure_code: points}),
     )
     _add(chart, 0, definition.short_name, points)
+    if reported:
+        _add(chart, 1, f"{definition.short_name} (patient-reported)", reported)
     return _render(chart)
 
 
@@ -369,7 +373,14 @@ def plan_charts(data) -> list[Chart]:
             )
         )
     for code, points in data.outcomes.items():
-        charts.append(outcome_chart(code, points))
+        charts.append(
+            outcome_chart(
+                code,
+                points,
+                reported=data.reported.get(code, ()),
+                change=data.changes.get(code),
+            )
+        )
     if data.steps:
         readable = {label: _dedupe_steps(points) for label, points in data.steps.items()}
         charts.append(
@@ -384,13 +395,26 @@ def plan_charts(data) -> list[Chart]:
     return charts
 
 
-def outcome_chart(measure_code: str, points: Sequence[Point]) -> Chart:
+def outcome_chart(
+    measure_code: str,
+    points: Sequence[Point],
+    *,
+    reported: Sequence[Point] = (),
+    change: outcomes.Change | None = None,
+) -> Chart:
+    """One measure's chart; the runner's own scores drawn again as a "patient-reported" series,
+    and the latest change with its minimal-important-change verdict in the text version."""
     definition = outcomes.measure(measure_code)
+    series = {definition.short_name: points}
+    if reported:
+        series[f"{definition.short_name} (patient-reported)"] = reported
+    latest = f" Latest change {change.signed}: {change.explanation}" if change else ""
     return Chart(
         key=measure_code,
         title=f"{definition.short_name} over time",
         alt=f"{definition.short_name} over time ({definition.minimum}-{definition.maximum}, "
         f"{'higher' if definition.higher_is_better else 'lower'} is better). "
-        + describe({definition.short_name: points}, unit=f"/{definition.maximum}"),
-        svg=outcome_chart_svg(measure_code, points),
+        + describe(series, unit=f"/{definition.maximum}")
+        + latest,
+        svg=outcome_chart_svg(measure_code, points, reported=reported),
     )

@@ -407,6 +407,7 @@ class PatientLinkAccess(models.Model):
         PDF = "pdf", "Downloaded the PDF"
         LOG = "log", "Logged a session"
         EDIT = "edit", "Corrected a session or added the next morning"
+        FORM = "form", "Answered a questionnaire"
 
     link = models.ForeignKey(PatientLink, on_delete=models.CASCADE, related_name="accesses")
     what = models.CharField(max_length=4, choices=What.choices)
@@ -454,6 +455,10 @@ class OutcomeMeasurement(models.Model):
         blank=True,
         related_name="+",
     )
+    patient_reported = models.BooleanField(
+        default=False,
+        help_text="Answered by the patient on their link, not entered by a clinician.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -491,3 +496,53 @@ class OutcomeMeasurement(models.Model):
         from rehab import outcomes
 
         return outcomes.score_total(self.measure, self.total)
+
+
+class QuestionnaireRequest(models.Model):
+    """The PT asks the runner to answer one outcome measure on their link (issue 13).
+
+    Open until the runner answers it; then ``measurement`` is the scored, patient-reported
+    ``OutcomeMeasurement`` and the request leaves the runner's page.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="questionnaire_requests")
+    measure = models.CharField(max_length=20, choices=outcome_measure_choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    measurement = models.OneToOneField(
+        OutcomeMeasurement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="request",
+    )
+    history = HistoricalRecords()
+
+    objects = GuardedManager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        state = "answered" if self.answered_at else "waiting"
+        return f"{self.get_measure_display()} requested {self.requested_at:%Y-%m-%d} ({state})"
+
+    def clean(self):
+        """Whoever asked works in the plan's clinic; the answer is this plan's patient's."""
+        super().clean()
+        errors = {}
+        if self.plan_id and (
+            problem := not_a_member_error(self.requested_by_id, self.plan.patient.clinic_id)
+        ):
+            errors["requested_by"] = problem
+        if (
+            self.measurement_id
+            and self.plan_id
+            and (self.measurement.patient_id != self.plan.patient_id)
+        ):
+            errors["measurement"] = "This measurement is another patient's."
+        if errors:
+            raise ValidationError(errors)

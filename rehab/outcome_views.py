@@ -35,7 +35,12 @@ def outcome_list(request, patient_pk):
             )
         )
     chart_list += [
-        charts.outcome_chart(history.measure.code, history.points)
+        charts.outcome_chart(
+            history.measure.code,
+            history.points,
+            reported=history.reported_points,
+            change=history.latest_change,
+        )
         for history in histories
         if history.measure.group == "function"
     ]

@@ -22,6 +22,7 @@ from rehab.models import (
     Plan,
     Prescription,
     ProgressionDecision,
+    QuestionnaireRequest,
     SessionLog,
 )
 
@@ -297,3 +298,18 @@ def cleared_red_flags(*, assessment: Assessment) -> list:
     """The flags of the signed assessment a clinician cleared before the plan: the plan page and
     the printed plan's clinician section say by whom, when and why."""
     return [status for status in red_flag_statuses(assessment=assessment) if status.is_cleared]
+
+
+def open_questionnaire_requests(*, plan: Plan) -> QuerySet[QuestionnaireRequest]:
+    """What the runner is asked to fill in on their link, oldest first."""
+    return plan.questionnaire_requests.filter(answered_at__isnull=True).order_by("requested_at")
+
+
+def get_runner_questionnaire(*, plan: Plan, pk) -> QuestionnaireRequest:
+    """One request of the link's plan; another plan's id is a 404 like a missing one."""
+    return get_object_or_404(plan.questionnaire_requests, pk=pk)
+
+
+def plan_questionnaire_requests(*, plan: Plan) -> QuerySet[QuestionnaireRequest]:
+    """Every request of the plan for the PT's page, newest first, with its answer."""
+    return plan.questionnaire_requests.select_related("requested_by", "measurement")

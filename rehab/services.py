@@ -26,6 +26,7 @@ from rehab.models import (
     Plan,
     Prescription,
     ProgressionDecision,
+    QuestionnaireRequest,
     SessionLog,
     new_patient_token,
 )
@@ -459,18 +460,24 @@ def patient_link_record_access(*, link: PatientLink, what: str) -> None:
 
 
 def patient_link_posts_left(*, link: PatientLink) -> int:
-    """Sessions and corrections the link may still send this hour (``LINK_POSTS_PER_HOUR`` per
-    rolling hour)."""
+    """Sessions, corrections and questionnaires the link may still send this hour
+    (``LINK_POSTS_PER_HOUR`` per rolling hour)."""
     since = timezone.now() - dt.timedelta(hours=1)
-    sent = link.accesses.filter(
-        what__in=[PatientLinkAccess.What.LOG, PatientLinkAccess.What.EDIT], accessed_at__gte=since
-    ).count()
+    posts = [PatientLinkAccess.What.LOG, PatientLinkAccess.What.EDIT, PatientLinkAccess.What.FORM]
+    sent = link.accesses.filter(what__in=posts, accessed_at__gte=since).count()
     return max(LINK_POSTS_PER_HOUR - sent, 0)
 
 
 @transaction.atomic
 def outcome_measurement_record(
-    *, patient, measure: str, measured_on, responses, recorded_by=None, plan=None
+    *,
+    patient,
+    measure: str,
+    measured_on,
+    responses,
+    recorded_by=None,
+    plan=None,
+    patient_reported: bool = False,
 ) -> OutcomeMeasurement:
     """Score the answers (raising ``outcomes.ScoringError``) and store them with the total."""
     if plan is not None and plan.patient_id != patient.pk:
@@ -485,4 +492,57 @@ def outcome_measurement_record(
         total=result.total,
         measures_version=outcomes.measures_version(),
         recorded_by=recorded_by,
+        patient_reported=patient_reported,
     )
+
+
+def phone_measures() -> tuple[outcomes.Measure, ...]:
+    """The measures a runner may be sent on their link: those whose item wording is the
+    published form's or the project's own. The VISA-H's wording is not verified
+    (``measures.toml``), so a runner could not answer "Question 1"; the PT enters it."""
+    return tuple(m for m in outcomes.measures() if m.item_wording in ("verified", "project"))
+
+
+def questionnaire_request_create(*, plan: Plan, measure: str, requested_by) -> QuestionnaireRequest:
+    """Ask the runner to answer ``measure`` on their link; one open request per measure."""
+    phone = {m.code: m for m in phone_measures()}
+    if measure not in phone:
+        raise ValidationError({"measure": "This questionnaire cannot be sent to the phone."})
+    if plan.status == Plan.Status.ENDED:
+        raise ValidationError({"measure": "The plan has ended: the runner's link shows no forms."})
+    if plan.questionnaire_requests.filter(measure=measure, answered_at__isnull=True).exists():
+        raise ValidationError(
+            {"measure": f"The {phone[measure].short_name} already waits for the runner."}
+        )
+    request = QuestionnaireRequest(plan=plan, measure=measure, requested_by=requested_by)
+    request.full_clean()
+    request.save()
+    return request
+
+
+class QuestionnaireAlreadyAnswered(Exception):
+    """The request was answered meanwhile (another tab, a double tap): nothing more is stored."""
+
+
+@transaction.atomic
+def questionnaire_answer(
+    *, request: QuestionnaireRequest, responses, measured_on: dt.date
+) -> OutcomeMeasurement:
+    """Score the runner's answers (``outcomes.ScoringError`` names each wrong item), store them
+    as a patient-reported measurement of the plan, and close the request, all or nothing."""
+    locked = QuestionnaireRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.answered_at is not None:
+        raise QuestionnaireAlreadyAnswered
+    plan = locked.plan
+    measurement = outcome_measurement_record(
+        patient=plan.patient,
+        measure=locked.measure,
+        measured_on=measured_on,
+        responses=responses,
+        plan=plan,
+        patient_reported=True,
+    )
+    locked.answered_at = timezone.now()
+    locked.measurement = measurement
+    locked.save(update_fields=["answered_at", "measurement"])
+    return measurement

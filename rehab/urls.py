@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rehab import outcome_views, referral_views, views
+from rehab import outcome_views, questionnaire_views, referral_views, views
 
 urlpatterns = [
     path("assessments/<int:assessment_pk>/plan/", views.plan_create_view, name="plan_create"),
@@ -50,6 +50,16 @@ urlpatterns = [
         "p/<str:token>/sessions/<int:pk>/",
         views.patient_session_edit,
         name="patient_session_edit",
+    ),
+    path(
+        "p/<str:token>/questionnaire/<int:pk>/",
+        questionnaire_views.patient_questionnaire,
+        name="patient_questionnaire",
+    ),
+    path(
+        "plans/<int:pk>/questionnaires/",
+        questionnaire_views.questionnaire_request_view,
+        name="questionnaire_request",
     ),
     path(
         "patients/<int:patient_pk>/outcomes/",

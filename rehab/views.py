@@ -16,6 +16,7 @@ from clinic.selectors import is_anonymised
 from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
 from rehab.forms import DecisionForm, NextMorningForm, PrescriptionForm, SessionLogForm
+from rehab.forms_outcomes import questionnaire_context
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
 from rehab.pdf.context import call_groups, prescription_cards
@@ -32,6 +33,7 @@ from rehab.selectors import (
     link_documents,
     link_expires_on,
     next_morning_question,
+    open_questionnaire_requests,
     patient_link_url,
     progression_proposals,
     runner_changeable_logs,
@@ -78,7 +80,9 @@ def plan_create_view(request, assessment_pk):
     return redirect(plan)
 
 
-def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200):
+def _plan_page(
+    request, plan, *, log_form=None, decision_forms=None, questionnaire_form=None, status=200
+):
     protocol = engine.protocol(plan.diagnosis)
     phase = protocol.phases[plan.current_phase - 1]
     prescriptions = list(plan.prescriptions.all())
@@ -113,6 +117,7 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "link_accesses": link.accesses.all()[:10],
         "link_renewable": not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
+        **questionnaire_context(plan, form=questionnaire_form),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
 
@@ -364,6 +369,7 @@ def _runner_page(request, plan, token, *, form=None, morning_form=None):
         "token": token,
         "recent_logs": plan.session_logs.filter(reported_by=SessionLog.ReportedBy.PATIENT)[:5],
         "changeable": set(runner_changeable_logs(plan=plan).values_list("pk", flat=True)),
+        "questionnaires": open_questionnaire_requests(plan=plan),
     }
     status = 400 if form.errors or (morning_form is not None and morning_form.errors) else 200
     return _patient_headers(render(request, "rehab/patient_plan.html", context, status=status))

@@ -109,6 +109,8 @@ class Measure:
     item_wording: str  # "verified" | "not_verified" | "project"
     items: tuple[Item, ...]
     source: tuple[str, ...]
+    # A change of at least this percent of the earlier score also counts (pain: Farrar 2001).
+    mcid_percent: int | None = None
 
     def item(self, code: str) -> Item:
         for item in self.items:
@@ -184,6 +186,7 @@ def _measure(check: Checker, where: str, raw: Mapping[str, Any]) -> Measure:
         mcid_source=tuple(raw.get("mcid_source", ())),
         mcid_note=raw.get("mcid_note", ""),
         mcid_summary=raw.get("mcid_summary", ""),
+        mcid_percent=raw.get("mcid_percent"),
         item_wording=raw.get("item_wording", "verified"),
         items=tuple(_item(check, where, i, option_sets) for i in raw.get("item", [])),
         source=tuple(raw.get("source", ())),
@@ -233,6 +236,8 @@ def _check(check: Checker, measures: list[Measure]) -> None:
             problems.append(f"{where}: no mcid, and no mcid_note and mcid_summary saying why")
         if m.mcid is not None and not m.mcid_source:
             problems.append(f"{where}: mcid {m.mcid} has no mcid_source")
+        if m.mcid_percent is not None and (m.mcid is None or not 0 < m.mcid_percent <= 100):
+            problems.append(f"{where}: mcid_percent needs an mcid and must be 1-100")
         item_codes = [i.code for i in m.items]
         for code in {c for c in item_codes if item_codes.count(c) > 1}:
             problems.append(f"{where}: item {code} used twice")

@@ -186,8 +186,9 @@ def change(previous: Score, current: Score) -> Change:
     """How ``current`` differs from ``previous``, and whether it reaches the published MCID.
 
     A change counts as important when its size is at least the MCID (Binkley 1999 give 9 LEFS
-    points as the smallest clinically important change). With no published MCID, ``important``
-    is None and the explanation says so rather than guessing a threshold.
+    points as the smallest clinically important change), or, where the measure gives
+    ``mcid_percent``, at least that share of the earlier score (pain ratings). With no published
+    MCID, ``important`` is None and the explanation says so rather than guessing a threshold.
     """
     if previous.measure != current.measure:
         raise ValueError(f"cannot compare {previous.measure} with {current.measure}")
@@ -202,13 +203,17 @@ def change(previous: Score, current: Score) -> Change:
         moved = f"{trend.capitalize()} by {size} {unit}." if size else "Unchanged."
         explanation = f"{moved} {definition.mcid_summary}"
     else:
-        important = size >= definition.mcid
+        percent = definition.mcid_percent
+        # Farrar 2001: about 2 points or about 30 % of the earlier rating, whichever is reached.
+        by_percent = bool(percent and previous.total and size * 100 >= percent * previous.total)
+        important = size >= definition.mcid or by_percent
+        threshold = f"{definition.mcid} points" + (f" or {percent} %" if percent else "")
         reaches = "reaches" if important else "is below"
         explanation = (
             f"{trend.capitalize()} by {size} {unit}: {reaches} the minimal important change "
-            f"of {definition.mcid} points."
+            f"of {threshold}."
             if size
-            else f"Unchanged (minimal important change {definition.mcid} points)."
+            else f"Unchanged (minimal important change {threshold})."
         )
     return Change(
         measure=definition.code,

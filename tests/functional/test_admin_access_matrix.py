@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import ForeignObjectRel
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -41,7 +42,12 @@ from assessments.services import clear_red_flag
 from clinic.admin import ClinicScopedAdmin, ClinicScopedInline, SuperuserOnlyAdmin
 from clinic.models import AccessEvent, Membership
 from rehab import outcomes
-from rehab.models import OutcomeMeasurement, PatientLinkAccess, ProgressionDecision
+from rehab.models import (
+    OutcomeMeasurement,
+    PatientLinkAccess,
+    ProgressionDecision,
+    QuestionnaireRequest,
+)
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.admin_forms import form_data
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
@@ -95,6 +101,16 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
     flagged = signed_assessment(
         patient=patient, clinician=clinician, findings={**PHT_FINDINGS, "cancer_history": True}
     )
+    measurement = OutcomeMeasurement.objects.create(
+        patient=patient,
+        plan=plan,
+        measure=outcomes.measures()[0].code,
+        measured_on=datetime.date(2026, 11, 21),
+        responses={},
+        total=10,
+        measures_version="test",
+        recorded_by=clinician,
+    )
     return {
         "clinic.Clinic": clinic,
         "clinic.Membership": Membership.objects.get(user=clinician, clinic=clinic),
@@ -133,15 +149,13 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
         "rehab.IssuedDocument": plan_issue(plan=plan, clinician=clinician, pdf=PDF),
         "rehab.PatientLink": link,
         "rehab.PatientLinkAccess": PatientLinkAccess.objects.create(link=link, what="page"),
-        "rehab.OutcomeMeasurement": OutcomeMeasurement.objects.create(
-            patient=patient,
+        "rehab.OutcomeMeasurement": measurement,
+        "rehab.QuestionnaireRequest": QuestionnaireRequest.objects.create(
             plan=plan,
-            measure=outcomes.measures()[0].code,
-            measured_on=datetime.date(2026, 11, 21),
-            responses={},
-            total=10,
-            measures_version="test",
-            recorded_by=clinician,
+            measure="pain_rest",
+            requested_by=clinician,
+            answered_at=timezone.now(),
+            measurement=measurement,
         ),
         "auth.User": clinician,
         "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=clinician, name="phone"),

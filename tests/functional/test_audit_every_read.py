@@ -25,9 +25,10 @@ from clinic.models import AccessEvent, Patient
 from clinic.patient_records import patient_records, record_for
 from rehab.selectors import progression_proposals
 from rehab.services import (
-    outcome_measurement_record,
     patient_link_record_access,
     progression_decide,
+    questionnaire_answer,
+    questionnaire_request_create,
     session_log_create,
 )
 from tests.factories import PatientFactory, UserFactory
@@ -167,12 +168,8 @@ def every_record(clinic_a, alice):
     )
     prescription, proposal = progression_proposals(plan=plan)[0]
     progression_decide(prescription=prescription, proposal=proposal, clinician=alice)
-    outcome_measurement_record(
-        patient=clinic_a["patient"],
-        measure="pain_rest",
-        measured_on=plan.starts_on,
-        responses={"pain": 3},
-    )
+    asked = questionnaire_request_create(plan=plan, measure="pain_rest", requested_by=alice)
+    questionnaire_answer(request=asked, responses={"pain": 3}, measured_on=plan.starts_on)
     patient_link_record_access(link=plan.patient_link, what="page")
     AccessEvent.objects.create(patient=clinic_a["patient"], user=alice, what=What.PATIENT)
     flagged = signed_assessment(

@@ -16,6 +16,8 @@ from rehab.services import (
     outcome_measurement_record,
     plan_create,
     plan_issue,
+    questionnaire_answer,
+    questionnaire_request_create,
     session_log_create,
 )
 from tests.factories import PatientFactory
@@ -77,6 +79,8 @@ def test_json_export_holds_every_row_of_the_patient_and_none_of_another(
 ):
     other = PatientFactory(clinic=clinic, first_name="Otto", last_name="Other")
     _treated(other, alice, pdf=b"%PDF-1.4 Otto")
+    asked = questionnaire_request_create(plan=plan, measure="pain_running", requested_by=alice)
+    questionnaire_answer(request=asked, responses={"pain": 5}, measured_on=plan.starts_on)
     response = alice_client.get(reverse("patient_export_json", args=[patient.pk]))
     assert response["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.content)
@@ -94,10 +98,12 @@ def test_json_export_holds_every_row_of_the_patient_and_none_of_another(
         "rehab.issueddocument": 1,
         "rehab.patientlink": 1,
         "rehab.patientlinkaccess": 0,
-        "rehab.outcomemeasurement": 2,
+        "rehab.outcomemeasurement": 3,  # one answered by the runner on their link
+        "rehab.questionnairerequest": 1,
         "clinic.accessevent": 0,  # this export is recorded once answered (test_audit_reads)
     }
     assert records["clinic.patient"][0]["fields"]["last_name"] == "Runner"
+    assert records["rehab.questionnairerequest"][0]["fields"]["measure"] == "pain_running"
     assert "Otto" not in response.content.decode()
     document = records["rehab.issueddocument"][0]["fields"]
     pdf = base64.b64decode(document["pdf"])

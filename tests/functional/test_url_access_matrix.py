@@ -27,6 +27,7 @@ from rehab.services import (
     plan_create,
     plan_end,
     plan_issue,
+    questionnaire_request_create,
     session_log_create,
 )
 from tests.factories import (
@@ -113,6 +114,15 @@ def _outcome_measure(o):
     return {"patient_pk": o["patient"].pk, "measure": outcomes.measures()[0].code}
 
 
+def _runner_questionnaire(o):
+    """A questionnaire the PT asked for on the plan (pain at rest), made on first use."""
+    if "questionnaire" not in o:
+        o["questionnaire"] = questionnaire_request_create(
+            plan=o["plan"], measure="pain_rest", requested_by=o["plan"].created_by
+        )
+    return {"token": o["token"], "pk": o["questionnaire"].pk}
+
+
 # Every project URL, by name. POST bodies are empty: the answer shows the access decision
 # (and, for forms, the field errors) without relying on valid data.
 ROUTES: dict[str, Route] = {
@@ -191,6 +201,12 @@ ROUTES: dict[str, Route] = {
         public=True,
         anonymous=(200, 400),
     ),
+    # An empty post names the unanswered item: 400, nothing stored.
+    "patient_questionnaire": Route(
+        _runner_questionnaire, member=(200, 400), scoped=False, public=True, anonymous=(200, 400)
+    ),
+    # An empty post names the missing questionnaire: 400, nothing asked.
+    "questionnaire_request": Route(_plan, member=(405, 400)),
 }
 
 ROLES = ["anonymous", "clinician_a", "clinician_b", "clinic_admin_a", "superuser_no_membership"]

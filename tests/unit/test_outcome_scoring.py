@@ -231,7 +231,30 @@ def test_visa_h_change_has_no_mcid_and_says_so():
 
 def test_pain_going_down_is_better_because_lower_is_better():
     result = change(score_total("pain_running", 6), score_total("pain_running", 2))
-    assert (result.delta, result.trend, result.important) == (-4, "better", None)
+    assert (result.delta, result.trend, result.important) == (-4, "better", True)
+
+
+def test_pain_mcid_is_2_points_or_30_percent_from_farrar_and_salaffi():
+    pain = outcomes.measure("pain_rest")
+    assert (pain.mcid, pain.mcid_percent) == (2, 30)
+    assert set(pain.mcid_source) == {"Farrar2001", "Salaffi2004"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "important"),
+    [
+        (6, 4, True),  # 2 points
+        (6, 5, False),  # 1 point, 17 %
+        (3, 2, True),  # 1 point but 33 % of 3
+        (4, 3, False),  # 1 point, 25 %
+        (0, 1, False),  # 1 point from nothing: no percent of 0
+        (2, 4, True),  # worse by 2 points
+    ],
+)
+def test_pain_change_reaches_the_mcid_by_2_points_or_30_percent(before, after, important):
+    result = change(score_total("pain_rest", before), score_total("pain_rest", after))
+    assert result.important is important
+    assert "2 points or 30 %" in result.explanation
 
 
 def test_no_change_is_unchanged():
