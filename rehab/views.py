@@ -34,6 +34,7 @@ from rehab.selectors import (
     next_morning_question,
     patient_link_url,
     progression_proposals,
+    proposal_states,
     runner_changeable_logs,
 )
 from rehab.services import (
@@ -52,6 +53,7 @@ from rehab.services import (
     plan_create,
     plan_end,
     plan_issue,
+    plan_mark_seen,
     plan_set_cleared_to_run,
     prescription_update,
     progression_decide,
@@ -82,9 +84,10 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
     protocol = engine.protocol(plan.diagnosis)
     phase = protocol.phases[plan.current_phase - 1]
     prescriptions = list(plan.prescriptions.all())
-    proposals = progression_proposals(plan=plan) if plan.session_logs.exists() else []
+    proposals = proposal_states(plan=plan) if plan.session_logs.exists() else []
     decision_forms = decision_forms or {}
     link = plan.patient_link
+    documents = list(plan.documents.defer("pdf", "link_pdf").select_related("issued_by"))
     context = {
         "plan": plan,
         "patient": plan.patient,
@@ -96,17 +99,17 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "max_exercises": MAX_EXERCISES_PER_PHASE,
         "proposals": [
             (
-                prescription,
-                proposal,
-                decision_forms.get(prescription.pk)
-                or DecisionForm(proposal=proposal, auto_id=_decision_ids(prescription)),
+                state,
+                decision_forms.get(state.prescription.pk)
+                or DecisionForm(proposal=state.proposal, auto_id=_decision_ids(state.prescription)),
             )
-            for prescription, proposal in proposals
+            for state in proposals
         ],
         "logs": plan.session_logs.select_related("recorded_by")[:20],
         "log_form": log_form
         or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
-        "documents": plan.documents.defer("pdf").select_related("issued_by"),
+        "documents": documents,
+        "reissue_needed": bool(documents) and plan.updated_at > documents[0].issued_at,
         "link": link,
         "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
@@ -123,8 +126,11 @@ def _decision_ids(prescription) -> str:
 
 
 def plan_detail(request, pk):
+    """The plan page; opening it clears the plan from the PT's inbox (``plan_mark_seen``)."""
     plan = get_plan_for_user(user=request.user, pk=pk)
-    return _plan_page(request, plan)
+    response = _plan_page(request, plan)
+    plan_mark_seen(plan=plan, user=request.user)
+    return response
 
 
 def prescription_edit(request, pk):
