@@ -173,7 +173,6 @@ NOT_ON_TIMELINE = {
     "rehab.prescription": "shown on the plan; its changes are decisions",
     "rehab.patientlink": "shown on the plan",
     "rehab.patientlinkaccess": "shown on the plan",
-    "rehab.planseen": "a clinician's read marker for the dashboard's inbox, not care",
 }
 
 

@@ -14,7 +14,6 @@ class RehabConfig(AppConfig):
         PatientRecord("PatientLink", via="plan"),
         PatientRecord("PatientLinkAccess", via="link"),
         PatientRecord("OutcomeMeasurement", via="patient"),
-        PatientRecord("PlanSeen", via="plan"),
     )
 
     def ready(self):

@@ -491,22 +491,3 @@ class OutcomeMeasurement(models.Model):
         from rehab import outcomes
 
         return outcomes.score_total(self.measure, self.total)
-
-
-class PlanSeen(models.Model):
-    """When a clinician last opened a plan's page: the dashboard's inbox shows what came after.
-
-    A read marker, not care: no change history; one row per clinician and plan.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="seen_by")
-    seen_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "plan"], name="one_seen_mark_per_user_plan")
-        ]
-
-    def __str__(self) -> str:
-        return f"Plan {self.plan_id} seen by user {self.user_id} at {self.seen_at:%Y-%m-%d %H:%M}"

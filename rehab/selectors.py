@@ -13,7 +13,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
-from clinic.models import Clinic
+from clinic.models import AccessEvent, Clinic
 from rehab import engine
 from rehab.models import (
     RUNNER_CORRECTION_WINDOW,
@@ -21,7 +21,6 @@ from rehab.models import (
     OutcomeMeasurement,
     PatientLink,
     Plan,
-    PlanSeen,
     Prescription,
     ProgressionDecision,
     SessionLog,
@@ -402,16 +401,32 @@ class InboxEntry:
         )
 
 
+# The URL name of the plan page: its audited opening (``AccessEvent``) is when the clinician
+# last looked at a plan, so the inbox needs no marker of its own.
+PLAN_PAGE = "plan_detail"
+
+
 def plan_inbox(*, user) -> list[InboxEntry]:
     """Per active plan of the user's clinics: the runner's logs and notes and the questionnaires
-    returned since ``user`` last opened the plan, proposals waiting for a decision, an issued
-    PDF older than the plan's last change; worsening first, then the newest.
+    returned since ``user`` last opened the plan page (the read audit records each opening),
+    proposals waiting for a decision, an issued PDF older than the plan's last change;
+    worsening first, then the newest.
 
-    Five queries however many plans: the plans (with the user's seen mark and the latest issue),
+    Five queries however many plans: the plans (with the last opening and the latest issue),
     their prescriptions (with the latest decision), their logs, their patients' questionnaires
     and the worsening alerts; the engine's proposals are worked out from the loaded rows.
     """
-    seen = PlanSeen.objects.filter(user=user, plan=OuterRef("pk")).values("seen_at")[:1]
+    seen = (
+        AccessEvent.objects.filter(
+            patient=OuterRef("patient_id"),  # the audit's (patient, -at) index
+            user=user,
+            view=PLAN_PAGE,
+            object_type=Plan._meta.label_lower,
+            object_id=OuterRef("pk"),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
     last_issue = (
         IssuedDocument.objects.filter(plan=OuterRef("pk"))
         .order_by("-issued_at")

@@ -24,7 +24,6 @@ from rehab.models import (
     PatientLink,
     PatientLinkAccess,
     Plan,
-    PlanSeen,
     Prescription,
     ProgressionDecision,
     SessionLog,
@@ -377,14 +376,6 @@ def plan_issue(
         issued_by=clinician,
     )
     return document
-
-
-def plan_mark_seen(*, plan: Plan, user) -> PlanSeen:
-    """Note that ``user`` opened the plan now: the dashboard's inbox shows only what came after."""
-    seen, _ = PlanSeen.objects.update_or_create(
-        user=user, plan=plan, defaults={"seen_at": timezone.now()}
-    )
-    return seen
 
 
 def patient_link_revoke(*, link: PatientLink, clinician) -> PatientLink:

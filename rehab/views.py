@@ -53,7 +53,6 @@ from rehab.services import (
     plan_create,
     plan_end,
     plan_issue,
-    plan_mark_seen,
     plan_set_cleared_to_run,
     prescription_update,
     progression_decide,
@@ -126,11 +125,9 @@ def _decision_ids(prescription) -> str:
 
 
 def plan_detail(request, pk):
-    """The plan page; opening it clears the plan from the PT's inbox (``plan_mark_seen``)."""
+    """The plan page; its audited opening is what the dashboard's inbox counts news from."""
     plan = get_plan_for_user(user=request.user, pk=pk)
-    response = _plan_page(request, plan)
-    plan_mark_seen(plan=plan, user=request.user)
-    return response
+    return _plan_page(request, plan)
 
 
 def prescription_edit(request, pk):

@@ -22,12 +22,3 @@ def patient_plans(patient):
 @register.filter
 def step_name(step_code: str) -> str:
     return engine.step(step_code).name
-
-
-@register.filter
-def step_name(code: str) -> str:
-    """A ladder step's name for its code (a decision stores codes); the code if unknown."""
-    try:
-        return engine.step(code).name
-    except KeyError:
-        return code

@@ -58,7 +58,6 @@ def test_signed_assessment_is_read_only_in_the_admin(clinic_admin_client, assess
 # Kept out of the admin on purpose, each with its reason.
 NOT_IN_ADMIN = {
     "FormSubmission": "one-time keys of create forms: no clinical content, pruned after 7 days",
-    "PlanSeen": "when a clinician last opened a plan (the inbox's marker): no clinical content",
 }
 
 
