@@ -401,6 +401,12 @@ class InboxEntry:
         )
 
 
+def pdf_out_of_date(*, plan: Plan, issued_at: dt.datetime | None) -> bool:
+    """Whether the plan changed (``updated_at``, set by every plan and prescription change)
+    after its latest PDF was issued at ``issued_at`` (None: never issued)."""
+    return issued_at is not None and plan.updated_at > issued_at
+
+
 # The URL name of the plan page: its audited opening (``AccessEvent``) is when the clinician
 # last looked at a plan, so the inbox needs no marker of its own.
 PLAN_PAGE = "plan_detail"
@@ -476,8 +482,7 @@ def plan_inbox(*, user) -> list[InboxEntry]:
                 for measurement in plan.patient.outcome_measurements.all()
                 if measurement.created_at > since and measurement.plan_id in (None, plan.pk)
             ],
-            pdf_out_of_date=plan.last_issued_at is not None
-            and plan.updated_at > plan.last_issued_at,
+            pdf_out_of_date=pdf_out_of_date(plan=plan, issued_at=plan.last_issued_at),
             worse_mornings=alerts.get(plan.pk, {}).get("worse_mornings", 0),
             travelled=alerts.get(plan.pk, {}).get("travelled", 0),
         )

@@ -134,7 +134,8 @@ def carried_dose(*, prescription: Prescription, old: engine.Step, new: engine.St
 
     Moving down a ladder (a regression answers pain) always takes the new step's standard, and
     so does the text that describes each step's own exercise (reps, tempo, load, the running
-    session): a 15-repetition load is not a 6-repetition one.
+    session): a 15-repetition load is not a 6-repetition one. A number the new step does not
+    use (no standard) is not carried, so nothing kept can exceed what the new step prescribes.
     """
     dose = _dose_fields(new.dose)
     if new.position < old.position:
@@ -142,11 +143,10 @@ def carried_dose(*, prescription: Prescription, old: engine.Step, new: engine.St
     standard_before = _dose_fields(old.dose)
     for name in (*KEPT_NOT_ABOVE, *KEPT_NOT_BELOW):
         mine, standard = getattr(prescription, name), dose[name]
-        if mine is None or mine == standard_before[name] or name not in prescription.dose_fields:
+        # Not set, not used on the new step (a hold on a step of repetitions), or not changed.
+        if mine is None or standard is None or mine == standard_before[name]:
             continue
-        if standard is None:
-            dose[name] = mine
-        elif name in KEPT_NOT_ABOVE:
+        if name in KEPT_NOT_ABOVE:
             dose[name] = min(mine, standard)
         else:
             dose[name] = max(mine, standard)

@@ -33,6 +33,7 @@ from rehab.selectors import (
     link_expires_on,
     next_morning_question,
     patient_link_url,
+    pdf_out_of_date,
     progression_proposals,
     proposal_states,
     runner_changeable_logs,
@@ -108,7 +109,9 @@ def _plan_page(request, plan, *, log_form=None, decision_forms=None, status=200)
         "log_form": log_form
         or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
         "documents": documents,
-        "reissue_needed": bool(documents) and plan.updated_at > documents[0].issued_at,
+        "reissue_needed": pdf_out_of_date(
+            plan=plan, issued_at=documents[0].issued_at if documents else None
+        ),
         "link": link,
         "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
