@@ -49,7 +49,8 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "password_reset_complete": "account pages",
     "two_factor_setup": "account pages",
     "two_factor_verify": "account pages",
-    "dashboard": "lists the user's own clinic's patients by name; search terms are never stored",
+    "dashboard": "lists the user's own clinic's patients by name, with the inbox's one-line "
+    "news on their active plans (opening a plan is audited); search terms are never stored",
     "patient_create": "an empty form, or the patient just typed in (its creation is in history)",
     "differential_knowledge": "the clinical knowledge, no patient",
     "assessment_preview": "the differential for findings being typed (htmx, per keystroke); "

@@ -37,20 +37,25 @@ from records import export
 from records.history import patient_audit_entries, patient_audit_stream
 from records.services import patient_anonymise
 from records.timeline import patient_timeline
-from rehab.selectors import plans_due_for_follow_up, plans_with_worsening_alerts
+from rehab.selectors import plan_inbox, plans_due_for_follow_up, plans_with_worsening_alerts
 
 PATIENTS_PER_PAGE = 25
 DASHBOARD_LIST_SIZE = 8
+INBOX_SIZE = 20
 HISTORY_PER_PAGE = 50
 
 
 def dashboard(request):
-    """Where a PT's day starts: alerts first, then who was seen and who is due, then search."""
+    """Where a PT's day starts: alerts first, the inbox (what came in since the PT last opened
+    each plan), then who was seen and who is due, then search."""
     search = request.GET.get("q", "").strip()
     patients = patients_for_user(user=request.user, search=search)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    inbox = plan_inbox(user=request.user)
     context = {
         "page": page,
+        "inbox": inbox[:INBOX_SIZE],
+        "inbox_more": max(len(inbox) - INBOX_SIZE, 0),
         "search": search,
         "alerts": list(plans_with_worsening_alerts(user=request.user)[:DASHBOARD_LIST_SIZE]),
         "seen_recently": list(patients_seen_recently(user=request.user)[:DASHBOARD_LIST_SIZE]),

@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,11 +13,12 @@ from django.utils import timezone
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
-from clinic.models import Clinic
+from clinic.models import AccessEvent, Clinic
 from rehab import engine
 from rehab.models import (
     RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
+    OutcomeMeasurement,
     PatientLink,
     Plan,
     Prescription,
@@ -153,24 +154,84 @@ def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
     """For each prescription, what the pain-monitoring model proposes from the logs at its step,
     never above the highest step the plan's current phase allows."""
-    logs = list(SessionLog.objects.filter(plan=plan))
-    now = timezone.now()  # a next-morning answer missing too long is unknown, not awaited
-    proposals = []
-    for prescription in plan.prescriptions.all():
-        at_step = [
-            log.to_engine_log() for log in logs if log.session_date >= prescription.step_since
-        ]
-        proposal = engine.propose_progression(
-            tissue_or_diagnosis=plan.diagnosis,
-            ladder=prescription.ladder,
-            current_step=prescription.step_code,
-            now=now,
-            logs=at_step,
-            cleared_to_run=plan.cleared_to_run,
-            phase=plan.current_phase,
+    return _proposals(
+        plan=plan,
+        prescriptions=plan.prescriptions.all(),
+        logs=list(SessionLog.objects.filter(plan=plan)),
+        now=timezone.now(),  # a next-morning answer missing too long is unknown, not awaited
+    )
+
+
+def _logs_at_step(prescription: Prescription, logs) -> list[SessionLog]:
+    return [log for log in logs if log.session_date >= prescription.step_since]
+
+
+def _proposals(
+    *, plan: Plan, prescriptions, logs, now
+) -> list[tuple[Prescription, engine.Proposal]]:
+    """The engine's proposal for each prescription from already loaded rows (no query)."""
+    return [
+        (
+            prescription,
+            engine.propose_progression(
+                tissue_or_diagnosis=plan.diagnosis,
+                ladder=prescription.ladder,
+                current_step=prescription.step_code,
+                now=now,
+                logs=[log.to_engine_log() for log in _logs_at_step(prescription, logs)],
+                cleared_to_run=plan.cleared_to_run,
+                phase=plan.current_phase,
+            ),
         )
-        proposals.append((prescription, proposal))
-    return proposals
+        for prescription in prescriptions
+    ]
+
+
+# Proposals that ask the PT to act; a hold keeps things as they are.
+ACTIONS_TO_DECIDE = frozenset({"progress", "regress", "refer"})
+
+
+def _answered(prescription: Prescription, logs, decided_at: dt.datetime | None) -> bool:
+    """A proposal is answered when the PT decided on the ladder after every session it rests on
+    was logged: nothing new has come in since the decision."""
+    if decided_at is None:
+        return False
+    return all(log.created_at <= decided_at for log in _logs_at_step(prescription, logs))
+
+
+@dataclass(frozen=True)
+class ProposalState:
+    """A proposal on the plan page, with the decision that answered it (None: undecided)."""
+
+    prescription: Prescription
+    proposal: engine.Proposal
+    decision: ProgressionDecision | None
+
+    @property
+    def waiting(self) -> bool:
+        """Undecided and asking for a move (or a referral): the inbox lists it."""
+        return self.decision is None and self.proposal.action in ACTIONS_TO_DECIDE
+
+
+def proposal_states(*, plan: Plan) -> list[ProposalState]:
+    """Each prescription's proposal and, when the PT has answered it, their latest decision
+    (who, when, what); three queries whatever the number of ladders."""
+    prescriptions = list(plan.prescriptions.all())
+    logs = list(SessionLog.objects.filter(plan=plan))
+    latest: dict[int, ProgressionDecision] = {}
+    decisions = ProgressionDecision.objects.filter(prescription__plan=plan).select_related(
+        "decided_by"
+    )
+    for decision in decisions.order_by("decided_at"):
+        latest[decision.prescription_id] = decision
+    states = []
+    for prescription, proposal in _proposals(
+        plan=plan, prescriptions=prescriptions, logs=logs, now=timezone.now()
+    ):
+        decision = latest.get(prescription.pk)
+        answered = decision is not None and _answered(prescription, logs, decision.decided_at)
+        states.append(ProposalState(prescription, proposal, decision if answered else None))
+    return states
 
 
 def runner_changeable_logs(*, plan: Plan, now: dt.datetime | None = None) -> QuerySet[SessionLog]:
@@ -313,3 +374,154 @@ def get_runner_questionnaire(*, plan: Plan, pk) -> QuestionnaireRequest:
 def plan_questionnaire_requests(*, plan: Plan) -> QuerySet[QuestionnaireRequest]:
     """Every request of the plan for the PT's page, newest first, with its answer."""
     return plan.questionnaire_requests.select_related("requested_by", "measurement")
+
+
+@dataclass
+class InboxEntry:
+    """What came in on one active plan since the clinician last opened it."""
+
+    plan: Plan
+    seen_at: dt.datetime | None
+    new_logs: list[SessionLog]
+    waiting: list[ProposalState]
+    questionnaires: list[OutcomeMeasurement]
+    pdf_out_of_date: bool
+    worse_mornings: int = 0
+    travelled: int = 0
+
+    @property
+    def worsening(self) -> bool:
+        return self.worse_mornings >= 2 or self.travelled >= 1
+
+    @property
+    def notes(self) -> list[SessionLog]:
+        """The new logs that carry the runner's own words."""
+        return [log for log in self.new_logs if log.notes.strip()]
+
+    @property
+    def latest(self) -> dt.datetime:
+        """When the newest item came in, for the order of the inbox."""
+        times = [log.created_at for log in self.new_logs]
+        times += [measurement.created_at for measurement in self.questionnaires]
+        if self.waiting or self.pdf_out_of_date:
+            times.append(self.plan.updated_at)
+        return max(times, default=EPOCH)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.worsening
+            or self.new_logs
+            or self.waiting
+            or self.questionnaires
+            or self.pdf_out_of_date
+        )
+
+
+def pdf_out_of_date(*, plan: Plan, issued_at: dt.datetime | None) -> bool:
+    """Whether the plan changed (``updated_at``, set by every plan and prescription change)
+    after its latest PDF was issued at ``issued_at`` (None: never issued)."""
+    return issued_at is not None and plan.updated_at > issued_at
+
+
+# The URL name of the plan page: its audited opening (``AccessEvent``) is when the clinician
+# last looked at a plan, so the inbox needs no marker of its own.
+PLAN_PAGE = "plan_detail"
+
+
+def plan_inbox(*, user) -> list[InboxEntry]:
+    """Per active plan of the user's clinics: the runner's logs and notes and the questionnaires
+    returned since ``user`` last opened the plan page (the read audit records each opening),
+    proposals waiting for a decision, an issued PDF older than the plan's last change;
+    worsening first, then the newest.
+
+    Five queries however many plans: the plans (with the last opening and the latest issue),
+    their prescriptions (with the latest decision), their logs, their patients' questionnaires
+    and the worsening alerts; the engine's proposals are worked out from the loaded rows.
+    """
+    seen = (
+        AccessEvent.objects.filter(
+            patient=OuterRef("patient_id"),  # the audit's (patient, -at) index
+            user=user,
+            view=PLAN_PAGE,
+            object_type=Plan._meta.label_lower,
+            object_id=OuterRef("pk"),
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    last_issue = (
+        IssuedDocument.objects.filter(plan=OuterRef("pk"))
+        .order_by("-issued_at")
+        .values("issued_at")[:1]
+    )
+    plans = list(
+        active_plans_for_user(user=user)
+        .annotate(seen_at=Subquery(seen), last_issued_at=Subquery(last_issue))
+        .prefetch_related(
+            Prefetch(
+                "prescriptions",
+                queryset=Prescription.objects.annotate(
+                    last_decided_at=Max("decisions__decided_at")
+                ),
+            ),
+            Prefetch("session_logs", queryset=SessionLog.objects.order_by("created_at")),
+            Prefetch(
+                "patient__outcome_measurements",
+                queryset=OutcomeMeasurement.objects.exclude(recorded_by=user)
+                .defer("responses")
+                .order_by("created_at"),
+            ),
+        )
+    )
+    alerts = {
+        row["pk"]: row
+        for row in plans_with_worsening_alerts(user=user).values(
+            "pk", "worse_mornings", "travelled"
+        )
+    }
+    now = timezone.now()
+    entries = []
+    for plan in plans:
+        since = plan.seen_at or EPOCH
+        logs = list(plan.session_logs.all())
+        entry = InboxEntry(
+            plan=plan,
+            seen_at=plan.seen_at,
+            new_logs=[
+                log
+                for log in logs
+                if log.reported_by == SessionLog.ReportedBy.PATIENT and log.created_at > since
+            ],
+            waiting=_waiting_proposals(plan=plan, logs=logs, now=now),
+            questionnaires=[
+                measurement
+                for measurement in plan.patient.outcome_measurements.all()
+                if measurement.created_at > since and measurement.plan_id in (None, plan.pk)
+            ],
+            pdf_out_of_date=pdf_out_of_date(plan=plan, issued_at=plan.last_issued_at),
+            worse_mornings=alerts.get(plan.pk, {}).get("worse_mornings", 0),
+            travelled=alerts.get(plan.pk, {}).get("travelled", 0),
+        )
+        if entry:
+            entries.append(entry)
+    entries.sort(key=lambda entry: entry.latest, reverse=True)
+    entries.sort(key=lambda entry: not entry.worsening)  # stable: worsening first, newest within
+    return entries
+
+
+def _waiting_proposals(*, plan: Plan, logs, now) -> list[ProposalState]:
+    """The undecided proposals asking for a move, from loaded rows; the engine runs only for
+    ladders with a session logged after their latest decision."""
+    prescriptions = [
+        prescription
+        for prescription in plan.prescriptions.all()
+        if not _answered(prescription, logs, prescription.last_decided_at)
+        and _logs_at_step(prescription, logs)
+    ]
+    states = [
+        ProposalState(prescription, proposal, None)
+        for prescription, proposal in _proposals(
+            plan=plan, prescriptions=prescriptions, logs=logs, now=now
+        )
+    ]
+    return [state for state in states if state.waiting]

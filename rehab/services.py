@@ -123,10 +123,43 @@ def _check_phase_allows(
         )
 
 
+# The PT's own numbers that carry over when a step moves up, and which way is the safe side:
+# volume never above the new step's standard, rest never below it (issue 14).
+KEPT_NOT_ABOVE = ("sets", "hold_seconds", "sessions_per_week")
+KEPT_NOT_BELOW = ("rest_seconds",)
+
+
+def carried_dose(*, prescription: Prescription, old: engine.Step, new: engine.Step) -> dict:
+    """The dose for ``prescription`` on ``new``: the new step's standard, except the numbers the
+    PT had changed from ``old``'s standard, kept on the safe side of the new standard.
+
+    Moving down a ladder (a regression answers pain) always takes the new step's standard, and
+    so does the text that describes each step's own exercise (reps, tempo, load, the running
+    session): a 15-repetition load is not a 6-repetition one. A number the new step does not
+    use (no standard) is not carried, so nothing kept can exceed what the new step prescribes.
+    """
+    dose = _dose_fields(new.dose)
+    if new.position < old.position:
+        return dose
+    standard_before = _dose_fields(old.dose)
+    for name in (*KEPT_NOT_ABOVE, *KEPT_NOT_BELOW):
+        mine, standard = getattr(prescription, name), dose[name]
+        # Not set, not used on the new step (a hold on a step of repetitions), or not changed.
+        if mine is None or standard is None or mine == standard_before[name]:
+            continue
+        if name in KEPT_NOT_ABOVE:
+            dose[name] = min(mine, standard)
+        else:
+            dose[name] = max(mine, standard)
+    return dose
+
+
 def prescription_set_step(
     *, prescription: Prescription, step_code: str, phase: int | None = None
 ) -> Prescription:
-    """Move a prescription to another step of its ladder, with that step's standard dose.
+    """Move a prescription to another step of its ladder, with the dose ``carried_dose`` gives
+    (the step's standard, keeping the PT's own sets, holds, rest and sessions a week on the safe
+    side of it when moving up).
 
     Raises ``ValidationError`` on ``step_code`` for a step off the ladder or above what the
     plan's phase (``phase``, default the plan's current one) allows.
@@ -137,7 +170,10 @@ def prescription_set_step(
             {"step_code": f"{step.name} is not on the {prescription.ladder} ladder."}
         )
     _check_phase_allows(plan=prescription.plan, step=step, field="step_code", phase=phase)
-    for name, value in _dose_fields(step.dose).items():
+    dose = carried_dose(
+        prescription=prescription, old=engine.step(prescription.step_code), new=step
+    )
+    for name, value in dose.items():
         setattr(prescription, name, value)
     prescription.step_code = step.code
     prescription.step_since = timezone.localdate()
@@ -323,6 +359,11 @@ def plan_issue(
     serves (none: the link offers no PDF for this version).
     """
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status == Plan.Status.DRAFT:
+        # Saved before the document, so the plan did not change after its issue (the PDF is
+        # out of date when ``updated_at`` is later than the latest ``issued_at``).
+        plan.status = Plan.Status.ISSUED
+        plan.save(update_fields=["status", "updated_at"])
     latest = plan.documents.aggregate(latest=Max("version"))["latest"] or 0
     document = IssuedDocument.objects.create(
         plan=plan,
@@ -335,10 +376,6 @@ def plan_issue(
         large_print=large_print,
         issued_by=clinician,
     )
-
-    if plan.status == Plan.Status.DRAFT:
-        plan.status = Plan.Status.ISSUED
-        plan.save(update_fields=["status", "updated_at"])
     return document
 
 

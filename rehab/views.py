@@ -35,7 +35,9 @@ from rehab.selectors import (
     next_morning_question,
     open_questionnaire_requests,
     patient_link_url,
+    pdf_out_of_date,
     progression_proposals,
+    proposal_states,
     runner_changeable_logs,
 )
 from rehab.services import (
@@ -86,9 +88,10 @@ def _plan_page(
     protocol = engine.protocol(plan.diagnosis)
     phase = protocol.phases[plan.current_phase - 1]
     prescriptions = list(plan.prescriptions.all())
-    proposals = progression_proposals(plan=plan) if plan.session_logs.exists() else []
+    proposals = proposal_states(plan=plan) if plan.session_logs.exists() else []
     decision_forms = decision_forms or {}
     link = plan.patient_link
+    documents = list(plan.documents.defer("pdf", "link_pdf").select_related("issued_by"))
     context = {
         "plan": plan,
         "patient": plan.patient,
@@ -100,17 +103,19 @@ def _plan_page(
         "max_exercises": MAX_EXERCISES_PER_PHASE,
         "proposals": [
             (
-                prescription,
-                proposal,
-                decision_forms.get(prescription.pk)
-                or DecisionForm(proposal=proposal, auto_id=_decision_ids(prescription)),
+                state,
+                decision_forms.get(state.prescription.pk)
+                or DecisionForm(proposal=state.proposal, auto_id=_decision_ids(state.prescription)),
             )
-            for prescription, proposal in proposals
+            for state in proposals
         ],
         "logs": plan.session_logs.select_related("recorded_by")[:20],
         "log_form": log_form
         or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
-        "documents": plan.documents.defer("pdf").select_related("issued_by"),
+        "documents": documents,
+        "reissue_needed": pdf_out_of_date(
+            plan=plan, issued_at=documents[0].issued_at if documents else None
+        ),
         "link": link,
         "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
@@ -128,6 +133,7 @@ def _decision_ids(prescription) -> str:
 
 
 def plan_detail(request, pk):
+    """The plan page; its audited opening is what the dashboard's inbox counts news from."""
     plan = get_plan_for_user(user=request.user, pk=pk)
     return _plan_page(request, plan)
 
