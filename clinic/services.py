@@ -1,11 +1,11 @@
-"""Writes to patients: an edit that cannot overwrite a colleague's."""
+"""Writes to patients: numbered by the clinic when asked, and an edit that cannot overwrite a
+colleague's."""
 
 from django.db import transaction
 
 from clinic.models import Clinic, Patient
 
 
-@transaction.atomic
 @transaction.atomic
 def patient_create(*, clinic: Clinic, details: dict[str, object]) -> Patient:
     """A new patient of ``clinic``; a blank record number is given the clinic's next one.
@@ -28,6 +28,7 @@ def patient_create(*, clinic: Clinic, details: dict[str, object]) -> Patient:
     return patient
 
 
+@transaction.atomic
 def patient_update(*, patient: Patient, details: dict[str, object]) -> Patient:
     """Save an edit of the patient's details.
 
