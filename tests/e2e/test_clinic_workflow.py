@@ -148,6 +148,7 @@ def test_pt_assesses_plans_issues_and_progresses_a_runner(demo, page, browser, l
     assert "comes with phase 2" in proposal.inner_text()
     shot(page, "07-progression-proposed")
     with page.expect_navigation():
+        page.click("details.confirm-action:has(form[action$='/next-phase/']) > summary")
         page.click("form[action$='/next-phase/'] button[type=submit]")
     assert "Bridge (both legs)" in page.locator("#prescriptions [data-ladder=bridge]").inner_text()
     chart = page.locator("img[alt*='ain']").first

@@ -176,6 +176,7 @@ def test_a_revoked_link_shows_only_the_plain_call_the_clinic_page(pt_page, phone
     assert phone.goto(link).status == 200
 
     with pt_page.expect_navigation():
+        pt_page.click("details.confirm-action:has(form[action$='/link/revoke/']) > summary")
         pt_page.click("form[action$='/link/revoke/'] button[type=submit]")
     assert "Link revoked" in pt_page.content()
     assert pt_page.locator("#patient-link").count() == 0

@@ -323,3 +323,19 @@ def test_services_refuse_a_step_above_the_phase_naming_the_field(plan, alice):
     assert not ProgressionDecision.objects.exists()
     running.refresh_from_db()
     assert running.step_code == "run_continuous_easy"
+
+
+def test_steps_hard_to_undo_ask_first_and_issuing_shows_it_is_working(alice_client, plan):
+    page = alice_client.get(reverse("plan_detail", args=[plan.pk])).content.decode()
+    for action, question in (
+        (reverse("plan_advance_phase", args=[plan.pk]), "exit criteria been met?"),
+        (reverse("plan_end", args=[plan.pk]), "The plan stops"),
+        (reverse("patient_link_action", args=[plan.pk, "revoke"]), "stops working at once"),
+    ):
+        confirm = page.split(f'action="{action}"', 1)
+        assert len(confirm) == 2, action
+        before, after = confirm
+        assert before.rsplit("<details", 1)[1].count("</details>") == 0  # inside a <details>
+        assert question in after.split("</form>", 1)[0]
+    assert page.count('data-busy="Preparing the PDF') >= 1
+    assert "js/busy.js" in page
