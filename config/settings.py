@@ -128,6 +128,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["config.formats"]  # dates read "14 Mar 1992" everywhere
 USE_TZ = True
 
 STATIC_URL = "static/"

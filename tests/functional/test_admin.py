@@ -5,6 +5,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 
 from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory, UserFactory
 
@@ -91,3 +92,9 @@ def test_clinical_knowledge_page_is_for_staff_only(client, alice):
     client.force_login(alice)
     response = client.get(reverse("admin:clinical_knowledge"))
     assert response.status_code == 302
+
+
+def test_dates_read_one_way_in_the_admin_as_in_the_app(admin_client, assessment):
+    page = admin_client.get(reverse("admin:assessments_assessment_changelist")).content.decode()
+    assert date_format(assessment.assessed_on, "j M Y") in page
+    assert date_format(assessment.assessed_on, "M. j") not in page
