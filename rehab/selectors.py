@@ -150,12 +150,14 @@ def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
-    """For each prescription, what the pain-monitoring model proposes from the logs at its step,
-    never above the highest step the plan's current phase allows."""
+    """For each progressed prescription, what the pain-monitoring model proposes from the logs
+    at its step, never above the highest step the plan's current phase allows."""
     logs = list(SessionLog.objects.filter(plan=plan))
     now = timezone.now()  # a next-morning answer missing too long is unknown, not awaited
     proposals = []
     for prescription in plan.prescriptions.all():
+        if not prescription.is_progressed:  # advice and checks are never stepped up or down
+            continue
         at_step = [
             log.to_engine_log() for log in logs if log.session_date >= prescription.step_since
         ]

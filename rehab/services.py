@@ -39,9 +39,10 @@ MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
 
 
 def phase_exercise_count(*, prescriptions, phase) -> int:
-    """What the runner is asked to do in a phase: the ladder exercises (running aside) and the
-    phase's other activities (e.g. the Askling extender, a bike session)."""
-    return sum(p.ladder != "running" for p in prescriptions) + len(phase.other)
+    """What the runner is asked to train in a phase: the ladder exercises and the progressed
+    activities (e.g. the Askling extender), running and advice (sitting, crutches, the morning
+    check) aside, plus the phase's activities still listed as text (e.g. a bike session)."""
+    return sum(p.ladder != "running" and p.is_progressed for p in prescriptions) + len(phase.other)
 
 
 class ReferFirstError(Exception):
@@ -82,7 +83,8 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
         starts_on=today,
         created_by=clinician,
     )
-    for position, exercise in enumerate(draft.exercises):
+    items = (*draft.exercises, *draft.activities)
+    for position, exercise in enumerate(items):
         Prescription.objects.create(
             plan=plan,
             ladder=exercise.ladder,
@@ -97,7 +99,7 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
         ladder="running",
         step_code=draft.running.step.code,
         note=draft.running.note or "",
-        position=len(draft.exercises),
+        position=len(items),
         step_since=today,
         **_dose_fields(draft.running.step.dose),
     )
@@ -407,7 +409,7 @@ def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
     if plan.current_phase >= len(phases):
         raise ValidationError("This plan is already in its last phase.")
     phase = phases[plan.current_phase]  # phases are numbered from 1
-    starts = {exercise.ladder: exercise for exercise in phase.exercises}
+    starts = {item.ladder: item for item in (*phase.exercises, *phase.activities)}
     today = timezone.localdate()
     current = {p.ladder: p for p in plan.prescriptions.all()}
     for ladder, exercise in starts.items():

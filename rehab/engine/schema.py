@@ -77,7 +77,9 @@ class Dose(_AsDict):
                 parts.append(f"rest {minutes} min {seconds} s")
         if self.effort:
             parts.append(self.effort)
-        if self.sessions_per_week:
+        if self.sessions_per_week and self.sessions_per_week >= 14:
+            parts.append("twice a day")
+        elif self.sessions_per_week:
             parts.append(f"{self.sessions_per_week}× a week")
         return " · ".join(parts)
 
