@@ -171,6 +171,8 @@ def plan_pdf_context(
         "current_phase": current_phase,
         # What moves the plan on when a card is at the highest step its phase allows.
         "phase_exit": protocol.phase(plan.current_phase).exit,
+        # The phase's activities not yet carded (e.g. a bike session): listed, never hidden.
+        "phase_other": protocol.phase(plan.current_phase).other,
         "timeline": protocol.timeline,
         "avoid": protocol.avoid,
         "exercises": exercises,

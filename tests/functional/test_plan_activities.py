@@ -154,3 +154,17 @@ def test_the_pdf_reads_back_each_activitys_name_how_to_and_dose(patient, alice, 
         assert squashed("3 × 12 · slow, about 3 s each way · twice a day") in flat
     else:
         assert squashed("Whenever you sit: stand up every 20-30 minutes") in flat
+
+
+@pytest.mark.parametrize("phase", [1, 3])
+def test_the_phases_uncarded_activities_are_listed_on_the_page_and_in_the_pdf_html(
+    client, patient, alice, phase
+):
+    plan = strain_plan(patient, alice, phase=phase)
+    other = [item.text for item in engine.protocol("hamstring_strain").phase(phase).other]
+    assert other  # phase 1: easy cycling; phase 3: Nordic lowers
+    text = page_text(client.get(reverse("patient_plan_page", args=[plan.patient_link.token])))
+    page = html.unescape(render_plan_html(plan=plan))
+    for line in other:
+        assert line in text
+        assert line in page
