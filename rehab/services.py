@@ -403,7 +403,8 @@ def patient_link_email_send(*, plan: Plan, base_url: str = "") -> str:
 def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
     """Move to the protocol's next phase: each ladder starts at least at that phase's step.
 
-    A runner already past a phase's starting step stays where they are; new ladders are added.
+    A runner already past a phase's starting step stays where they are; new ladders and
+    activities are added; the activities the phase ``ends`` are removed (their history kept).
     """
     phases = engine.protocol(plan.diagnosis).phases
     if plan.current_phase >= len(phases):
@@ -428,6 +429,9 @@ def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
             prescription_set_step(
                 prescription=prescription, step_code=exercise.code, phase=phase.number
             )
+    for ladder in phase.ends:  # e.g. crutches, once the doctor allows full weight
+        if ladder in current:
+            current.pop(ladder).delete()
     running = current["running"]
     if _position(running.step_code) < phase.running.position:
         prescription_set_step(

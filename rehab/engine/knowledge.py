@@ -527,6 +527,7 @@ def _protocols(
                     source=check.sources(pwhere, p),
                     ceilings=_ceilings(check, pwhere, p, steps, ladders),
                     activities=tuple(activities),
+                    ends=_ends(check, pwhere, p, phases, ladders),
                 )
             )
         _check_phase_order(check, where, phases, ladders)
@@ -572,6 +573,28 @@ def _protocols(
             entry_limits=entry_limits,
         )
     return protocols
+
+
+def _ends(
+    check: Checker,
+    where: str,
+    raw: Mapping[str, Any],
+    earlier: list[Phase],
+    ladders: Mapping[str, Ladder],
+) -> tuple[str, ...]:
+    """``ends = [ladder codes]``: advice an earlier phase prescribed that stops here. Only
+    advice (not progressed) may end: its row goes, and a progressed item's decisions would too."""
+    ends = _tuple(raw.get("ends"))
+    for code in ends:
+        check.need(
+            code in ladders and ladders[code].is_activity and not ladders[code].progressed,
+            f"{where}.ends: {code!r} is not an advice activity (progressed = false)",
+        )
+        check.need(
+            any(a.ladder == code for phase in earlier for a in phase.activities),
+            f"{where}.ends: no earlier phase prescribes {code!r}",
+        )
+    return ends
 
 
 def _ceilings(

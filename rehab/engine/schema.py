@@ -243,6 +243,9 @@ class Phase(_AsDict):
     ceilings: tuple[PhaseCeiling, ...] = ()  # none: every ladder may reach its top
     # The phase's other prescribed items (activity ladders), each with its dose like an exercise.
     activities: tuple[PlannedExercise, ...] = ()
+    # Activity ladders of earlier phases that end when this phase starts (e.g. crutches once
+    # the doctor allows full weight); the others carry on, like the ladders.
+    ends: tuple[str, ...] = ()
 
     def ceiling(self, ladder: str) -> PhaseCeiling | None:
         """The highest step of ``ladder`` this phase allows, or None for no limit."""

@@ -168,3 +168,18 @@ def test_the_phases_uncarded_activities_are_listed_on_the_page_and_in_the_pdf_ht
     for line in other:
         assert line in text
         assert line in page
+
+
+def test_crutches_leave_the_plan_when_the_doctor_allows_full_weight(patient, alice):
+    plan = plan_for(
+        patient=patient,
+        clinician=alice,
+        working_diagnosis="bone_stress_injury",
+        reason="Offloading, then full weight.",
+    )
+    crutches = plan.prescriptions.get(ladder="bone_offload")
+    plan_advance_phase(plan=plan, clinician=alice)
+    assert not plan.prescriptions.filter(ladder="bone_offload").exists()
+    # Removed with its history, not silently: the deletion is in the change history.
+    assert Prescription.history.filter(id=crutches.pk, history_type="-").exists()
+    assert "Offloading and crutches" not in render_plan_html(plan=plan)

@@ -207,3 +207,20 @@ def test_advice_with_a_second_step_is_refused(knowledge_copy):
     shutil.copy(idir / "morning_bridge_check.svg", idir / "morning_bridge_check_2.svg")
     with pytest.raises(KnowledgeError, match="not progressed has one step"):
         load_knowledge(kdir, idir)
+
+
+def test_crutches_end_when_the_bone_protocol_moves_to_full_weight():
+    bone = protocol("bone_stress_injury")
+    assert bone.phase(2).ends == ("bone_offload",)
+    assert any("full weight-bearing" in line for line in bone.phase(1).exit)
+
+
+def test_only_advice_an_earlier_phase_prescribed_may_end(knowledge_copy):
+    kdir, idir = knowledge_copy
+    path = kdir / "protocols.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('ends = ["bone_offload"]', 'ends = ["askling_extender"]'), "utf-8")
+    with pytest.raises(KnowledgeError) as error:
+        load_knowledge(kdir, idir)
+    assert "'askling_extender' is not an advice activity" in str(error.value)
+    assert "no earlier phase prescribes 'askling_extender'" in str(error.value)
