@@ -647,7 +647,7 @@ def extender(s, *, fast):
 def diver(s, *, fast):
     """Standing on the near leg, leaning forward, arms reaching forward, far leg back."""
     floor(s)
-    hip = (112, 76)
+    hip = (114, 63)  # standing knee slightly bent (10-20 degrees)
     lean = 80 if fast else 60
     ankle, toe = (118, 133), (130, 137)
     leg(s, hip, ankle, toe, bend=-1)
@@ -776,7 +776,7 @@ def side_lying(s):
 
 def crutches(s):
     floor(s)
-    hip = (112, 70)
+    hip = (112, 61)
     shoulder = along(hip, 92, TORSO)
     head = along(shoulder, 92, 15)
     leg(s, hip, (114, 133), (126, 137), bend=-1)
