@@ -735,6 +735,16 @@ def slider(s):
     s.text(s.front, 200, 46, "knee down: look down", size=11)
 
 
+def knee_bend_hold(s):
+    hip, knee, shoulder = seated(s, cushion=False)
+    ankle = (knee[0] - 2, 134)
+    s.line(s.mid, hip, knee, ankle, (ankle[0] + 11, ankle[1] + 3))
+    trunk(s, shoulder, hip, along(shoulder, 92, 15))
+    arm(s, shoulder, (knee[0] - 8, knee[1] - 6), bend=-1)
+    arrow(s, (ankle[0] + 26, 122), (ankle[0] + 14, 124), (ankle[0] + 4, 128))
+    stopwatch(s, (196, 50))
+
+
 def press_up(s):
     """Lying on the front, head right, pressing the chest up with the hips left down."""
     floor(s)
@@ -802,6 +812,7 @@ ACTIVITY_DRAWINGS = {
     "back_care_active": back_care,
     "hip_side_lying_abduction": side_lying,
     "bone_offload_crutches": crutches,
+    "knee_bend_hold_seated": knee_bend_hold,
 }
 
 

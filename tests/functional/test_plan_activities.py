@@ -23,6 +23,7 @@ ACTIVITIES = {
     "deep_gluteal_syndrome": ["sitting_care", "nerve_slider_seated", "hip_side_lying_abduction"],
     "hip_joint_referred_pain": ["hip_side_lying_abduction"],
     "bone_stress_injury": ["bone_offload_crutches"],
+    "distal_hamstring_tendinopathy": ["knee_bend_hold_seated"],
 }
 
 

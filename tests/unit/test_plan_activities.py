@@ -34,7 +34,7 @@ PHASE_ONE = {
     "deep_gluteal_syndrome": {"sitting_care", "nerve_slider_seated", "hip_side_lying_abduction"},
     "hip_joint_referred_pain": {"hip_side_lying_abduction"},
     "bone_stress_injury": {"bone_offload_crutches"},
-    "distal_hamstring_tendinopathy": set(),
+    "distal_hamstring_tendinopathy": {"knee_bend_hold_seated"},
 }
 DAY0 = dt.date(2025, 3, 3)
 

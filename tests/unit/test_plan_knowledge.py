@@ -120,7 +120,7 @@ def test_every_step_has_patient_instructions_dose_and_hip_flexion(step):
         assert step.dose.sessions_per_week
     elif knowledge().ladder(step.ladder).is_activity:
         # An activity is dosed by sets and reps, or by when to do it (advice such as sitting).
-        assert (step.dose.sets and step.dose.reps) or step.dose.session
+        assert (step.dose.sets and (step.dose.reps or step.dose.hold_seconds)) or step.dose.session
         assert step.dose.sessions_per_week or step.dose.session
     else:
         assert step.dose.sets and (step.dose.reps or step.dose.hold_seconds)
