@@ -184,7 +184,8 @@ def plan_chart_data(*, plan: Plan) -> PlanChartData:
             "measured_on", "created_at"
         )
     )
-    prescriptions = list(plan.prescriptions.all())
+    # Advice and checks (sitting, crutches, the morning check) have no steps to climb.
+    prescriptions = [p for p in plan.prescriptions.all() if p.is_progressed]
     decisions = list(ProgressionDecision.objects.filter(prescription__plan=plan))
     created = (
         Prescription.history.filter(plan_id=plan.pk, history_type="+")

@@ -59,6 +59,7 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
                     Div("sessions_per_week", css_class="col-8 col-md-4"),
                 ),
                 Row(Div("tempo", css_class="col-md-4"), Div("load", css_class="col-md-8")),
+                *([Div("session")] if self.instance.is_activity else []),
             ]
         )
         self.helper.layout = Layout(

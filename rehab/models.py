@@ -38,6 +38,13 @@ class Ladder(models.TextChoices):
     RUNNING = "running", "Running"
 
 
+def ladder_choices() -> list[tuple[str, str]]:
+    """Every ladder the knowledge defines: the four core ladders and the activities (the
+    Askling exercises, the morning check, advice ...), so a new activity needs no migration."""
+    names = dict(Ladder.choices)
+    return [(ladder.code, names.get(ladder.code, ladder.name)) for ladder in engine.ladders()]
+
+
 class Plan(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -106,7 +113,8 @@ class Plan(models.Model):
 
 
 class Prescription(VersionedModel):
-    """One exercise ladder (or running) in a plan: the step the runner is on and its dose."""
+    """One exercise ladder, running, or another prescribed activity (the Askling extender,
+    the morning check, sitting advice ...) in a plan: the step the runner is on and its dose."""
 
     # What the PT may set for a step; the same names as the engine's Dose.
     DOSE_FIELDS = (
@@ -121,7 +129,7 @@ class Prescription(VersionedModel):
     )
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="prescriptions")
-    ladder = models.CharField(max_length=10, choices=Ladder.choices)
+    ladder = models.CharField(max_length=40, choices=ladder_choices)
     step_code = models.CharField(max_length=60)
     sets = models.PositiveSmallIntegerField(null=True, blank=True)
     reps = models.CharField(max_length=40, blank=True)
@@ -133,7 +141,9 @@ class Prescription(VersionedModel):
         null=True, blank=True, validators=[MaxValueValidator(14)]
     )
     session = models.CharField(
-        max_length=200, blank=True, help_text="Running: what one session is."
+        max_length=200,
+        blank=True,
+        help_text="Running: what one session is. Advice (sitting, crutches): when to follow it.",
     )
     note = models.TextField(blank=True, help_text="A note for the patient on this exercise.")
     position = models.PositiveSmallIntegerField(default=0)
@@ -166,7 +176,20 @@ class Prescription(VersionedModel):
         """The dose fields the PT sets on this ladder: running has sessions, not sets and reps."""
         if self.ladder == Ladder.RUNNING:
             return ("sessions_per_week", "session")
+        if self.is_activity:  # sets and reps, or when to do it (advice)
+            return self.DOSE_FIELDS
         return tuple(name for name in self.DOSE_FIELDS if name != "session")
+
+    @property
+    def is_activity(self) -> bool:
+        """One of a phase's other prescribed items rather than a core ladder."""
+        return self.ladder in engine.knowledge().ladders and engine.ladder(self.ladder).is_activity
+
+    @property
+    def is_progressed(self) -> bool:
+        """False for advice and checks (sitting, crutches, the morning check): never proposed
+        up or down, so no progression proposal is made for them."""
+        return engine.ladder(self.ladder).progressed
 
     @property
     def dose(self) -> engine.Dose:

@@ -152,8 +152,8 @@ def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:
-    """For each prescription, what the pain-monitoring model proposes from the logs at its step,
-    never above the highest step the plan's current phase allows."""
+    """For each progressed prescription, what the pain-monitoring model proposes from the logs
+    at its step, never above the highest step the plan's current phase allows."""
     return _proposals(
         plan=plan,
         prescriptions=plan.prescriptions.all(),
@@ -169,7 +169,8 @@ def _logs_at_step(prescription: Prescription, logs) -> list[SessionLog]:
 def _proposals(
     *, plan: Plan, prescriptions, logs, now
 ) -> list[tuple[Prescription, engine.Proposal]]:
-    """The engine's proposal for each prescription from already loaded rows (no query)."""
+    """The engine's proposal for each progressed prescription from already loaded rows (no
+    query); advice and checks are never stepped up or down."""
     return [
         (
             prescription,
@@ -184,6 +185,7 @@ def _proposals(
             ),
         )
         for prescription in prescriptions
+        if prescription.is_progressed
     ]
 
 

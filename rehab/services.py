@@ -40,9 +40,10 @@ MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
 
 
 def phase_exercise_count(*, prescriptions, phase) -> int:
-    """What the runner is asked to do in a phase: the ladder exercises (running aside) and the
-    phase's other activities (e.g. the Askling extender, a bike session)."""
-    return sum(p.ladder != "running" for p in prescriptions) + len(phase.other)
+    """What the runner is asked to train in a phase: the ladder exercises and the progressed
+    activities (e.g. the Askling extender), running and advice (sitting, crutches, the morning
+    check) aside, plus the phase's activities still listed as text (e.g. a bike session)."""
+    return sum(p.ladder != "running" and p.is_progressed for p in prescriptions) + len(phase.other)
 
 
 class ReferFirstError(Exception):
@@ -83,7 +84,8 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
         starts_on=today,
         created_by=clinician,
     )
-    for position, exercise in enumerate(draft.exercises):
+    items = (*draft.exercises, *draft.activities)
+    for position, exercise in enumerate(items):
         Prescription.objects.create(
             plan=plan,
             ladder=exercise.ladder,
@@ -98,7 +100,7 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
         ladder="running",
         step_code=draft.running.step.code,
         note=draft.running.note or "",
-        position=len(draft.exercises),
+        position=len(items),
         step_since=today,
         **_dose_fields(draft.running.step.dose),
     )
@@ -439,13 +441,14 @@ def patient_link_email_send(*, plan: Plan, base_url: str = "") -> str:
 def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
     """Move to the protocol's next phase: each ladder starts at least at that phase's step.
 
-    A runner already past a phase's starting step stays where they are; new ladders are added.
+    A runner already past a phase's starting step stays where they are; new ladders and
+    activities are added; the activities the phase ``ends`` are removed (their history kept).
     """
     phases = engine.protocol(plan.diagnosis).phases
     if plan.current_phase >= len(phases):
         raise ValidationError("This plan is already in its last phase.")
     phase = phases[plan.current_phase]  # phases are numbered from 1
-    starts = {exercise.ladder: exercise for exercise in phase.exercises}
+    starts = {item.ladder: item for item in (*phase.exercises, *phase.activities)}
     today = timezone.localdate()
     current = {p.ladder: p for p in plan.prescriptions.all()}
     for ladder, exercise in starts.items():
@@ -464,6 +467,9 @@ def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
             prescription_set_step(
                 prescription=prescription, step_code=exercise.code, phase=phase.number
             )
+    for ladder in phase.ends:  # e.g. crutches, once the doctor allows full weight
+        if ladder in current:
+            current.pop(ladder).delete()
     running = current["running"]
     if _position(running.step_code) < phase.running.position:
         prescription_set_step(

@@ -369,6 +369,8 @@ def _runner_page(request, plan, token, *, form=None, morning_form=None):
         "clinic": plan.patient.clinic,
         "call_groups": call_groups(protocol=protocol, tissue=tissue),
         "cards": [*exercises, *([running] if running else [])],
+        # The phase's activities not yet carded (e.g. a bike session): listed, never hidden.
+        "phase_other": protocol.phase(plan.current_phase).other,
         "latest_document": link_documents(plan=plan).defer("link_pdf").first(),
         "form": form,
         "morning_form": morning_form if question is not None else None,

@@ -612,9 +612,208 @@ def make(code, title, desc):
             runner(s, origin=(124, 70), lean=20, phase="sprint")
             for x, y in ((44, 46), (36, 60), (44, 74), (36, 88)):
                 s.line(s.front, (x, y), (x + 28, y), width=3)
+    elif code in ACTIVITY_DRAWINGS:
+        ACTIVITY_DRAWINGS[code](s)
     else:
         raise SystemExit(f"no drawing for {code}")
     return s.render(code)
+
+
+# --- activities (a phase's other prescribed items) --------------------------------------------
+
+
+def ghost_line(s, *ps):
+    s.line(s.back, *ps, color=FAR, width=4, dash="5 4")
+
+
+def extender(s, *, fast):
+    """On the back, head left; the near thigh held upright, the knee straightening."""
+    floor(s)
+    hip, shoulder, head = (100, 131), (50, 131), (32, 127)
+    leg(s, hip, (172, 133), (178, 124), bend=-1, layer=s.back, color=FAR)
+    trunk(s, shoulder, hip, head)
+    knee = (hip[0] + 2, hip[1] - THIGH)
+    start = along(knee, -10, SHIN)
+    end = along(knee, 80 if fast else 62, SHIN)
+    ghost_line(s, knee, start, along(start, -10 + 90, 9))
+    s.line(s.mid, hip, knee, end, along(end, 80 + 90 if fast else 62 + 90, 10))
+    grip = toward(hip, knee, 24)
+    arm(s, shoulder, (grip[0] - 5, grip[1]), bend=1)
+    arm(s, shoulder, (grip[0] + 4, grip[1] + 2), bend=1, layer=s.back, color=FAR)
+    arrow(s, along(knee, 5, SHIN + 12), along(knee, 40, SHIN + 22), along(knee, 70, SHIN + 12))
+    s.text(s.front, 200, 30, "faster" if fast else "slowly", size=12)
+
+
+def diver(s, *, fast):
+    """Standing on the near leg, leaning forward, arms reaching forward, far leg back."""
+    floor(s)
+    hip = (114, 63)  # standing knee slightly bent (10-20 degrees)
+    lean = 80 if fast else 60
+    ankle, toe = (118, 133), (130, 137)
+    leg(s, hip, ankle, toe, bend=-1)
+    shoulder = along(hip, 90 - lean, TORSO)
+    head = along(shoulder, 90 - lean, 15)
+    back = along(hip, 270 - lean, THIGH + SHIN - 2)
+    s.line(s.back, hip, back, along(back, 360 - lean, 9), color=FAR, width=BODY)
+    trunk(s, shoulder, hip, head)
+    arm(s, shoulder, along(shoulder, 90 - lean, UPPER_ARM + FOREARM - 2), bend=1)
+    ghost_line(s, hip, along(hip, 90, TORSO))
+    arrow(
+        s,
+        along(hip, 88, TORSO + 12),
+        along(hip, 75 - lean / 3, TORSO + 26),
+        along(hip, 100 - lean, TORSO + 14),
+    )
+    s.text(s.front, 40, 30, "faster, deeper" if fast else "slowly", size=12, anchor="start")
+
+
+def glider(s, *, fast):
+    """Split stance facing right, hands on a chair back; the far foot glides backwards."""
+    floor(s)
+    s.rect(s.back, 168, 74, 8, 66, width=3)  # chair back
+    s.rect(s.back, 168, 104, 44, 6, width=3)  # seat
+    s.line(s.back, (210, 110), (210, 140), width=3)
+    hip = (120, 72)
+    shoulder = along(hip, 92, TORSO)
+    head = along(shoulder, 92, 15)
+    back_ankle = (58 if fast else 76, 133)
+    s.rect(s.back, back_ankle[0] - 16, 136, 30, 4, width=2)  # towel
+    leg(s, hip, back_ankle, (back_ankle[0] + 12, 137), bend=-1, layer=s.back, color=FAR)
+    leg(s, hip, (146, 133), (158, 137), bend=-1)
+    trunk(s, shoulder, hip, head)
+    arm(s, shoulder, (170, 76), bend=1)
+    arrow(s, (back_ankle[0] + 22, 124), (back_ankle[0] + 4, 118), (back_ankle[0] - 14, 124))
+    s.text(s.front, 40, 30, "further" if fast else "slowly", size=12, anchor="start")
+
+
+def morning_check(s):
+    floor(s)
+    flat = {"ankle": (160, 131), "toe": (171, 137)}
+    bridge_top(s, free_leg="straight", **flat)
+    s.text(s.front, 120, 22, "every morning: 3 each side, score 0–10", size=11)
+
+
+def seated(s, *, cushion):
+    """Seated on a chair facing right; returns hip, knee, shoulder."""
+    floor(s)
+    s.rect(s.back, 72, 108, 56, 7, width=3)  # seat
+    s.rect(s.back, 72, 52, 7, 63, width=3)  # back rest
+    s.line(s.back, (76, 115), (76, 140), width=3)
+    s.line(s.back, (124, 115), (124, 140), width=3)
+    top = 108
+    if cushion:
+        s.rect(s.back, 80, 99, 46, 9, rx=4, width=3)
+        top = 99
+    hip = (96, top - 5)
+    knee = (hip[0] + THIGH, hip[1])
+    shoulder = along(hip, 92, TORSO)
+    return hip, knee, shoulder
+
+
+def sitting(s):
+    hip, knee, shoulder = seated(s, cushion=True)
+    ankle = (knee[0] + 2, 134)
+    s.line(s.mid, hip, knee, ankle, (ankle[0] + 11, ankle[1] + 3))
+    trunk(s, shoulder, hip, along(shoulder, 92, 15))
+    arm(s, shoulder, (knee[0] - 8, knee[1] - 6), bend=-1)
+    s.text(s.front, 196, 40, "up every", size=12)
+    s.text(s.front, 196, 56, "20–30 min", size=12)
+
+
+def slider(s):
+    hip, knee, shoulder = seated(s, cushion=False)
+    bent = (knee[0] + 2, 134)
+    ghost_line(s, knee, bent, (bent[0] + 11, bent[1] + 3))
+    ankle = along(knee, -20, SHIN)
+    s.line(s.mid, hip, knee, ankle, along(ankle, 70, 10))
+    trunk(s, shoulder, hip, along(shoulder, 110, 15))
+    arm(s, shoulder, (knee[0] - 8, knee[1] - 6), bend=-1)
+    arrow(
+        s, (bent[0] + 18, bent[1] - 4), (ankle[0] + 18, bent[1] - 6), (ankle[0] + 10, ankle[1] + 12)
+    )
+    s.text(s.front, 200, 30, "knee up: look up", size=11)
+    s.text(s.front, 200, 46, "knee down: look down", size=11)
+
+
+def knee_bend_hold(s):
+    hip, knee, shoulder = seated(s, cushion=False)
+    ankle = (knee[0] - 2, 134)
+    s.line(s.mid, hip, knee, ankle, (ankle[0] + 11, ankle[1] + 3))
+    trunk(s, shoulder, hip, along(shoulder, 92, 15))
+    arm(s, shoulder, (knee[0] - 8, knee[1] - 6), bend=-1)
+    arrow(s, (ankle[0] + 26, 122), (ankle[0] + 14, 124), (ankle[0] + 4, 128))
+    stopwatch(s, (196, 50))
+
+
+def press_up(s):
+    """Lying on the front, head right, pressing the chest up with the hips left down."""
+    floor(s)
+    hip = (130, 130)
+    s.line(s.back, hip, (58, 136), (50, 130), color=FAR, width=BODY)
+    s.line(s.mid, hip, (54, 134), (46, 128))
+    ghost_line(s, hip, (hip[0] + TORSO, 131))
+    shoulder = along(hip, 30, TORSO)
+    trunk(s, shoulder, hip, along(shoulder, 40, 15))
+    s.line(s.mid, shoulder, (shoulder[0] + 2, 138))
+    arrow(
+        s,
+        (hip[0] + TORSO + 8, 124),
+        (hip[0] + TORSO + 16, 106),
+        (shoulder[0] + 14, shoulder[1] - 6),
+    )
+    s.text(s.front, 70, 40, "10 times,", size=12)
+    s.text(s.front, 70, 56, "several times a day", size=11)
+
+
+def back_care(s):
+    floor(s)
+    runner(s, origin=(118, 68), lean=4, phase="walk")
+    s.text(s.front, 120, 18, "walk little and often, break up sitting", size=11)
+
+
+def side_lying(s):
+    """On the side, head left; the top leg lifts straight."""
+    floor(s)
+    hip, shoulder, head = (110, 128), (58, 126), (40, 118)
+    trunk(s, shoulder, hip, head)
+    s.line(s.back, hip, (140, 134), (176, 134), (184, 128), color=FAR, width=BODY)
+    ghost_line(s, hip, (hip[0] + THIGH + SHIN, 129))
+    top = along(hip, 24, THIGH + SHIN)
+    s.line(s.mid, hip, top, along(top, 114, 9))
+    s.line(s.mid, shoulder, (58, 104), (72, 102), width=BODY)  # elbow prop
+    arrow(s, (hip[0] + 80, 124), (hip[0] + 88, 110), (hip[0] + 80, 96))
+
+
+def crutches(s):
+    floor(s)
+    hip = (112, 61)
+    shoulder = along(hip, 92, TORSO)
+    head = along(shoulder, 92, 15)
+    leg(s, hip, (114, 133), (126, 137), bend=-1)
+    leg(s, hip, (106, 116), (116, 118), bend=-1, layer=s.back, color=FAR)
+    trunk(s, shoulder, hip, head)
+    for x in (146, 152):
+        s.line(s.front if x == 146 else s.back, (x - 10, shoulder[1] + 6), (x + 4, 138), width=4)
+    arm(s, shoulder, (144, 72), bend=-1)
+    s.text(s.front, 196, 40, "0/10 pain", size=12)
+
+
+ACTIVITY_DRAWINGS = {
+    "askling_extender_slow": lambda s: extender(s, fast=False),
+    "askling_extender_fast": lambda s: extender(s, fast=True),
+    "askling_diver_slow": lambda s: diver(s, fast=False),
+    "askling_diver_fast": lambda s: diver(s, fast=True),
+    "askling_glider_slow": lambda s: glider(s, fast=False),
+    "askling_glider_fast": lambda s: glider(s, fast=True),
+    "morning_bridge_check": morning_check,
+    "sitting_care": sitting,
+    "nerve_slider_seated": slider,
+    "repeated_back_movement": press_up,
+    "back_care_active": back_care,
+    "hip_side_lying_abduction": side_lying,
+    "bone_offload_crutches": crutches,
+    "knee_bend_hold_seated": knee_bend_hold,
+}
 
 
 def main(selected=None):

@@ -52,8 +52,11 @@ KNOWLEDGE_DIR = REHAB_DIR / "knowledge"
 ILLUSTRATIONS_DIR = REHAB_DIR / "static" / "rehab" / "illustrations"
 
 KNOWLEDGE_FILES = ("ladders", "protocols", "progression", "patient_texts")
-LADDER_CODES = ("bridge", "hip_thrust", "rdl", "running")
+LADDER_CODES = ("bridge", "hip_thrust", "rdl", "running")  # the core ladders, always there
 EXERCISE_LADDERS = ("bridge", "hip_thrust", "rdl")
+# Any other ladder is a phase's other prescribed item (kind = "activity"), e.g. the Askling
+# extender: prescribed, dosed and carded like an exercise, progressed only if ``progressed``.
+LADDER_KINDS = ("exercise", "running", "activity")
 PAIN_ZONES = ("green", "amber", "red")
 TRAINING_KINDS = ("strength", "running")
 
@@ -292,8 +295,18 @@ def _ladders(
     for raw in data.get("ladder", []):
         code = raw.get("code", "?")
         where = f"ladders.toml: ladder.{code}"
-        check.need(code in LADDER_CODES, f"{where}: unknown ladder code")
+        kind = raw.get("kind", "running" if code == "running" else "exercise")
+        check.need(
+            (code in LADDER_CODES) == (kind != "activity"),
+            f'{where}: a ladder other than {", ".join(LADDER_CODES)} is kind = "activity"',
+        )
+        check.need(kind in LADDER_KINDS, f"{where}.kind: must be one of {LADDER_KINDS}")
         check.need(code not in ladders, f"{where}: duplicate ladder")
+        progressed = raw.get("progressed", True)
+        check.need(isinstance(progressed, bool), f"{where}.progressed: true or false")
+        check.need(
+            progressed or kind == "activity", f"{where}.progressed: only an activity may be false"
+        )
         steps: list[Step] = []
         for position, s in enumerate(raw.get("step", []), start=1):
             scode = s.get("code", "?")
@@ -314,6 +327,14 @@ def _ladders(
             if code == "running":
                 check.need(activity in ACTIVITIES, f"{swhere}: activity must be in {ACTIVITIES}")
                 check.need(bool(dose.session), f"{swhere}: a running dose needs 'session'")
+            elif kind == "activity":
+                check.need(activity is None, f"{swhere}: only running steps have an activity")
+                check.need(
+                    bool(dose.sets is not None and (dose.reps or dose.hold_seconds))
+                    or bool(dose.session),
+                    f"{swhere}: an activity dose needs sets and reps or hold_seconds, or "
+                    "'session' (when to do it)",
+                )
             else:
                 check.need(activity is None, f"{swhere}: only running steps have an activity")
                 check.need(
@@ -361,13 +382,18 @@ def _ladders(
                     min_sessions=min_sessions,
                 )
             )
-        check.need(len(steps) >= 2, f"{where}: a ladder needs at least two steps")
+        if progressed:
+            check.need(len(steps) >= 2, f"{where}: a ladder needs at least two steps")
+        else:
+            check.need(len(steps) == 1, f"{where}: an item that is not progressed has one step")
         ladders[code] = Ladder(
             code=code,
             name=check.text(where, raw, "name"),
             purpose=check.text(where, raw, "purpose"),
             steps=tuple(steps),
             source=check.sources(where, raw),
+            kind=kind,
+            progressed=bool(progressed),
         )
     missing = set(LADDER_CODES) - set(ladders)
     check.need(not missing, f"ladders.toml: missing ladder(s) {sorted(missing)}")
@@ -443,6 +469,30 @@ def _protocols(
                     )
                 )
             check.need(bool(exercises), f"{pwhere}: needs at least one exercise")
+            activities: list[PlannedExercise] = []
+            for index, a in enumerate(p.get("activity", []), start=1):
+                code = a.get("step", "?")
+                awhere = f"{pwhere}.activity[{index}]"
+                if not check.need(code in steps, f"{awhere}.step: no such step {code!r}"):
+                    continue
+                step_obj = steps[code]
+                check.need(
+                    ladders[step_obj.ladder].is_activity,
+                    f"{awhere}: {code!r} is a ladder exercise; it goes in 'exercise'",
+                )
+                check.need(
+                    step_obj.ladder not in used_ladders,
+                    f"{awhere}: the {step_obj.ladder} activity is already used in this phase",
+                )
+                used_ladders.add(step_obj.ladder)
+                activities.append(
+                    PlannedExercise(
+                        step=step_obj,
+                        dose=_merge_dose(check, awhere + ".dose", step_obj.dose, a.get("dose", {})),
+                        note=a.get("note"),
+                        source=check.sources(awhere, a),
+                    )
+                )
             running_code = p.get("running", "?")
             running_ok = check.need(
                 running_code in steps and steps[running_code].ladder == "running",
@@ -475,7 +525,9 @@ def _protocols(
                     entry=check.texts(pwhere, p, "entry"),
                     exit=check.texts(pwhere, p, "exit"),
                     source=check.sources(pwhere, p),
-                    ceilings=_ceilings(check, pwhere, p, steps),
+                    ceilings=_ceilings(check, pwhere, p, steps, ladders),
+                    activities=tuple(activities),
+                    ends=_ends(check, pwhere, p, phases, ladders),
                 )
             )
         _check_phase_order(check, where, phases, ladders)
@@ -523,8 +575,34 @@ def _protocols(
     return protocols
 
 
+def _ends(
+    check: Checker,
+    where: str,
+    raw: Mapping[str, Any],
+    earlier: list[Phase],
+    ladders: Mapping[str, Ladder],
+) -> tuple[str, ...]:
+    """``ends = [ladder codes]``: advice an earlier phase prescribed that stops here. Only
+    advice (not progressed) may end: its row goes, and a progressed item's decisions would too."""
+    ends = _tuple(raw.get("ends"))
+    for code in ends:
+        check.need(
+            code in ladders and ladders[code].is_activity and not ladders[code].progressed,
+            f"{where}.ends: {code!r} is not an advice activity (progressed = false)",
+        )
+        check.need(
+            any(a.ladder == code for phase in earlier for a in phase.activities),
+            f"{where}.ends: no earlier phase prescribes {code!r}",
+        )
+    return ends
+
+
 def _ceilings(
-    check: Checker, where: str, raw: Mapping[str, Any], steps: Mapping[str, Step]
+    check: Checker,
+    where: str,
+    raw: Mapping[str, Any],
+    steps: Mapping[str, Step],
+    ladders: Mapping[str, Ladder],
 ) -> tuple[PhaseCeiling, ...]:
     """``[[protocol.phase.ceiling]]``: per ladder, the highest step the phase allows, sourced."""
     ceilings: list[PhaseCeiling] = []
@@ -532,7 +610,7 @@ def _ceilings(
         cwhere = f"{where}.ceiling[{index}]"
         ladder_code, code = c.get("ladder"), c.get("step")
         if not check.need(
-            ladder_code in LADDER_CODES, f"{cwhere}.ladder: unknown ladder {ladder_code!r}"
+            ladder_code in ladders, f"{cwhere}.ladder: unknown ladder {ladder_code!r}"
         ):
             continue
         if not check.need(
@@ -636,7 +714,7 @@ def _check_phase_order(
             f"phase ends (week {previous_end})",
         )
         previous_end = phase.weeks[1]
-        for ladder_code in LADDER_CODES:
+        for ladder_code in ladders:
             start = phase.start_step(ladder_code)
             if start is None or ladder_code not in ladders:
                 continue

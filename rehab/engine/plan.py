@@ -48,6 +48,7 @@ def build_plan(
         what_is_going_on=protocol.what_is_going_on,
         phases=protocol.phases,
         exercises=first.exercises,
+        activities=first.activities,
         running=running,
         avoid=protocol.avoid,
         timeline=protocol.timeline,

@@ -77,7 +77,9 @@ class Dose(_AsDict):
                 parts.append(f"rest {minutes} min {seconds} s")
         if self.effort:
             parts.append(self.effort)
-        if self.sessions_per_week:
+        if self.sessions_per_week and self.sessions_per_week >= 14:
+            parts.append("twice a day")
+        elif self.sessions_per_week:
             parts.append(f"{self.sessions_per_week}× a week")
         return " · ".join(parts)
 
@@ -129,6 +131,15 @@ class Ladder(_AsDict):
     purpose: str
     steps: tuple[Step, ...]
     source: Sources
+    # exercise (bridge, hip thrust, RDL) | running | activity (a phase's other prescribed item:
+    # the Askling exercises, the morning check, sliders, sitting advice ...)
+    kind: str = "exercise"
+    # False: advice or a check, one step, never proposed up or down (e.g. sitting, crutches)
+    progressed: bool = True
+
+    @property
+    def is_activity(self) -> bool:
+        return self.kind == "activity"
 
     @property
     def first(self) -> Step:
@@ -225,11 +236,16 @@ class Phase(_AsDict):
     exercises: tuple[PlannedExercise, ...]
     running: Step  # the running-ladder step this phase starts at
     running_note: str
-    other: tuple[SourcedText, ...]
+    other: tuple[SourcedText, ...]  # activities not (yet) prescribed items: listed as text
     entry: tuple[str, ...]
     exit: tuple[str, ...]
     source: Sources
     ceilings: tuple[PhaseCeiling, ...] = ()  # none: every ladder may reach its top
+    # The phase's other prescribed items (activity ladders), each with its dose like an exercise.
+    activities: tuple[PlannedExercise, ...] = ()
+    # Activity ladders of earlier phases that end when this phase starts (e.g. crutches once
+    # the doctor allows full weight); the others carry on, like the ladders.
+    ends: tuple[str, ...] = ()
 
     def ceiling(self, ladder: str) -> PhaseCeiling | None:
         """The highest step of ``ladder`` this phase allows, or None for no limit."""
@@ -242,7 +258,7 @@ class Phase(_AsDict):
         """The step this phase starts ``ladder`` at, or None if the phase does not use it."""
         if ladder == "running":
             return self.running
-        for exercise in self.exercises:
+        for exercise in (*self.exercises, *self.activities):
             if exercise.ladder == ladder:
                 return exercise.step
         return None
@@ -443,6 +459,7 @@ class PlanDraft(_AsDict):
     referral_note: str | None
     knowledge_version: str
     sources: Sources  # every source cited anywhere in the plan, sorted
+    activities: tuple[PlannedExercise, ...] = ()  # phase 1's other prescribed items
 
 
 @dataclass(frozen=True)

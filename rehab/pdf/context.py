@@ -71,6 +71,10 @@ class ExerciseCard:
     next_step: engine.NextStep  # named as "next" only when the plan's phase allows it
     days: tuple[int, ...]
     dose_edited: bool  # the dose differs from the step's standard one: amounts in how_to differ
+    # A phase's other prescribed item (the Askling extender, sitting advice ...); ``advice``:
+    # not stepped up (sitting, crutches, the morning check), so no "next step" is named.
+    is_activity: bool = False
+    advice: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,8 @@ def plan_pdf_context(
         "current_phase": current_phase,
         # What moves the plan on when a card is at the highest step its phase allows.
         "phase_exit": protocol.phase(plan.current_phase).exit,
+        # The phase's activities not yet carded (e.g. a bike session): listed, never hidden.
+        "phase_other": protocol.phase(plan.current_phase).other,
         "timeline": protocol.timeline,
         "avoid": protocol.avoid,
         "exercises": exercises,
@@ -220,7 +226,8 @@ def prescription_cards(
     *, plan: Plan, prescriptions, tissue: engine.TissueRule | None = None
 ) -> tuple[list[ExerciseCard], RunningCard | None]:
     """One card per prescribed item: the PDF prints them and the runner's link page shows them,
-    so both read the same how-to, dose, illustration and feel from the one source."""
+    so both read the same how-to, dose, illustration and feel from the one source. The
+    activities (the Askling exercises, the morning check, advice) are cards like the exercises."""
     if tissue is None:
         tissue = engine.tissue(engine.protocol(plan.diagnosis).tissue or "")
     exercises: list[ExerciseCard] = []
@@ -238,10 +245,10 @@ def prescription_dose(prescription: Prescription, *, effort: str | None = None) 
     return dataclasses.replace(prescription.dose, effort=effort)
 
 
-def _dose_lines(dose: engine.Dose) -> tuple[DoseLine, ...]:
+def _dose_lines(dose: engine.Dose, *, session_label: str = "Each session") -> tuple[DoseLine, ...]:
     lines: list[DoseLine] = []
     if dose.session:
-        lines.append(DoseLine("Each session", dose.session))
+        lines.append(DoseLine(session_label, dose.session))
     if dose.sets and dose.hold_seconds:
         lines.append(DoseLine("Sets", f"{dose.sets} holds of {dose.hold_seconds} seconds"))
     elif dose.sets and dose.reps:
@@ -269,6 +276,8 @@ def _duration(seconds: int) -> str:
 
 
 def _how_often(per_week: int) -> str:
+    if per_week >= 14:
+        return "Twice a day"
     if per_week >= 7:
         return "Every day"
     return f"{per_week} times a week" if per_week > 1 else "Once a week"
@@ -285,16 +294,19 @@ def _next_step(plan: Plan, step: engine.Step) -> engine.NextStep:
 def _exercise_card(key: str, plan: Plan, prescription: Prescription) -> ExerciseCard:
     step = engine.step(prescription.step_code)
     dose = prescription_dose(prescription)
+    is_activity = prescription.is_activity
     return ExerciseCard(
         key=key,
         step=step,
         dose=dose,
         dose_summary=dose.summary(),
-        dose_lines=_dose_lines(dose),
+        dose_lines=_dose_lines(dose, session_label="When" if is_activity else "Each session"),
         note=prescription.note,
         next_step=_next_step(plan, step),
         days=engine.training_days("strength", prescription.sessions_per_week or 0),
         dose_edited=_dose_edited(dose, step.dose),
+        is_activity=is_activity,
+        advice=not prescription.is_progressed,
     )
 
 

@@ -118,12 +118,13 @@ def test_every_prescribed_exercise_gets_a_card_with_steps_cues_feel_and_progress
         following = engine.next_step(
             diagnosis="proximal_hamstring_tendinopathy", phase=3, step_code=step.code
         )
-        if following.in_phase:
+        if following.in_phase or following.step is None:  # advice: never stepped up
             assert step.progress_when in html
         else:  # at the phase's ceiling: the card says which phase the next step comes with
             assert f"The next step, {following.step.name}, comes with phase 4" in html
         assert f'src="{step.static_path}"' in html
-    assert html.count('<article class="card') == 4  # three exercises and running
+    # Three exercises, phase 1's morning check and sitting advice (issue 11), and running.
+    assert html.count('<article class="card') == 6
 
 
 def test_running_now_reads_in_black_and_white_by_label_and_shape(plan):
@@ -326,8 +327,8 @@ def test_pdf_reads_back_name_exercises_doses_running_advice_stop_section_and_lin
     text = pdf_text(reader)
     flat = squashed(text)
     assert "Rosa Runner" in text
-    assert len(cards) == 4
-    for card in cards:  # three exercises and running, each with the dose as prescribed
+    assert len(cards) == 6
+    for card in cards:  # exercises, activities and running, each with the dose as prescribed
         assert squashed(card.step.name) in flat
         assert squashed(card.dose_summary) in flat
     assert "Running now" in text
@@ -527,7 +528,11 @@ def test_phase_one_pdf_never_moves_the_runner_on_to_a_step_of_a_later_phase(
             if ceiling is not None and step.position > ceiling.step.position:
                 assert moved_on_to not in text, (diagnosis, step.code)
             named += moved_on_to in text
-    cards = plan.prescriptions.count()
+    # Advice (sitting, crutches, the morning check) has no next step to name.
+    cards = sum(
+        engine.next_step(diagnosis=diagnosis, phase=1, step_code=item.step_code).step is not None
+        for item in plan.prescriptions.all()
+    )
     held = [
         following
         for item in plan.prescriptions.all()
