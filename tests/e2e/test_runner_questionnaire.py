@@ -151,7 +151,9 @@ def test_runner_fills_a_lefs_on_the_phone_and_the_pt_sees_it_charted(pt_page, ph
     for number in range(1, len(ANSWERS) + 1):
         if number != LEFT_OUT:
             tap_answer(phone, number)
-    item(phone, 3).scroll_into_view_if_needed()
+    phone.locator("h1").evaluate(
+        "heading => heading.scrollIntoView({block: 'start', behavior: 'instant'})"
+    )
     shot(phone, "14-runner-lefs-questionnaire")
     with phone.expect_navigation():
         phone.get_by_role("button", name="Send to my physio").tap()
@@ -226,7 +228,9 @@ def test_runner_fills_a_lefs_on_the_phone_and_the_pt_sees_it_charted(pt_page, ph
     assert runner_row.locator("td").last.inner_text() == "Patient"
     assert f"+{change}" in runner_row.inner_text()
     assert "Better: reaches the MCID" in runner_row.inner_text()
-    chart.scroll_into_view_if_needed()
+    pt_page.locator("#outcome-charts").evaluate(
+        "charts => charts.scrollIntoView({block: 'start', behavior: 'instant'})"
+    )
     shot(pt_page, "16-pt-outcome-chart-patient-reported-lefs")
     assert csp_violations(pt_page) == []
 
