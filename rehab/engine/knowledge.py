@@ -590,6 +590,7 @@ def _running_starts(
     data: Mapping[str, Any],
     steps: Mapping[str, Step],
     protocols: Mapping[str, Protocol],
+    tissues: Mapping[str, TissueRule],
 ) -> tuple[dict[str, RunningStart], RunningStartTexts]:
     """``[[running_start]]``: per tissue, the running start from the current weekly km. Every
     start it can give lies between each protocol's phase-1 running step and that phase's
@@ -599,6 +600,8 @@ def _running_starts(
         tissue = raw.get("tissue")
         where = f"protocols.toml: running_start[{index}] ({tissue})"
         if not check.need(
+            tissue in tissues, f"{where}.tissue: unknown tissue; known: {', '.join(tissues)}"
+        ) or not check.need(
             tissue not in starts, f"{where}.tissue: a second running_start for {tissue!r}"
         ):
             continue
@@ -1111,7 +1114,9 @@ def load_knowledge(
     ladders = _ladders(check, raw["ladders"], illustrations, bands, good)
     steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}
     protocols = _protocols(check, raw["protocols"], steps, ladders, tissues)
-    running_starts, running_start_texts = _running_starts(check, raw["protocols"], steps, protocols)
+    running_starts, running_start_texts = _running_starts(
+        check, raw["protocols"], steps, protocols, tissues
+    )
     red_flags = shared.read_red_flags(check, red_flags_path)
     patient = _patient_texts(check, raw["patient_texts"])
     sources = shared.read_references(check, references)
