@@ -651,8 +651,8 @@ def _running_starts(
             source=check.sources(where, raw),
         )
     for protocol in protocols.values():
-        if protocol.refer_first or not protocol.phases:
-            continue
+        if protocol.refer_first or not protocol.phases or protocol.tissue not in tissues:
+            continue  # an unknown tissue is reported with its protocol
         where = f"protocols.toml: running_start ({protocol.tissue})"
         start = starts.get(protocol.tissue or "")
         if start is None:
