@@ -628,7 +628,7 @@ def _running_starts(
         percent = check.integer(where, raw, "volume_percent", 1, 100)
         weeks = check.integer(where, raw, "volume_weeks", 1, 12)
         check.need(
-            (percent is None) == (weeks is None),
+            ("volume_percent" in raw) == ("volume_weeks" in raw),
             f"{where}: volume_percent and volume_weeks go together",
         )
         if highest is None:
@@ -638,7 +638,7 @@ def _running_starts(
             f"{where}.band: a step above highest_start {highest.code!r}",
         )
         check.need(
-            percent is not None or not highest.involves_running,
+            "volume_percent" in raw or not highest.involves_running,
             f"{where}.volume_percent: needed, the start can involve running",
         )
         starts[tissue] = RunningStart(
