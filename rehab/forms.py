@@ -24,6 +24,30 @@ def date_within_plan(value, *, plan: Plan | None, what: str):
     return value
 
 
+class PlanCreateForm(forms.Form):
+    """The runner's current weekly running, asked when the plan is built: it sets where the
+    running ladder starts. Left empty, running starts at the protocol's phase-1 step."""
+
+    weekly_km = forms.DecimalField(
+        label="Current weekly running (km)",
+        required=False,
+        min_value=0,
+        max_value=engine.MAX_WEEKLY_KM,
+        max_digits=4,
+        decimal_places=1,
+    )
+    not_running = forms.BooleanField(label="Not running now", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        km, not_running = cleaned.get("weekly_km"), cleaned.get("not_running")
+        if not_running and km:
+            self.add_error("weekly_km", "Leave the km empty (or 0) when not running now.")
+        elif not_running:
+            cleaned["weekly_km"] = 0
+        return cleaned
+
+
 class PrescriptionForm(VersionFormMixin, forms.ModelForm):
     """The PT adjusts one prescription: swap the step on its ladder, change the dose, add a note."""
 

@@ -65,6 +65,16 @@ class Plan(models.Model):
         default=False,
         help_text="A doctor has cleared a bone stress injury to run; until then no running step.",
     )
+    weekly_km = models.DecimalField(
+        "current weekly running (km)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(engine.MAX_WEEKLY_KM)],
+        help_text="The runner's weekly running when the plan was built (0: not running; "
+        "empty: not asked). It set where the running ladder started.",
+    )
     knowledge_version = models.CharField(max_length=40)
     starts_on = models.DateField()
     ends_on = models.DateField(

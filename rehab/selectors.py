@@ -74,10 +74,14 @@ def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
     return document
 
 
-def plan_preview(*, assessment: Assessment) -> engine.PlanDraft | engine.ReferFirst:
+def plan_preview(
+    *, assessment: Assessment, weekly_km: float | None = None
+) -> engine.PlanDraft | engine.ReferFirst:
     """What the engine would draft from the signed working diagnosis (nothing saved)."""
     return engine.build_plan(
-        diagnosis=assessment.working_diagnosis, red_flags=uncleared_red_flags(assessment=assessment)
+        diagnosis=assessment.working_diagnosis,
+        red_flags=uncleared_red_flags(assessment=assessment),
+        weekly_km=weekly_km,
     )
 
 

@@ -6,6 +6,7 @@ the reasoning to the plain-Python engine in ``rehab.engine``.
 
 import datetime as dt
 import hashlib
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -68,11 +69,15 @@ def _dose_fields(dose: engine.Dose) -> dict:
 
 
 @transaction.atomic
-def plan_create(*, assessment: Assessment, clinician) -> Plan:
-    """A draft plan at phase 1 of the working diagnosis's protocol, every dose editable."""
+def plan_create(*, assessment: Assessment, clinician, weekly_km: Decimal | None = None) -> Plan:
+    """A draft plan at phase 1 of the working diagnosis's protocol, every dose editable; the
+    running ladder starts from the runner's current ``weekly_km`` (0: not running; None: not
+    asked, the protocol's phase-1 step)."""
     if not assessment.is_signed or not assessment.working_diagnosis:
         raise ValidationError("Sign the assessment with a working diagnosis before planning.")
-    draft = plan_preview(assessment=assessment)
+    draft = plan_preview(
+        assessment=assessment, weekly_km=None if weekly_km is None else float(weekly_km)
+    )
     if isinstance(draft, engine.ReferFirst):
         raise ReferFirstError(draft)
     today = timezone.localdate()
@@ -81,6 +86,7 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
         assessment=assessment,
         diagnosis=draft.diagnosis,
         knowledge_version=draft.knowledge_version,
+        weekly_km=weekly_km,
         starts_on=today,
         created_by=clinician,
     )
@@ -99,7 +105,7 @@ def plan_create(*, assessment: Assessment, clinician) -> Plan:
         plan=plan,
         ladder="running",
         step_code=draft.running.step.code,
-        note=draft.running.note or "",
+        note=" ".join(filter(None, (draft.running.start_note, draft.running.note))),
         position=len(items),
         step_since=today,
         **_dose_fields(draft.running.step.dose),

@@ -15,7 +15,13 @@ from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
 from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
-from rehab.forms import DecisionForm, NextMorningForm, PrescriptionForm, SessionLogForm
+from rehab.forms import (
+    DecisionForm,
+    NextMorningForm,
+    PlanCreateForm,
+    PrescriptionForm,
+    SessionLogForm,
+)
 from rehab.forms_outcomes import questionnaire_context
 from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
@@ -69,8 +75,18 @@ from rehab.services import (
 @once_per_submission
 def plan_create_view(request, assessment_pk):
     assessment = get_assessment_for_user(user=request.user, pk=assessment_pk)
+    form = PlanCreateForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else "Plan"
+            messages.error(request, f"{label}: {' '.join(errors)} No plan was built.")
+        return redirect(assessment)
     try:
-        plan = plan_create(assessment=assessment, clinician=request.user)
+        plan = plan_create(
+            assessment=assessment,
+            clinician=request.user,
+            weekly_km=form.cleaned_data["weekly_km"],
+        )
     except ReferFirstError as refer:
         messages.error(request, f"No exercise plan: refer first. {refer}")
         return redirect(assessment)

@@ -5,7 +5,8 @@ Knowledge (ladders, protocols, pain-monitoring rules, patient texts) lives in TO
 registry in ``clinic/knowledge/red_flags.toml``. Both cite the reference list in
 ``clinic/knowledge/`` and are checked on first use. Public API:
 
-* ``build_plan(diagnosis=..., red_flags=...)`` -> ``PlanDraft`` or ``ReferFirst``
+* ``build_plan(diagnosis=..., red_flags=..., weekly_km=...)`` -> ``PlanDraft`` or ``ReferFirst``;
+  ``running_start(protocol, tissue, weekly_km)``: where running starts from the current km
 * ``propose_progression(tissue_or_diagnosis=..., ladder=..., current_step=..., logs=...,
   phase=...)`` -> ``Proposal``, never above the step the plan's phase allows
 * ``next_step(diagnosis=..., phase=..., step_code=...)`` -> ``NextStep`` (what the plan may
@@ -40,7 +41,7 @@ from .knowledge import (
     tissue,
 )
 from .patient import glossary, pain_scale, pain_zones, running_now, safety_signs, training_days
-from .plan import build_plan, running_guidance
+from .plan import MAX_WEEKLY_KM, build_plan, running_guidance, running_start
 from .progression import (
     next_step,
     phase_allowing,
@@ -85,6 +86,7 @@ from .walkthrough import Event, WalkthroughInputError, parse_entries, walk_throu
 __all__ = [
     "ILLUSTRATIONS_DIR",
     "KNOWLEDGE_DIR",
+    "MAX_WEEKLY_KM",
     "Avoid",
     "Dose",
     "EntryLimit",
@@ -139,6 +141,7 @@ __all__ = [
     "running_advice_from_log",
     "running_guidance",
     "running_now",
+    "running_start",
     "safety_signs",
     "source",
     "step",

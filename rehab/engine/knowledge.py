@@ -40,6 +40,9 @@ from .schema import (
     Protocol,
     Rule,
     RunningNowRule,
+    RunningStart,
+    RunningStartBand,
+    RunningStartTexts,
     SafetySign,
     SourcedText,
     Step,
@@ -168,6 +171,8 @@ class Knowledge:
     red_flags: shared.RedFlagRegistry  # clinic/knowledge/red_flags.toml, the one registry
     patient: PatientTexts
     sources: Mapping[str, Reference]  # the reference list every source resolves in
+    running_starts: Mapping[str, RunningStart]  # by tissue: the start from current weekly km
+    running_start_texts: RunningStartTexts
 
     def ladder(self, code: str) -> Ladder:
         try:
@@ -212,13 +217,15 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _template(check: Checker, where: str, text: str) -> None:
+def _template(
+    check: Checker, where: str, text: str, fields: frozenset[str] = TEMPLATE_FIELDS
+) -> None:
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError as error:
         check.problems.append(f"{where}: bad template ({error})")
         return
-    unknown = names - TEMPLATE_FIELDS
+    unknown = names - fields
     check.need(not unknown, f"{where}: unknown placeholder(s) {sorted(unknown)}")
 
 
@@ -573,6 +580,108 @@ def _protocols(
             entry_limits=entry_limits,
         )
     return protocols
+
+
+RUNNING_START_FIELDS = frozenset({"km", "step", "dose", "cap", "percent", "weeks"})
+
+
+def _running_starts(
+    check: Checker,
+    data: Mapping[str, Any],
+    steps: Mapping[str, Step],
+    protocols: Mapping[str, Protocol],
+    tissues: Mapping[str, TissueRule],
+) -> tuple[dict[str, RunningStart], RunningStartTexts]:
+    """``[[running_start]]``: per tissue, the running start from the current weekly km. Every
+    start it can give lies between each protocol's phase-1 running step and that phase's
+    running ceiling, so the distance a PT enters can never lift a runner past a safety rule."""
+    starts: dict[str, RunningStart] = {}
+    for index, raw in enumerate(data.get("running_start", []), start=1):
+        tissue = raw.get("tissue")
+        where = f"protocols.toml: running_start[{index}] ({tissue})"
+        if not check.need(
+            tissue in tissues, f"{where}.tissue: unknown tissue; known: {', '.join(tissues)}"
+        ) or not check.need(
+            tissue not in starts, f"{where}.tissue: a second running_start for {tissue!r}"
+        ):
+            continue
+        highest = _running_step(check, f"{where}.highest_start", raw.get("highest_start"), steps)
+        bands: list[RunningStartBand] = []
+        for b_index, band in enumerate(raw.get("band", []), start=1):
+            bwhere = f"{where}.band[{b_index}]"
+            km = band.get("min_km")
+            ok = isinstance(km, int | float) and not isinstance(km, bool) and 0 <= km <= 300
+            check.need(ok, f"{bwhere}.min_km: must be a number from 0 to 300")
+            step = _running_step(check, f"{bwhere}.step", band.get("step"), steps)
+            if ok and step is not None:
+                bands.append(RunningStartBand(min_km=float(km), step=step))
+        check.need(
+            bool(bands) and bands[0].min_km == 0, f"{where}.band: the first band needs min_km = 0"
+        )
+        check.need(
+            all(
+                a.min_km < b.min_km and a.step.position <= b.step.position
+                for a, b in pairwise(bands)
+            ),
+            f"{where}.band: min_km must rise and the steps must not fall",
+        )
+        percent = check.integer(where, raw, "volume_percent", 1, 100)
+        weeks = check.integer(where, raw, "volume_weeks", 1, 12)
+        check.need(
+            ("volume_percent" in raw) == ("volume_weeks" in raw),
+            f"{where}: volume_percent and volume_weeks go together",
+        )
+        if highest is None:
+            continue
+        check.need(
+            all(b.step.position <= highest.position for b in bands),
+            f"{where}.band: a step above highest_start {highest.code!r}",
+        )
+        check.need(
+            "volume_percent" in raw or not highest.involves_running,
+            f"{where}.volume_percent: needed, the start can involve running",
+        )
+        starts[tissue] = RunningStart(
+            tissue=tissue,
+            highest_start=highest,
+            bands=tuple(bands),
+            volume_percent=percent,
+            volume_weeks=weeks,
+            why=check.text(where, raw, "why"),
+            source=check.sources(where, raw),
+        )
+    for protocol in protocols.values():
+        if protocol.refer_first or not protocol.phases or protocol.tissue not in tissues:
+            continue  # an unknown tissue is reported with its protocol
+        where = f"protocols.toml: running_start ({protocol.tissue})"
+        start = starts.get(protocol.tissue or "")
+        if start is None:
+            check.need(False, f"{where}: missing, needed by protocol.{protocol.diagnosis}")
+            continue
+        first = protocol.phases[0]
+        check.need(
+            start.highest_start.position >= first.running.position,
+            f"{where}.highest_start: below the phase-1 running step of protocol."
+            f"{protocol.diagnosis} ({first.running.code})",
+        )
+    t = check.table("protocols.toml: running_start_texts", data.get("running_start_texts"))
+    twhere = "protocols.toml: running_start_texts"
+    texts = RunningStartTexts(
+        ran=check.text(twhere, t, "ran"),
+        not_running=check.text(twhere, t, "not_running"),
+        volume=check.text(twhere, t, "volume"),
+        later=check.text(twhere, t, "later"),
+        source=check.sources(twhere, t),
+    )
+    for key in ("ran", "not_running", "volume", "later"):
+        _template(check, f"{twhere}.{key}", getattr(texts, key), RUNNING_START_FIELDS)
+    return starts, texts
+
+
+def _running_step(check: Checker, where: str, code: Any, steps: Mapping[str, Step]) -> Step | None:
+    ok = code in steps and steps[code].ladder == "running"
+    check.need(ok, f"{where}: {code!r} is not a step of the running ladder")
+    return steps[code] if ok else None
 
 
 def _ends(
@@ -1005,6 +1114,9 @@ def load_knowledge(
     ladders = _ladders(check, raw["ladders"], illustrations, bands, good)
     steps = {s.code: s for ladder in ladders.values() for s in ladder.steps}
     protocols = _protocols(check, raw["protocols"], steps, ladders, tissues)
+    running_starts, running_start_texts = _running_starts(
+        check, raw["protocols"], steps, protocols, tissues
+    )
     red_flags = shared.read_red_flags(check, red_flags_path)
     patient = _patient_texts(check, raw["patient_texts"])
     sources = shared.read_references(check, references)
@@ -1024,6 +1136,8 @@ def load_knowledge(
         red_flags=red_flags,
         patient=patient,
         sources=sources,
+        running_starts=MappingProxyType(running_starts),
+        running_start_texts=running_start_texts,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .knowledge import Knowledge, knowledge
@@ -14,13 +15,20 @@ from .schema import (
     ReferFirst,
     RunningGuidance,
     RunningRuleText,
+    RunningStart,
     Step,
     TissueRule,
 )
 
+MAX_WEEKLY_KM = 300  # the highest current weekly running a plan accepts
+
 
 def build_plan(
-    *, diagnosis: str, red_flags: Sequence[str] = (), kb: Knowledge | None = None
+    *,
+    diagnosis: str,
+    red_flags: Sequence[str] = (),
+    weekly_km: float | None = None,
+    kb: Knowledge | None = None,
 ) -> PlanDraft | ReferFirst:
     """Build the plan draft for ``diagnosis`` (a cause code from findings.json).
 
@@ -29,6 +37,11 @@ def build_plan(
     diagnosis itself needs a specialist first (proximal hamstring avulsion). Otherwise returns
     ``PlanDraft`` with all phases, the phase-1 exercises and running guidance, what to avoid,
     the timeline and the knowledge version. Raises KeyError for an unknown diagnosis.
+
+    ``weekly_km``: the runner's current weekly running (0 = not running now; None = not asked,
+    which starts at the protocol's phase-1 step, as "not running" does). It sets where the
+    running ladder starts and the first weeks' volume (``running_start``). Raises ValueError
+    outside 0 to ``MAX_WEEKLY_KM``.
     """
     kb = kb or knowledge()
     if isinstance(red_flags, str):
@@ -39,7 +52,10 @@ def build_plan(
         return _refer_first(kb, protocol, flags)
     tissue = kb.tissue(protocol.tissue or "")
     first = protocol.phases[0]
-    running = running_guidance(first.running, first.running_note, tissue, kb=kb)
+    start, start_note = running_start(protocol, tissue, weekly_km, kb=kb)
+    running = running_guidance(start, first.running_note, tissue, kb=kb)
+    if weekly_km is not None:
+        running = replace(running, weekly_km=float(weekly_km), start_note=start_note)
     return PlanDraft(
         diagnosis=protocol.diagnosis,
         diagnosis_name=protocol.name,
@@ -84,6 +100,47 @@ def running_guidance(
         requires_clearance=tissue.running_requires_clearance,
         rules=rules,
     )
+
+
+def running_start(
+    protocol: Protocol, tissue: TissueRule, weekly_km: float | None, *, kb: Knowledge | None = None
+) -> tuple[Step, str]:
+    """The running step a new plan starts at and what to tell the runner about it.
+
+    Never above the tissue's highest start or the phase-1 running ceiling, never below the
+    protocol's phase-1 step; not asked (None) or not running (0) is that phase-1 step.
+    """
+    kb = kb or knowledge()
+    first = protocol.phases[0]
+    if weekly_km is None:
+        return first.running, ""
+    if not 0 <= weekly_km <= MAX_WEEKLY_KM:  # also refuses NaN
+        raise ValueError(f"weekly_km must be from 0 to {MAX_WEEKLY_KM}, not {weekly_km!r}")
+    rule = kb.running_starts[tissue.code]
+    step = first.running
+    if weekly_km > 0:
+        band = [b.step for b in rule.bands if b.min_km <= weekly_km][-1]
+        step = max(step, band, key=lambda s: s.position)
+    caps = [rule.highest_start, *(c.step for c in [first.ceiling("running")] if c is not None)]
+    step = min(step, *caps, key=lambda s: s.position)
+    return step, _start_note(rule, step, weekly_km, kb)
+
+
+def _start_note(rule: RunningStart, step: Step, weekly_km: float, kb: Knowledge) -> str:
+    texts = kb.running_start_texts
+    km = f"{weekly_km:.1f}".removesuffix(".0")
+    fields = {"km": km, "step": step.name, "dose": step.dose.summary()}
+    if weekly_km == 0:
+        return texts.not_running.format(**fields)
+    parts = [texts.ran.format(**fields)]
+    if step.involves_running and rule.volume_percent and rule.volume_weeks:
+        cap = f"{weekly_km * rule.volume_percent / 100:.1f}".removesuffix(".0")
+        parts.append(
+            texts.volume.format(cap=cap, percent=rule.volume_percent, weeks=rule.volume_weeks)
+        )
+    elif not step.involves_running:
+        parts.append(texts.later.format(**fields))
+    return " ".join(parts)
 
 
 def _refer_first(kb: Knowledge, protocol: Protocol, flags: tuple[str, ...]) -> ReferFirst:

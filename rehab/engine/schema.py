@@ -341,6 +341,36 @@ class RunningGuidance(_AsDict):
     stop_pain: int
     requires_clearance: bool
     rules: tuple[RunningRuleText, ...]
+    weekly_km: float | None = None  # the runner's current weekly running; 0 = not running; None
+    start_note: str = ""  # "You ran about N km a week; start with ..." (empty when not asked)
+
+
+@dataclass(frozen=True)
+class RunningStartBand(_AsDict):
+    min_km: float
+    step: Step
+
+
+@dataclass(frozen=True)
+class RunningStart(_AsDict):
+    """Per tissue: the running step a runner starts at, from their current weekly km."""
+
+    tissue: str
+    highest_start: Step
+    bands: tuple[RunningStartBand, ...]  # rising min_km; the first has min_km 0
+    volume_percent: int | None  # first weeks at or under this share of the current km
+    volume_weeks: int | None
+    why: str
+    source: Sources
+
+
+@dataclass(frozen=True)
+class RunningStartTexts(_AsDict):
+    ran: str
+    not_running: str
+    volume: str
+    later: str
+    source: Sources
 
 
 # --- What the patient reads ------------------------------------------------------------------

@@ -165,11 +165,16 @@ def _choice(value: Any, choices: Sequence[str], bad: Any, field: str) -> str | N
 
 
 def walk_through(
-    *, diagnosis: str, entries: Sequence[Entry], kb: Knowledge | None = None
+    *,
+    diagnosis: str,
+    entries: Sequence[Entry],
+    weekly_km: float | None = None,
+    kb: Knowledge | None = None,
 ) -> list[Event]:
-    """Every proposal and phase move over ``entries`` (see the module docstring)."""
+    """Every proposal and phase move over ``entries`` (see the module docstring); the running
+    ladder starts where ``build_plan`` puts it for ``weekly_km``."""
     kb = kb or knowledge()
-    draft = build_plan(diagnosis=diagnosis, kb=kb)
+    draft = build_plan(diagnosis=diagnosis, weekly_km=weekly_km, kb=kb)
     if isinstance(draft, ReferFirst):
         return [Event(None, None, "plan", None, None, "refer", None, draft.reason)]
     protocol = kb.protocol(diagnosis)
@@ -180,7 +185,17 @@ def walk_through(
     }
     steps["running"] = (draft.running.step.code, 0)
     events = [
-        Event(None, 1, ladder, None, code, "start", None, "Phase 1 starts this ladder here.")
+        Event(
+            None,
+            1,
+            ladder,
+            None,
+            code,
+            "start",
+            None,
+            (ladder == "running" and draft.running.start_note)
+            or "Phase 1 starts this ladder here.",
+        )
         for ladder, (code, _) in steps.items()
     ]
     logs: list[SessionLog] = []

@@ -51,6 +51,21 @@ def test_a_broken_protocols_file_reports_both_problems_with_file_and_key(broken_
     assert len(messages) == 2, messages
 
 
+def test_a_bad_running_start_is_a_check_error_naming_file_and_key(tmp_path, monkeypatch):
+    directory = tmp_path / "knowledge"
+    shutil.copytree(engine.KNOWLEDGE_DIR, directory)
+    _edit(directory / "protocols.toml", "volume_percent = 80", "volume_percent = 180")
+    monkeypatch.setattr(engine, "KNOWLEDGE_DIR", directory)
+    errors = rehab_knowledge_check(None)
+    assert [(e.id, e.msg) for e in errors] == [
+        (
+            "knowledge.E001",
+            "protocols.toml: running_start[1] (tendon).volume_percent: "
+            "must be a whole number from 1 to 100",
+        )
+    ]
+
+
 def test_check_command_fails_on_a_broken_rehab_knowledge_file(broken_protocols):
     with pytest.raises(SystemCheckError, match=r"knowledge\.E001"):
         call_command("check")

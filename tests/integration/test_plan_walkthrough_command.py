@@ -76,11 +76,22 @@ def test_a_phase_move_in_the_file_lifts_the_ladders_and_is_printed(tmp_path):
     assert (bridge["decision"], bridge["to"]) == ("progress", "bridge_single_leg")
 
 
-def test_weekly_km_is_accepted_and_said_to_change_nothing_yet(tmp_path):
-    result = walkthrough(tmp_path, PHT, [settled(0)], "--weekly-km", "30")
+def test_weekly_km_sets_where_running_starts_and_says_the_km(tmp_path):
+    lumbar = "lumbar_referred_pain"
+    without = walkthrough(tmp_path, lumbar, [])
+    result = walkthrough(tmp_path, lumbar, [], "--weekly-km", "30")
     assert result["weekly_km"] == 30
-    assert "does not take the weekly distance" in result["weekly_km_note"]
-    assert result["events"] == walkthrough(tmp_path, PHT, [settled(0)])["events"]
+    assert without["running_start"] == {"step": "run_walk_run_short", "note": None}
+    assert result["running_start"]["step"] == "run_walk_run_long"
+    assert "You ran about 30 km a week" in result["running_start"]["note"]
+    start = next(e for e in result["events"] if e["item"] == "running")
+    assert (start["decision"], start["to"]) == ("start", "run_walk_run_long")
+    assert "You ran about 30 km a week" in start["reason"]
+
+
+def test_weekly_km_out_of_range_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="--weekly-km: must be from 0 to 300"):
+        walkthrough(tmp_path, PHT, [], "--weekly-km", "301")
 
 
 def test_refer_first_diagnosis_prints_the_referral(tmp_path):

@@ -17,11 +17,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from rehab import engine
 
-WEEKLY_KM_NOTE = (
-    "Recorded only: the plan engine does not take the weekly distance yet, so it changes "
-    "nothing below."
-)
-
 
 class Command(BaseCommand):
     help = (
@@ -40,26 +35,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--weekly-km",
             type=float,
-            help="The runner's usual weekly distance. Accepted and echoed, but it cannot yet "
-            "influence the plan: the engine does not take a weekly distance.",
+            help=f"The runner's current weekly running, 0 to {engine.MAX_WEEKLY_KM} km (0: not "
+            "running now). Sets where the running ladder starts and its first weeks' volume; "
+            "left out, running starts at the protocol's phase-1 step.",
         )
 
     def handle(self, *args, diagnosis, sessions, weekly_km, **_):
         if diagnosis not in engine.knowledge().protocols:
             known = ", ".join(engine.knowledge().protocols)
             raise CommandError(f"Unknown diagnosis {diagnosis!r}; known: {known}.")
-        if weekly_km is not None and weekly_km < 0:
-            raise CommandError("--weekly-km: must be 0 or more.")
+        if weekly_km is not None and not 0 <= weekly_km <= engine.MAX_WEEKLY_KM:
+            raise CommandError(f"--weekly-km: must be from 0 to {engine.MAX_WEEKLY_KM}.")
         raw = self._read(sessions) if sessions else []
         try:
-            events = engine.walk_through(diagnosis=diagnosis, entries=engine.parse_entries(raw))
+            events = engine.walk_through(
+                diagnosis=diagnosis, entries=engine.parse_entries(raw), weekly_km=weekly_km
+            )
         except engine.WalkthroughInputError as error:
             raise CommandError(f"{sessions}: {error}") from error
         result = {
             "diagnosis": diagnosis,
             "knowledge_version": engine.knowledge_version(),
             "weekly_km": weekly_km,
-            "weekly_km_note": WEEKLY_KM_NOTE if weekly_km is not None else None,
+            "running_start": _running_start(diagnosis, weekly_km),
             "events": [event.as_json() for event in events],
         }
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
@@ -77,3 +75,11 @@ class Command(BaseCommand):
                 f"{sessions}: not valid JSON (line {error.lineno}, column {error.colno}: "
                 f"{error.msg})."
             ) from error
+
+
+def _running_start(diagnosis: str, weekly_km: float | None) -> dict | None:
+    """Where the running ladder starts for ``weekly_km``, and what the runner is told."""
+    draft = engine.build_plan(diagnosis=diagnosis, weekly_km=weekly_km)
+    if isinstance(draft, engine.ReferFirst):
+        return None
+    return {"step": draft.running.step.code, "note": draft.running.start_note or None}
