@@ -548,6 +548,7 @@ def make(code, title, desc):
                 (head[0] + 22, head[1] - 28),
                 (head[0] + 22, head[1] - 6),
             )
+        upright_ghost(s, hip)
     elif code.startswith("run"):
         if code == "run_none_cross_train":
             floor(s)
@@ -624,6 +625,13 @@ def make(code, title, desc):
 
 def ghost_line(s, *ps):
     s.line(s.back, *ps, color=FAR, width=4, dash="5 4")
+
+
+def upright_ghost(s, hip):
+    """The start of a hinge, dashed grey behind the solid end pose: standing tall."""
+    shoulder = along(hip, 90, TORSO)
+    ghost_line(s, hip, shoulder)
+    s.circle(s.back, along(shoulder, 90, 13), 9, color=FAR, width=3, dash="5 4")
 
 
 def extender(s, *, fast):
