@@ -686,6 +686,8 @@ def glider(s, *, fast):
     head = along(shoulder, 92, 15)
     back_ankle = (58 if fast else 76, 133)
     s.rect(s.back, back_ankle[0] - 16, 136, 30, 4, width=2)  # towel
+    # The start: both feet together under the hip, dashed grey.
+    leg(s, hip, (112, 133), (124, 137), bend=-1, layer=s.back, color=FAR, dash="5 4", width=4)
     leg(s, hip, back_ankle, (back_ankle[0] + 12, 137), bend=-1, layer=s.back, color=FAR)
     leg(s, hip, (146, 133), (158, 137), bend=-1)
     trunk(s, shoulder, hip, head)
