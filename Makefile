@@ -51,7 +51,7 @@ format: install-dev ## Apply ruff fixes and formatting
 migrations: install-dev ## Create migrations after a model change
 	$(PY) manage.py makemigrations
 
-.PHONY: e2e screenshots bench previews load
+.PHONY: e2e screenshots bench previews load illustrations
 e2e: install-dev ## Run only the browser tests (Debian's Chromium through Playwright)
 	$(VENV)/bin/pytest -m e2e
 
@@ -68,6 +68,9 @@ bench: install-dev ## Print the benchmark figures (calibration, differential spe
 previews: install-dev ## Render the demo plan's PDF pages to docs/pdf-preview/ (needs pdftoppm)
 	$(PY) scripts/pdf_previews.py
 	$(PY) scripts/pdf_previews.py --large-print
+
+illustrations: install-dev ## Redraw the exercise drawings (SVG) from the ladders; tests/unit/test_draw_illustrations.py checks them
+	$(PY) scripts/draw_illustrations.py
 
 load: install-dev ## Load test: PostgreSQL, gunicorn on 127.0.0.1, locust headless (at most 2 min); not in make test
 	$(PY) -m pip install -q -c constraints.txt -e '.[load]'

@@ -548,6 +548,7 @@ def make(code, title, desc):
                 (head[0] + 22, head[1] - 28),
                 (head[0] + 22, head[1] - 6),
             )
+        upright_ghost(s, hip)
     elif code.startswith("run"):
         if code == "run_none_cross_train":
             floor(s)
@@ -626,6 +627,13 @@ def ghost_line(s, *ps):
     s.line(s.back, *ps, color=FAR, width=4, dash="5 4")
 
 
+def upright_ghost(s, hip):
+    """The start of a hinge, dashed grey behind the solid end pose: standing tall."""
+    shoulder = along(hip, 90, TORSO)
+    ghost_line(s, hip, shoulder)
+    s.circle(s.back, along(shoulder, 90, 13), 9, color=FAR, width=3, dash="5 4")
+
+
 def extender(s, *, fast):
     """On the back, head left; the near thigh held upright, the knee straightening."""
     floor(s)
@@ -678,6 +686,8 @@ def glider(s, *, fast):
     head = along(shoulder, 92, 15)
     back_ankle = (58 if fast else 76, 133)
     s.rect(s.back, back_ankle[0] - 16, 136, 30, 4, width=2)  # towel
+    # The start: both feet together under the hip, dashed grey.
+    leg(s, hip, (112, 133), (124, 137), bend=-1, layer=s.back, color=FAR, dash="5 4", width=4)
     leg(s, hip, back_ankle, (back_ankle[0] + 12, 137), bend=-1, layer=s.back, color=FAR)
     leg(s, hip, (146, 133), (158, 137), bend=-1)
     trunk(s, shoulder, hip, head)
