@@ -38,7 +38,9 @@ MIN_WORDS = 8
 
 
 def _joined(lines) -> str:
-    return " ".join(line if line.rstrip().endswith((".", "!", "?", ":")) else f"{line}." for line in lines)
+    return " ".join(
+        line if line.rstrip().endswith((".", "!", "?", ":")) else f"{line}." for line in lines
+    )
 
 
 def runner_texts(kb: engine.Knowledge | None = None) -> Iterator[tuple[str, str]]:
