@@ -26,8 +26,10 @@ A list field (how_to, cues, safety_net, exit, a flag's signs) is printed as one 
 scored as one passage (its lines joined); a passage under ``MIN_WORDS`` words is not scored.
 """
 
+import re
 from collections.abc import Iterator
 
+import pytest
 import textstat
 
 from clinic.knowledge.red_flags import red_flags
@@ -118,3 +120,50 @@ def test_a_hard_text_is_caught():
         "through progressive sarcomerogenesis and architectural adaptation."
     )
     assert textstat.flesch_kincaid_grade(hard) > MAX_GRADE
+
+
+# --- No self-administered hop test on hip or bone plans ---------------------------------------
+
+NO_HOP_TISSUES = ("bone", "joint")  # a hop can complete a femoral-neck stress fracture
+NEGATED_HOP = re.compile(r"\b(do not|don't|no|never)\b[^.]*\bhop", re.I)
+HOP_CHECK = re.compile(r"\bhop\w*\b[^.]*\b(test|check|without pain|painful leg)\b", re.I)
+
+
+def _printed_for(diagnosis: str) -> list[str]:
+    """The runner's texts in a plan for ``diagnosis``: its safety signs, the protocol's own
+    texts and those of every step its phases prescribe."""
+    protocol = engine.protocol(diagnosis)
+    signs = engine.safety_signs(protocol=protocol, tissue=engine.tissue(protocol.tissue or ""))
+    steps = {
+        item.step.code
+        for phase in protocol.phases
+        for item in (*phase.exercises, *phase.activities)
+    } | {phase.running.code for phase in protocol.phases}
+    own = (f"protocol {diagnosis}.", *(f"step {code}." for code in steps))
+    return [
+        *signs.emergency,
+        *signs.same_day,
+        *signs.review,
+        *(
+            f"Do not do this: {text}" if ".avoid[" in where else text  # printed under "Avoid"
+            for where, text in runner_texts()
+            if where.startswith(own)
+        ),
+    ]
+
+
+def _hop_self_tests(texts: list[str]) -> list[str]:
+    return [t for t in texts if HOP_CHECK.search(t) and not NEGATED_HOP.search(t)]
+
+
+@pytest.mark.parametrize(
+    "diagnosis",
+    [p.diagnosis for p in engine.knowledge().protocols.values() if p.tissue in NO_HOP_TISSUES],
+)
+def test_hip_and_bone_plans_never_ask_the_runner_to_hop_test(diagnosis):
+    assert not _hop_self_tests(_printed_for(diagnosis))
+
+
+def test_a_tendon_plan_still_prints_the_hop_check():
+    """The check above can fail: the same review sign is printed where hopping is safe."""
+    assert _hop_self_tests(_printed_for("proximal_hamstring_tendinopathy"))
