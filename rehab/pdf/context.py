@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import segno
@@ -147,7 +148,7 @@ def plan_pdf_context(
     updated = timezone.localtime(plan.updated_at)
     phases = _phase_bars(protocol, plan.current_phase)
     current_phase = next((p for p in phases if p.is_current), None)
-    return {
+    context = {
         "title": f"Your rehab plan — {name}",
         "large_print": large_print,
         "page_size": PAGE_SIZES.get(clinic.pdf_page_size, "A4"),
@@ -181,7 +182,6 @@ def plan_pdf_context(
         "pain_zones": engine.pain_zones(pain_limit=tissue.pain_limit, stop_pain=stop_pain),
         "pain_scale": engine.pain_scale(pain_limit=tissue.pain_limit, stop_pain=stop_pain),
         "call_groups": call_groups(protocol=protocol, tissue=tissue),
-        "glossary": tuple((e.term, e.meaning) for e in engine.glossary(plan.diagnosis)),
         "schedule": _schedule(exercises, running, current_phase, MAX_SCHEDULE_WEEKS[large_print]),
         "day_names": DAY_NAMES,
         "log_rows": range(LOG_ROWS[large_print]),
@@ -192,6 +192,8 @@ def plan_pdf_context(
         "charts": charts.plan_charts(plan_chart_data(plan=plan)) if plan.has_logs else [],
         "cleared_red_flags": _cleared_red_flags(plan),
     }
+    context["glossary"] = used_glossary(plan.diagnosis, " ".join(_words(context)))
+    return context
 
 
 # --- Pieces -----------------------------------------------------------------------------------
@@ -205,6 +207,47 @@ class ClearedFlag:
     on: dt.date
     evidence: str
     note: str
+
+
+# Context values that are not words the runner reads (or are the PT's: hip-flexion notes).
+_NOT_READ = frozenset({"source", "hip_flexion", "illustration", "qr_svg", "charts", "link_url"})
+
+
+def _words(value, key: str = ""):
+    """Every string the runner can read in a context value, walking dicts, sequences and
+    dataclasses (the engine's and the cards'), skipping sources and the PT-only notes."""
+    if key in _NOT_READ:
+        return
+    if isinstance(value, engine.TissueRule):  # only its phrase is printed; why/note are the PT's
+        yield value.phrase
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            yield from _words(item, str(name))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _words(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from _words(getattr(value, field.name), field.name)
+
+
+def _term_words(term: str) -> list[str]:
+    """A glossary term and its parts: "Set and repetition (rep)" -> set, repetition, rep."""
+    return [w.strip() for w in re.split(r"\(|\)| and ", term.lower()) if w.strip()]
+
+
+def used_glossary(diagnosis: str, text: str) -> tuple[tuple[str, str], ...]:
+    """The glossary entries whose term the document uses: a word another tissue's plan needs
+    (e.g. "tendon" in a bone plan) is not explained where it is never printed."""
+    text = text.lower()
+    return tuple(
+        (e.term, e.meaning)
+        for e in engine.glossary(diagnosis)
+        if any(re.search(rf"\b{re.escape(w)}(s|es)?\b", text) for w in _term_words(e.term))
+    )
 
 
 def _cleared_red_flags(plan: Plan) -> tuple[ClearedFlag, ...]:

@@ -82,7 +82,7 @@ def test_clinic_admin_can_review_exercises_and_protocols_with_sources(clinic_adm
     page = clinic_admin_client.get(reverse("admin:clinical_knowledge")).content.decode()
     assert "Bridge hold (both legs)" in page
     assert "Romanian deadlift" in page
-    assert "Static hamstring stretches" in page
+    assert "Holding hamstring stretches" in page
     assert "Goom2016" in page
     assert "refer first: no exercise plan" in page
 

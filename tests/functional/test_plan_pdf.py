@@ -177,7 +177,7 @@ def test_stop_and_call_lists_red_flags_and_the_seeds_see_a_professional_triggers
     assert "Go to an emergency department now" in html
     assert "controlling your bladder or bowels" in html
     assert "Swelling of the calf or thigh with warmth or redness." in html
-    assert "Pain that starts travelling down the leg" in html
+    assert "if pain starts to go down the leg" in html
     for trigger in engine.knowledge().patient.review_signs:
         assert trigger.text in html
 

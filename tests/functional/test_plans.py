@@ -66,7 +66,7 @@ def test_building_a_plan_from_a_signed_tendinopathy_assessment_starts_with_isome
     assert plan.patient_link.token
     page = alice_client.get(plan.get_absolute_url()).content.decode()
     assert "Bridge hold (both legs)" in page
-    assert "Static hamstring stretches" in page
+    assert "Holding hamstring stretches" in page
 
 
 def test_red_flag_at_signing_means_no_plan_and_a_refer_message(alice_client, patient, alice):

@@ -189,7 +189,7 @@ def test_strain_phase1_bridge_dose_is_4_sets_of_15():
 def test_strain_avoids_aggressive_stretching_and_calendar_progression():
     whats = " ".join(a.what.lower() for a in plan("hamstring_strain").avoid)
     assert "stretch" in whats
-    assert "calendar" in whats
+    assert "by the date" in whats
 
 
 @pytest.mark.parametrize("diagnosis", ["lumbar_referred_pain", "deep_gluteal_syndrome"])
@@ -216,7 +216,7 @@ def test_deep_gluteal_avoids_flexion_adduction_rotation_and_long_sitting():
 def test_hip_joint_avoids_loaded_deep_flexion_with_rotation_and_starts_without_rdl():
     draft = plan("hip_joint_referred_pain")
     assert "rdl" not in phase1_steps("hip_joint_referred_pain")
-    pinch = [a for a in draft.avoid if "turning the knee in" in a.what]
+    pinch = [a for a in draft.avoid if "knee turns in" in a.what]
     assert pinch and {"Wong2022", "Kemp2020-consensus"} <= set(pinch[0].source)
 
 
@@ -236,7 +236,7 @@ def test_bone_stress_injury_running_only_returns_in_the_last_phase():
 
 def test_bone_stress_injury_plan_says_a_doctor_is_needed_alongside():
     draft = plan("bone_stress_injury")
-    assert draft.referral_note and "imaging" in draft.referral_note
+    assert draft.referral_note and "scan" in draft.referral_note
     assert any("hop" in line.lower() for line in draft.safety_net)
 
 
