@@ -69,6 +69,10 @@ def runner_texts(kb: engine.Knowledge | None = None) -> Iterator[tuple[str, str]
             yield f"{where}.running_note", phase.running_note
             for i, other in enumerate(phase.other):
                 yield f"{where}.other[{i}]", other.text
+    texts = kb.running_start_texts  # filled with figures as a plan would print them
+    figures = {"km": 32, "step": "easy running", "dose": "20 min", "cap": 16, "percent": 50}
+    for field in ("ran", "not_running", "volume", "later"):
+        yield f"running start {field}", getattr(texts, field).format(weeks=2, **figures)
     for rule in kb.running_rules:
         if rule.in_plan and rule.do:
             yield f"running rule {rule.code}", f"{rule.when} {rule.do}"
@@ -102,6 +106,7 @@ def graded_texts() -> list[tuple[str, float, str]]:
 def test_the_collector_finds_the_texts_a_runner_reads():
     wheres = {where.split(" ", 1)[0] for where, _ in runner_texts()}
     assert {"step", "protocol", "glossary", "red", "pain", "running_now", "safety"} <= wheres
+    assert "running" in wheres  # running rules and the running start
     assert len(graded_texts()) > 200
 
 

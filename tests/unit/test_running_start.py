@@ -60,14 +60,14 @@ def test_a_start_that_runs_caps_the_first_weeks_at_the_tissue_share_of_the_km():
     rule = knowledge().running_starts["tendon"]
     note = _start("proximal_hamstring_tendinopathy", 30).running.start_note
     cap = 30 * rule.volume_percent / 100
-    assert f"no more than {cap:g} km a week ({rule.volume_percent} percent" in note
+    assert f"no more than {cap:g} km a week: {rule.volume_percent} percent" in note
     assert f"first {rule.volume_weeks} weeks" in note
 
 
 def test_a_start_without_running_says_running_comes_later():
     note = _start("hamstring_strain", 25).running.start_note
     assert "Running comes back later" in note
-    assert "towards 25 km a week" in note
+    assert "up to 25 km a week" in note
     assert "percent of what you ran" not in note
 
 
