@@ -7,6 +7,10 @@ Fixtures for any e2e test:
   are skipped with the reason; ``apt-get install -y --no-install-recommends chromium``.
 * ``page`` — a fresh context and page whose relative URLs go to ``live_server``; it records
   every Content-Security-Policy violation (read them with ``csp_violations(page)``).
+  ``new_context(browser, **options)`` makes such a context for a second person.
+* ``phone`` — a page in a 390 × 844 touch context, no login: the runner opening their link.
+* ``shot(page, name)`` — a screenshot into test-artifacts/e2e/ (``make screenshots`` copies
+  the README's into docs/screenshots/).
 * ``login(page, username, password)`` — logs in through the real form and checks it worked.
 * ``clinician`` — a clinician of a clinic, password ``CLINICIAN_PASSWORD``.
 
@@ -35,6 +39,8 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 CLINICIAN_PASSWORD = "e2e-clinician-pass"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+PHONE = {"width": 390, "height": 844}
 
 # Collects violations from the page itself, before any of its scripts run.
 _RECORD_CSP_VIOLATIONS = """
@@ -63,15 +69,34 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
+def new_context(browser, **options):
+    """A browser context that waits at most 10 s and records CSP violations."""
+    context = browser.new_context(**options)
     context.set_default_timeout(10_000)
     context.add_init_script(_RECORD_CSP_VIOLATIONS)
+    return context
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = new_context(browser, base_url=live_server.url)
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda message: _keep_errors(page, message))
     yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """The runner's phone: no login, the link opened as printed or shown."""
+    context = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    yield context.new_page()
     context.close()
 
 

@@ -6,7 +6,6 @@ copied into docs/screenshots/ for the README).
 
 import io
 import re
-from pathlib import Path
 
 import pypdf
 import pytest
@@ -15,22 +14,16 @@ from django.core.management import call_command
 from assessments.vocabulary import load_vocabulary
 from records.management.commands.seed_demo import DEMO_PLAN_PATIENT
 from rehab.models import Plan
-from tests.e2e.conftest import CLINICIAN_PASSWORD
+from tests.e2e.conftest import CLINICIAN_PASSWORD, shot
 from tests.factories import ClinicFactory, UserFactory
 
 # Every test seeds the demo, which issues the demo plan's PDF.
 pytestmark = [pytest.mark.e2e, pytest.mark.pdf]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 DEMO_LOGIN = ("demo.pt", "hamstring-demo")
 
 
 RED_FLAG_QUESTIONS = [f.name for f in load_vocabulary().fields if f.section == "red_flags"]
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 @pytest.fixture
@@ -136,8 +129,7 @@ def test_pt_assesses_plans_issues_and_progresses_a_runner(demo, page, browser, l
         with phone.expect_navigation():
             phone.click("input[type=submit]")
         assert "your physio will see this session" in phone.content()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    phone.screenshot(path=str(ARTIFACTS / "06-patient-phone-log.png"))
+    shot(phone, "06-patient-phone-log")
     runner.close()
 
     page.goto(plan_url)

@@ -19,16 +19,14 @@ from django.utils import timezone
 
 from rehab.models import PatientLink, Plan, SessionLog
 from rehab.services import plan_create, session_log_create
-from tests.e2e.conftest import _RECORD_CSP_VIOLATIONS, CHROMIUM, LAUNCH_ARGS, csp_violations
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS, csp_violations, new_context, shot
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.rehab_factories import signed_assessment
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 HOST = "clinic.test"
 PASSWORD = "e2e-handover-pass"
-PHONE = {"width": 390, "height": 844}
 TODAY = timezone.localdate()
 STARTED = TODAY - dt.timedelta(days=10)
 
@@ -81,39 +79,12 @@ def patient(clinic):
     return PatientFactory(clinic=clinic, first_name="Maya", last_name="Lindqvist")
 
 
-def _context(browser, **options):
-    context = browser.new_context(**options)
-    context.set_default_timeout(10_000)
-    context.add_init_script(_RECORD_CSP_VIOLATIONS)
-    return context
-
-
 @pytest.fixture
-def pt_page(browser, clinic_url, pt):
+def pt_page(browser, clinic_url, pt, login):
     """The PT, logged in through the real form on clinic.test."""
-    context = _context(browser, base_url=clinic_url)
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("#id_username", pt.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, page.url
-    yield page
+    context = new_context(browser, base_url=clinic_url)
+    yield login(context.new_page(), pt.username, PASSWORD)
     context.close()
-
-
-@pytest.fixture
-def phone(browser):
-    """The runner's phone: no login, no base URL (the link is opened as printed)."""
-    context = _context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-    yield context.new_page()
-    context.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def shown_link(pt_page) -> str:

@@ -9,7 +9,6 @@ Screenshots go to test-artifacts/e2e/ (copied into docs/screenshots/ for the REA
 """
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -17,15 +16,13 @@ from django.utils import timezone
 from rehab import outcomes
 from rehab.models import OutcomeMeasurement, QuestionnaireRequest
 from rehab.services import outcome_measurement_record, plan_create
-from tests.e2e.conftest import _RECORD_CSP_VIOLATIONS, csp_violations
+from tests.e2e.conftest import csp_violations, new_context, shot
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.rehab_factories import signed_assessment
 
 pytestmark = pytest.mark.e2e
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 PASSWORD = "e2e-questionnaire-pass"
-PHONE = {"width": 390, "height": 844}
 TODAY = timezone.localdate()
 STARTED = TODAY - dt.timedelta(days=21)
 LEFS = outcomes.measure("lefs")
@@ -34,18 +31,6 @@ CHOICES = {option.points: option.label for option in LEFS.items[0].options}
 ANSWERS = [4, 3, 3, 2, 4, 2, 3, 4, 4, 3, 2, 3, 4, 4, 3, 2, 3, 4, 3, 4]
 LEFT_OUT = 7  # "Lifting an object, like a bag of groceries from the floor."
 CLINIC_POINTS = 2  # every item of the PT's LEFS three weeks ago
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def _context(browser, **options):
-    context = browser.new_context(**options)
-    context.set_default_timeout(10_000)
-    context.add_init_script(_RECORD_CSP_VIOLATIONS)
-    return context
 
 
 @pytest.fixture
@@ -84,25 +69,10 @@ def plan(clinic, pt):
 
 
 @pytest.fixture
-def pt_page(browser, live_server, pt):
+def pt_page(browser, live_server, pt, login):
     """The PT at a desk, logged in through the real form."""
-    context = _context(browser, base_url=live_server.url)
-    page = context.new_page()
-    page.goto("/login/")
-    page.fill("#id_username", pt.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
-    assert "/login/" not in page.url, page.url
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def phone(browser):
-    """The runner's phone: no login, the link opened as shown."""
-    context = _context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
-    yield context.new_page()
+    context = new_context(browser, base_url=live_server.url)
+    yield login(context.new_page(), pt.username, PASSWORD)
     context.close()
 
 
