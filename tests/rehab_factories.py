@@ -44,10 +44,14 @@ def signed_assessment(
     )
 
 
-def plan_for(*, patient, clinician, phase=1, **assessment_kwargs) -> Plan:
-    """A plan drafted by ``plan_create`` and moved on to ``phase`` by ``plan_advance_phase``."""
+def plan_for(*, patient, clinician, phase=1, starts_on=None, **assessment_kwargs) -> Plan:
+    """A plan drafted by ``plan_create`` and moved on to ``phase`` by ``plan_advance_phase``;
+    ``starts_on`` backdates it, so sessions of the past days lie within the plan."""
     assessment = signed_assessment(patient=patient, clinician=clinician, **assessment_kwargs)
     plan = plan_create(assessment=assessment, clinician=clinician)
     while plan.current_phase < phase:
         plan_advance_phase(plan=plan, clinician=clinician)
+    if starts_on is not None:
+        plan.starts_on = starts_on
+        plan.save(update_fields=["starts_on"])
     return plan

@@ -19,13 +19,12 @@ from rehab.pdf.context import _qr_svg, plan_pdf_context
 from rehab.services import (
     patient_link_renew,
     patient_link_revoke,
-    plan_create,
     plan_end,
     plan_issue,
     session_log_create,
 )
 from tests.factories import UserFactory
-from tests.rehab_factories import signed_assessment
+from tests.rehab_factories import plan_for
 
 TODAY = timezone.localdate()
 STARTED = TODAY - dt.timedelta(days=10)
@@ -33,12 +32,7 @@ STARTED = TODAY - dt.timedelta(days=10)
 
 @pytest.fixture
 def plan(patient, alice):
-    plan = plan_create(
-        assessment=signed_assessment(patient=patient, clinician=alice), clinician=alice
-    )
-    plan.starts_on = STARTED
-    plan.save(update_fields=["starts_on"])
-    return plan
+    return plan_for(patient=patient, clinician=alice, starts_on=STARTED)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from rehab.services import (
     questionnaire_request_create,
 )
 from tests.factories import PatientFactory
-from tests.rehab_factories import signed_assessment
+from tests.rehab_factories import plan_for, signed_assessment
 
 TODAY = timezone.localdate()
 STARTED = TODAY - dt.timedelta(days=10)
@@ -29,12 +29,7 @@ STARTED = TODAY - dt.timedelta(days=10)
 
 @pytest.fixture
 def plan(patient, alice):
-    plan = plan_create(
-        assessment=signed_assessment(patient=patient, clinician=alice), clinician=alice
-    )
-    plan.starts_on = STARTED
-    plan.save(update_fields=["starts_on"])
-    return plan
+    return plan_for(patient=patient, clinician=alice, starts_on=STARTED)
 
 
 @pytest.fixture
