@@ -83,5 +83,26 @@ def answered_sections(*, assessment: Assessment) -> list[AnsweredSection]:
     ]
 
 
+def positive_findings(*, assessment: Assessment) -> list[str]:
+    """The findings that were present, in words: a "no", a negative test, "none of these" and
+    anything not asked are left out."""
+    found = []
+    for field in load_vocabulary().fields:
+        value = getattr(assessment, field.name)
+        if value is None or value is False or value == "negative" or value == []:
+            continue
+        found.append(f"{field.question}: {field.words(value)}")
+    return found
+
+
 def questions_not_asked(*, assessment: Assessment) -> list[FindingField]:
     return [f for f in load_vocabulary().fields if getattr(assessment, f.name) is None]
+
+
+LEADING_CAUSES = 3  # printed documents name the ranking's leading causes, as the panel does
+
+
+def leading_causes_at_signing(*, assessment: Assessment) -> list[dict]:
+    """The causes the PT saw first when signing, with whole percentages, for printed documents."""
+    causes = (assessment.ranking_at_signing or {}).get("causes", [])[:LEADING_CAUSES]
+    return [{"name": c["name"], "percent": round(c["probability"] * 100)} for c in causes]

@@ -12,10 +12,13 @@ from __future__ import annotations
 from django.http import Http404
 
 from assessments.models import Assessment
-from assessments.selectors import answered_sections, get_assessment_for_user, red_flag_statuses
+from assessments.selectors import (
+    answered_sections,
+    get_assessment_for_user,
+    leading_causes_at_signing,
+    red_flag_statuses,
+)
 from rehab import engine
-
-TOP_CAUSES = 3  # the ranking as the panel leads with it
 
 
 def get_signed_assessment_for_user(*, user, pk) -> Assessment:
@@ -27,7 +30,6 @@ def get_signed_assessment_for_user(*, user, pk) -> Assessment:
 
 
 def clinical_note_context(assessment: Assessment) -> dict:
-    ranking = assessment.ranking_at_signing or {}
     plans = assessment.plans.prefetch_related("prescriptions").order_by("created_at")
     return {
         "assessment": assessment,
@@ -35,10 +37,7 @@ def clinical_note_context(assessment: Assessment) -> dict:
         "clinic": assessment.patient.clinic,
         "signed_by": assessment.signed_by,
         "sections": answered_sections(assessment=assessment),
-        "causes": [
-            {"name": cause["name"], "percent": round(cause["probability"] * 100)}
-            for cause in ranking.get("causes", [])[:TOP_CAUSES]
-        ],
+        "causes": leading_causes_at_signing(assessment=assessment),
         "red_flags": red_flag_statuses(assessment=assessment),
         "plans": [
             {

@@ -19,13 +19,16 @@ from django.http import Http404
 from django.utils import timezone
 
 from assessments.models import Assessment
-from assessments.selectors import get_assessment_for_user, red_flag_statuses
+from assessments.selectors import (
+    get_assessment_for_user,
+    leading_causes_at_signing,
+    positive_findings,
+    red_flag_statuses,
+)
 from assessments.vocabulary import load_vocabulary
 from clinic.knowledge import REFERRAL_URGENCIES, RedFlagInfo, RedFlagSign, red_flags
 from rehab import engine
 from rehab.selectors import plan_preview
-
-TOP_CAUSES = 3  # the letter names the ranking's leading causes, as the panel does
 
 
 @dataclass(frozen=True)
@@ -91,18 +94,6 @@ def _in_words(assessment: Assessment, name: str, vocabulary) -> str:
     return f"{field.question}: {field.words(getattr(assessment, name, None))}"
 
 
-def positive_findings(assessment: Assessment) -> list[str]:
-    """The findings that were present, in words: a "no", a negative test, "none of these" and
-    anything not asked are left out."""
-    found = []
-    for field in load_vocabulary().fields:
-        value = getattr(assessment, field.name)
-        if value is None or value is False or value == "negative" or value == []:
-            continue
-        found.append(f"{field.question}: {field.words(value)}")
-    return found
-
-
 def _unique(items):
     return list(dict.fromkeys(items))
 
@@ -142,18 +133,14 @@ def runner_context(refusal: Refusal, *, today: dt.date | None = None) -> dict:
 def letter_context(refusal: Refusal, *, today: dt.date | None = None) -> dict:
     """The doctor's letter: who, what was found, why we refer, what we ask, how soon."""
     assessment = refusal.assessment
-    ranking = assessment.ranking_at_signing or {}
     return {
         "patient": assessment.patient,
         "clinic": assessment.patient.clinic,
         "assessment": assessment,
         "clinician": assessment.signed_by or assessment.clinician,
         "document_date": today or timezone.localdate(),
-        "findings": positive_findings(assessment),
-        "causes": [
-            {"name": cause["name"], "percent": round(cause["probability"] * 100)}
-            for cause in ranking.get("causes", [])[:TOP_CAUSES]
-        ],
+        "findings": positive_findings(assessment=assessment),
+        "causes": leading_causes_at_signing(assessment=assessment),
         "working_diagnosis": assessment.get_working_diagnosis_display(),
         "reasons": refusal.reasons,
         "urgency": refusal.urgency,
