@@ -40,38 +40,29 @@ def get_plan_for_user(*, user, pk) -> Plan:
     return plan
 
 
-def get_prescription_for_user(*, user, pk) -> Prescription:
-    prescription = get_object_or_404(
-        Prescription.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
+def _get_plan_record_for_user(model, *, user, pk):
+    """A row hanging off a plan of the user's clinics (404 otherwise), noted for the audit."""
+    record = get_object_or_404(
+        model.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
             "plan", "plan__patient"
         ),
         pk=pk,
     )
-    note_read(prescription)
-    return prescription
+    note_read(record)
+    return record
+
+
+def get_prescription_for_user(*, user, pk) -> Prescription:
+    return _get_plan_record_for_user(Prescription, user=user, pk=pk)
 
 
 def get_session_log_for_user(*, user, pk) -> SessionLog:
-    log = get_object_or_404(
-        SessionLog.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
-            "plan", "plan__patient"
-        ),
-        pk=pk,
-    )
-    note_read(log)
-    return log
+    return _get_plan_record_for_user(SessionLog, user=user, pk=pk)
 
 
 def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
     """The issued PDF (bytes included, for download), or 404 outside the user's clinics."""
-    document = get_object_or_404(
-        IssuedDocument.objects.filter(plan__patient__clinic__memberships__user=user).select_related(
-            "plan", "plan__patient"
-        ),
-        pk=pk,
-    )
-    note_read(document)
-    return document
+    return _get_plan_record_for_user(IssuedDocument, user=user, pk=pk)
 
 
 def plan_preview(
