@@ -131,6 +131,29 @@ def _check_phase_allows(
         )
 
 
+def _before_clearance(*, plan: Plan, step: engine.Step) -> engine.Step:
+    """``step``, or the highest step below it without running while the clearance the protocol
+    asks for before running (the hip, bone) is not recorded on the plan."""
+    protocol = engine.protocol(plan.diagnosis)
+    return engine.step_before_clearance(
+        step,
+        protocol=protocol,
+        tissue=engine.tissue(protocol.tissue) if protocol.tissue else None,
+        cleared_to_run=plan.cleared_to_run,
+    )
+
+
+def _check_cleared(*, plan: Plan, step: engine.Step, field: str) -> None:
+    """Refuse a step with running in it until the plan records the clearance its protocol
+    asks for (e.g. the hip: a femoral-neck stress fracture ruled out)."""
+    if _before_clearance(plan=plan, step=step).code != step.code:
+        clearance = engine.protocol(plan.diagnosis).running_clearance
+        needed = clearance.physio if clearance else "A doctor's clearance to run."
+        raise ValidationError(
+            {field: f"{step.name} includes running: record the clearance first. {needed}"}
+        )
+
+
 # The PT's own numbers that carry over when a step moves up, and which way is the safe side:
 # volume never above the new step's standard, rest never below it (issue 14).
 KEPT_NOT_ABOVE = ("sets", "hold_seconds", "sessions_per_week")
@@ -178,6 +201,7 @@ def prescription_set_step(
             {"step_code": f"{step.name} is not on the {prescription.ladder} ladder."}
         )
     _check_phase_allows(plan=prescription.plan, step=step, field="step_code", phase=phase)
+    _check_cleared(plan=prescription.plan, step=step, field="step_code")
     dose = carried_dose(
         prescription=prescription, old=engine.step(prescription.step_code), new=step
     )
@@ -477,10 +501,9 @@ def plan_advance_phase(*, plan: Plan, clinician) -> Plan:
         if ladder in current:
             current.pop(ladder).delete()
     running = current["running"]
-    if _position(running.step_code) < phase.running.position:
-        prescription_set_step(
-            prescription=running, step_code=phase.running.code, phase=phase.number
-        )
+    start = _before_clearance(plan=plan, step=phase.running)
+    if _position(running.step_code) < start.position:
+        prescription_set_step(prescription=running, step_code=start.code, phase=phase.number)
     plan.current_phase = phase.number
     plan.save(update_fields=["current_phase", "updated_at"])
     return plan
@@ -490,9 +513,38 @@ def _position(step_code: str) -> int:
     return engine.step(step_code).position
 
 
+@transaction.atomic
 def plan_set_cleared_to_run(*, plan: Plan, cleared: bool) -> Plan:
+    """Record (or undo) the clearance to run the protocol asks for. Recording it lifts the
+    running prescription to where the runner would have started had it been on record when the
+    plan was built (their weekly km, within the current phase); undoing it steps a running
+    step back to the highest step without running."""
     plan.cleared_to_run = cleared
     plan.save(update_fields=["cleared_to_run", "updated_at"])
+    running = plan.prescriptions.filter(ladder="running").first()
+    if running is None:
+        return plan
+    current = engine.step(running.step_code)
+    target = _before_clearance(plan=plan, step=current)
+    if cleared:
+        protocol = engine.protocol(plan.diagnosis)
+        start, start_note = engine.running_start(
+            protocol,
+            engine.tissue(protocol.tissue or ""),
+            None if plan.weekly_km is None else float(plan.weekly_km),
+            cleared_to_run=True,
+        )
+        phase = protocol.phase(plan.current_phase)
+        start = max(start, phase.running, key=lambda s: s.position)
+        ceiling = phase.ceiling("running")
+        if ceiling is not None and start.position > ceiling.step.position:
+            start = ceiling.step
+        target = max(current, start, key=lambda s: s.position)
+        if target.code != current.code:
+            # The old note said running waits for the clearance; it now says where to start.
+            running.note = " ".join(filter(None, (start_note, phase.running_note)))
+    if target.code != current.code:
+        prescription_set_step(prescription=running, step_code=target.code)
     return plan
 
 

@@ -14,6 +14,8 @@ registry in ``clinic/knowledge/red_flags.toml``. Both cite the reference list in
 * ``walk_through(diagnosis=..., entries=parse_entries(json_list))`` -> ``[Event]``: every
   proposal and phase move over a list of session logs (``manage.py plan_walkthrough``)
 * ``running_advice(...)`` / ``running_advice_from_log(log, ...)`` -> ``RunningAdvice``
+* clearance before running (the hip, bone): ``clearance_needed(protocol, tissue)``,
+  ``clearance_reason(protocol)``, ``step_before_clearance(step, ...)``
 * what the printed plan says: ``running_now(step, tissue, cleared_to_run=...)``,
   ``pain_zones(...)``, ``pain_scale(...)``, ``safety_signs(...)``, ``training_days(kind, n)``,
   ``glossary(diagnosis)``
@@ -43,12 +45,15 @@ from .knowledge import (
 from .patient import glossary, pain_scale, pain_zones, running_now, safety_signs, training_days
 from .plan import MAX_WEEKLY_KM, build_plan, running_guidance, running_start
 from .progression import (
+    clearance_needed,
+    clearance_reason,
     next_step,
     phase_allowing,
     phase_ceiling,
     propose_progression,
     running_advice,
     running_advice_from_log,
+    step_before_clearance,
 )
 from .schema import (
     Avoid,
@@ -70,6 +75,7 @@ from .schema import (
     ReferFirst,
     Rule,
     RunningAdvice,
+    RunningClearance,
     RunningGuidance,
     RunningNow,
     RunningRuleText,
@@ -109,6 +115,7 @@ __all__ = [
     "ReferFirst",
     "Rule",
     "RunningAdvice",
+    "RunningClearance",
     "RunningGuidance",
     "RunningNow",
     "RunningRuleText",
@@ -121,6 +128,8 @@ __all__ = [
     "TissueRule",
     "WalkthroughInputError",
     "build_plan",
+    "clearance_needed",
+    "clearance_reason",
     "glossary",
     "knowledge",
     "knowledge_version",
@@ -145,6 +154,7 @@ __all__ = [
     "safety_signs",
     "source",
     "step",
+    "step_before_clearance",
     "tissue",
     "training_days",
     "walk_through",

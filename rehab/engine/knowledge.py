@@ -39,6 +39,7 @@ from .schema import (
     PlannedExercise,
     Protocol,
     Rule,
+    RunningClearance,
     RunningNowRule,
     RunningStart,
     RunningStartBand,
@@ -86,6 +87,7 @@ PROGRESSION_RULES = {
     "progress": "progress",
     "progress_at_top": "hold",
     "progress_needs_clearance": "hold",
+    "regress_not_cleared": "regress",
     "hold_step_sessions": "hold",
     "hold_entry_pain": "hold",
     "hold_phase_ceiling": "hold",
@@ -129,6 +131,7 @@ TEMPLATE_FIELDS = frozenset(
         "next_phase",
         "exit",
         "why",
+        "clearance",
     }
 )
 # progress_when is a template: the numbers the engine applies are written into the card text.
@@ -578,8 +581,33 @@ def _protocols(
             safety_net=check.texts(where, raw, "safety_net"),
             source=check.sources(where, raw),
             entry_limits=entry_limits,
+            running_clearance=_running_clearance(check, where, raw, tissues.get(tissue or "")),
         )
     return protocols
+
+
+def _running_clearance(
+    check: Checker, where: str, raw: Mapping[str, Any], tissue: TissueRule | None
+) -> RunningClearance | None:
+    """``[protocol.running_clearance]``: what must be recorded before any running. A tissue
+    that always needs a doctor's clearance (bone) must say it for each of its protocols."""
+    c = raw.get("running_clearance")
+    cwhere = f"{where}.running_clearance"
+    if c is None:
+        check.need(
+            tissue is None or not tissue.running_requires_clearance,
+            f"{cwhere}: the {tissue.code if tissue else ''} tissue needs a doctor's clearance "
+            "before running; say what is recorded (physio, runner, source)",
+        )
+        return None
+    if not check.need(isinstance(c, Mapping), f"{cwhere}: must be a table"):
+        return None
+    check.need(not raw.get("refer_first"), f"{cwhere}: a refer-first protocol has no running")
+    return RunningClearance(
+        physio=check.text(cwhere, c, "physio"),
+        runner=check.text(cwhere, c, "runner"),
+        source=check.sources(cwhere, c),
+    )
 
 
 RUNNING_START_FIELDS = frozenset({"km", "step", "dose", "cap", "percent", "weeks"})
@@ -986,9 +1014,11 @@ def _running_now(check: Checker, data: Mapping[str, Any]) -> tuple[RunningNowRul
         check.one_of(f"{where}.action", raw.get("action"), ("continue", "modify", "stop"))
         explanation = check.text(where, raw, "explanation")
         try:
-            explanation.format(step="")
+            explanation.format(step="", clearance="")
         except (KeyError, IndexError, ValueError) as error:
-            check.problems.append(f"{where}.explanation: only {{step}} may be named ({error})")
+            check.problems.append(
+                f"{where}.explanation: only {{step}} and {{clearance}} may be named ({error})"
+            )
         rules.append(
             RunningNowRule(
                 code=check.text(where, raw, "code"),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from clinic.knowledge import RedFlagSign
 
 from .knowledge import Knowledge, knowledge
+from .progression import clearance_needed, clearance_reason
 from .schema import (
     GlossaryEntry,
     PainZone,
@@ -24,7 +25,12 @@ from .schema import (
 
 
 def running_now(
-    step: Step, tissue: TissueRule, *, cleared_to_run: bool, kb: Knowledge | None = None
+    step: Step,
+    tissue: TissueRule,
+    *,
+    cleared_to_run: bool,
+    protocol: Protocol | None = None,
+    kb: Knowledge | None = None,
 ) -> RunningNow:
     """What to do about running now, from the running step the physio prescribed.
 
@@ -35,7 +41,7 @@ def running_now(
     kb = kb or knowledge()
     at_top = kb.ladder(step.ladder).next_after(step.code) is None
     needs_clearance = (
-        step.involves_running and tissue.running_requires_clearance and not cleared_to_run
+        step.involves_running and clearance_needed(protocol, tissue) and not cleared_to_run
     )
     for rule in kb.patient.running_now:
         if rule.not_cleared:
@@ -49,7 +55,9 @@ def running_now(
             return RunningNow(
                 action=rule.action,
                 headline=rule.headline,
-                explanation=rule.explanation.format(step=step.name.lower()),
+                explanation=rule.explanation.format(
+                    step=step.name.lower(), clearance=clearance_reason(protocol)
+                ).strip(),
                 rule=rule.code,
                 source=rule.source,
             )

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from .knowledge import Knowledge, knowledge
+from .progression import clearance_needed, clearance_reason, step_before_clearance
 from .schema import (
     URGENCY_ORDER,
     PlanDraft,
@@ -28,6 +29,7 @@ def build_plan(
     diagnosis: str,
     red_flags: Sequence[str] = (),
     weekly_km: float | None = None,
+    cleared_to_run: bool = False,
     kb: Knowledge | None = None,
 ) -> PlanDraft | ReferFirst:
     """Build the plan draft for ``diagnosis`` (a cause code from findings.json).
@@ -41,7 +43,8 @@ def build_plan(
     ``weekly_km``: the runner's current weekly running (0 = not running now; None = not asked,
     which starts at the protocol's phase-1 step, as "not running" does). It sets where the
     running ladder starts and the first weeks' volume (``running_start``). Raises ValueError
-    outside 0 to ``MAX_WEEKLY_KM``.
+    outside 0 to ``MAX_WEEKLY_KM``. ``cleared_to_run``: the clearance the protocol asks for
+    before running is recorded; without it the running ladder starts below any running.
     """
     kb = kb or knowledge()
     if isinstance(red_flags, str):
@@ -52,8 +55,10 @@ def build_plan(
         return _refer_first(kb, protocol, flags)
     tissue = kb.tissue(protocol.tissue or "")
     first = protocol.phases[0]
-    start, start_note = running_start(protocol, tissue, weekly_km, kb=kb)
-    running = running_guidance(start, first.running_note, tissue, kb=kb)
+    start, start_note = running_start(
+        protocol, tissue, weekly_km, cleared_to_run=cleared_to_run, kb=kb
+    )
+    running = running_guidance(start, first.running_note, tissue, protocol=protocol, kb=kb)
     if weekly_km is not None:
         running = replace(running, weekly_km=float(weekly_km), start_note=start_note)
     return PlanDraft(
@@ -76,10 +81,17 @@ def build_plan(
 
 
 def running_guidance(
-    step: Step, note: str, tissue: TissueRule, *, kb: Knowledge | None = None
+    step: Step,
+    note: str,
+    tissue: TissueRule,
+    *,
+    protocol: Protocol | None = None,
+    kb: Knowledge | None = None,
 ) -> RunningGuidance:
-    """The runner's rules (seed) for ``tissue``, with its pain limit filled in."""
+    """The runner's rules (seed) for ``tissue``, with its pain limit filled in; the "not
+    cleared" rule only where the protocol or tissue asks for a clearance before running."""
     kb = kb or knowledge()
+    needs_clearance = clearance_needed(protocol, tissue)
     rules = tuple(
         RunningRuleText(
             action=rule.action,
@@ -89,6 +101,7 @@ def running_guidance(
         )
         for rule in kb.running_rules
         if rule.in_plan
+        and (rule.code != "not_cleared" or needs_clearance)
         and (not rule.tissues or tissue.code in rule.tissues)
         and (tissue.pain_limit > 0 or rule.pain_free_plans)
     )
@@ -97,20 +110,48 @@ def running_guidance(
         note=note,
         pain_limit=tissue.pain_limit,
         stop_pain=kb.settings["running_stop_pain"],
-        requires_clearance=tissue.running_requires_clearance,
+        requires_clearance=needs_clearance,
         rules=rules,
     )
 
 
 def running_start(
-    protocol: Protocol, tissue: TissueRule, weekly_km: float | None, *, kb: Knowledge | None = None
+    protocol: Protocol,
+    tissue: TissueRule,
+    weekly_km: float | None,
+    *,
+    cleared_to_run: bool = False,
+    kb: Knowledge | None = None,
 ) -> tuple[Step, str]:
     """The running step a new plan starts at and what to tell the runner about it.
 
     Never above the tissue's highest start or the phase-1 running ceiling, never below the
-    protocol's phase-1 step; not asked (None) or not running (0) is that phase-1 step.
+    protocol's phase-1 step; not asked (None) or not running (0) is that phase-1 step. Until
+    the clearance the protocol asks for is recorded, never a step with running in it.
     """
     kb = kb or knowledge()
+    step, note = _running_start(protocol, tissue, weekly_km, kb)
+    allowed = step_before_clearance(
+        step, protocol=protocol, tissue=tissue, cleared_to_run=cleared_to_run, kb=kb
+    )
+    if allowed.code != step.code:
+        step = allowed
+        note = " ".join(
+            part
+            for part in (
+                _start_note(kb.running_starts[tissue.code], step, weekly_km, kb)
+                if weekly_km is not None
+                else "",
+                clearance_reason(protocol),
+            )
+            if part
+        )
+    return step, note
+
+
+def _running_start(
+    protocol: Protocol, tissue: TissueRule, weekly_km: float | None, kb: Knowledge
+) -> tuple[Step, str]:
     first = protocol.phases[0]
     if weekly_km is None:
         return first.running, ""

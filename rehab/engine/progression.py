@@ -49,6 +49,41 @@ def _resolve(kb: Knowledge, tissue_or_diagnosis: str) -> tuple[Protocol | None, 
     raise KeyError(f"unknown tissue or diagnosis {tissue_or_diagnosis!r}; known: {known}")
 
 
+def clearance_needed(protocol: Protocol | None, tissue: TissueRule | None) -> bool:
+    """Running waits for a recorded clearance: the protocol asks for one (the hip: a medical
+    review ruling out a femoral-neck stress fracture), or the tissue always does (bone)."""
+    if protocol is not None and protocol.running_clearance is not None:
+        return True
+    return bool(tissue and tissue.running_requires_clearance)
+
+
+def clearance_reason(protocol: Protocol | None) -> str:
+    """Why running waits, in the runner's words (empty for a bare tissue)."""
+    if protocol is None or protocol.running_clearance is None:
+        return ""
+    return protocol.running_clearance.runner
+
+
+def step_before_clearance(
+    step: Step,
+    *,
+    protocol: Protocol | None,
+    tissue: TissueRule | None,
+    cleared_to_run: bool,
+    kb: Knowledge | None = None,
+) -> Step:
+    """``step``, or while a needed clearance is not recorded the highest step of its ladder
+    below it without running (brisk walking on the running ladder): what a plan may start or
+    set before the clearance."""
+    if not step.involves_running or cleared_to_run or not clearance_needed(protocol, tissue):
+        return step
+    the_ladder = (kb or knowledge()).ladder(step.ladder)
+    lower: Step | None = step
+    while lower is not None and lower.involves_running:
+        lower = the_ladder.previous_before(lower.code)
+    return lower or the_ladder.first
+
+
 # --- Running advice for one run ---------------------------------------------------------------
 
 
@@ -81,7 +116,7 @@ def running_advice(
         if code == "travelled":
             return travelled
         if code == "not_cleared":
-            return bool(tissue and tissue.running_requires_clearance and not cleared_to_run)
+            return clearance_needed(protocol, tissue) and not cleared_to_run
         if code == "stop_pain":
             return pain >= stop_pain
         if code == "built":
@@ -105,6 +140,7 @@ def running_advice(
                     pain=pain,
                     threshold=limit,
                     tissue=tissue.phrase if tissue else "",
+                    clearance=clearance_reason(protocol),
                 ),
                 rule=rule.code,
                 pain_limit=limit,
@@ -222,8 +258,9 @@ def propose_progression(
     (tendon, strain, nerve, bone, joint). ``logs``: the sessions done at ``current_step`` (any
     order; sorted by date here). On the running ladder the running pain is judged (the exercise
     pain on a step with no running) and only sessions with a running score count.
-    ``cleared_to_run``: a doctor has cleared a bone stress injury to run; without it a bone
-    stress injury is never moved onto a step that includes running. ``phase``: the plan's
+    ``cleared_to_run``: the clearance the protocol (or the bone tissue) asks for before running
+    is recorded; without it no step that includes running is proposed, and one already set is
+    stepped back to the highest step without running. ``phase``: the plan's
     current phase of the diagnosis's protocol; no proposal goes above the highest step that
     phase allows (protocols.toml ceilings), and a step already above it is stepped back to it.
     Required with a diagnosis; a bare tissue (a what-if without a protocol) takes no phase.
@@ -265,12 +302,13 @@ def propose_progression(
             "threshold": tissue.pain_limit if tissue else "",
             "tissue": tissue.phrase if tissue else "",
             "n": n,
+            "clearance": clearance_reason(protocol),
         }
         fields.update(values)
         text = _render(rule.reason, **fields)
         latest = ordered[-1] if ordered else None
         advice = None
-        if latest is not None and (ladder != "running" or current.involves_running):
+        if latest is not None and (the_ladder.kind != "running" or current.involves_running):
             advice = running_advice_from_log(
                 latest,
                 tissue_or_diagnosis=tissue_or_diagnosis,
@@ -342,8 +380,17 @@ def propose_progression(
             extra_sources=ceiling.source,
         )
 
+    not_cleared = clearance_needed(protocol, tissue) and not cleared_to_run
+    allowed = step_before_clearance(
+        current, protocol=protocol, tissue=tissue, cleared_to_run=cleared_to_run, kb=kb
+    )
+    if allowed.code != current.code:
+        return proposal("regress_not_cleared", allowed)
+
     measure = "exercise"
-    if ladder == "running" and current.activity != "none":
+    if current.activity not in (None, "none"):
+        # Walking or running is judged on the running pain, on the running ladder and on a
+        # running activity (the strain's sprint efforts) alike.
         measure = _MEASURES[current.activity or "run"]
         if ordered and all(log.running_pain is None for log in ordered):
             return hold("hold_no_running_sessions")
@@ -431,11 +478,6 @@ def propose_progression(
                 why=entry.why,
                 extra_sources=entry.source,
             )
-    if (
-        ladder == "running"
-        and higher.involves_running
-        and tissue.running_requires_clearance
-        and not cleared_to_run
-    ):
+    if higher.involves_running and not_cleared:
         return proposal("progress_needs_clearance", target=higher.name)
     return proposal("progress", higher)

@@ -265,6 +265,17 @@ class Phase(_AsDict):
 
 
 @dataclass(frozen=True)
+class RunningClearance(_AsDict):
+    """What must be on record before a protocol's plan may include running (e.g. the hip: a
+    medical review that has ruled out a femoral-neck stress fracture). Until the physio records
+    it (``Plan.cleared_to_run``), no step with running in it is started or proposed."""
+
+    physio: str  # what the physio records, in the clinic's words
+    runner: str  # why the runner does not run yet (runner-facing)
+    source: Sources
+
+
+@dataclass(frozen=True)
 class Protocol(_AsDict):
     diagnosis: str
     name: str
@@ -280,6 +291,7 @@ class Protocol(_AsDict):
     safety_net: tuple[str, ...]
     source: Sources
     entry_limits: tuple[EntryLimit, ...] = ()
+    running_clearance: RunningClearance | None = None
 
     def entry_limit(self, step_code: str) -> EntryLimit | None:
         for limit in self.entry_limits:

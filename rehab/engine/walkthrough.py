@@ -6,7 +6,8 @@ ladder gets the proposal the physio would see, and the physio is assumed to acce
 (the new step counts the sessions after the move, in input order: entries are taken by date,
 and in file order within a date). Phases move only where the input says the physio moved
 them (the exit criteria are the physio's judgement, not the engine's), with each ladder lifted
-to the new phase's start as ``plan_advance_phase`` does.
+to the new phase's start as ``plan_advance_phase`` does; likewise the clearance to run (the
+hip, bone) counts only from an entry that records it, as ``plan_set_cleared_to_run`` does.
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .knowledge import Knowledge, knowledge
-from .plan import build_plan
-from .progression import propose_progression
-from .schema import NEXT_MORNING_VALUES, RUN_PATTERN_VALUES, ReferFirst, SessionLog
+from .plan import build_plan, running_start
+from .progression import propose_progression, step_before_clearance
+from .schema import (
+    NEXT_MORNING_VALUES,
+    RUN_PATTERN_VALUES,
+    Protocol,
+    ReferFirst,
+    SessionLog,
+    TissueRule,
+)
 
 # The fields of the runner's log form (rehab.forms.SessionLogForm), and a phase move.
 SESSION_FIELDS = (
@@ -35,6 +43,8 @@ SESSION_FIELDS = (
     "notes",
 )
 PHASE_FIELDS = ("session_date", "advance_phase", "notes")
+# The physio recording the clearance the protocol asks for before running (the hip, bone).
+CLEARANCE_FIELDS = ("session_date", "cleared_to_run", "notes")
 
 
 class WalkthroughInputError(ValueError):
@@ -48,11 +58,13 @@ class WalkthroughInputError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """A parsed input entry: a session, or the physio moving the plan to the next phase."""
+    """A parsed input entry: a session, the physio moving the plan to the next phase, or the
+    physio recording (or undoing) the clearance to run."""
 
     index: int  # position in the input, for errors
     date: dt.date
-    log: SessionLog | None  # None: a phase move
+    log: SessionLog | None  # None: a phase move or a clearance
+    cleared_to_run: bool | None = None  # set: a clearance entry
 
 
 @dataclass(frozen=True)
@@ -95,10 +107,17 @@ def _entry(index: int, item: Any) -> Entry:
     if not isinstance(item, Mapping):
         raise bad("(entry)", "must be a JSON object")
     phase_move = "advance_phase" in item
-    known = PHASE_FIELDS if phase_move else SESSION_FIELDS
+    clearance = "cleared_to_run" in item
+    if phase_move and clearance:
+        raise bad("cleared_to_run", "a phase move and a clearance are separate entries")
+    known = PHASE_FIELDS if phase_move else CLEARANCE_FIELDS if clearance else SESSION_FIELDS
     for field in item:
         if field not in known:
-            what = "a phase move takes only" if phase_move else "known fields are"
+            what = (
+                "a phase move or clearance takes only"
+                if known != SESSION_FIELDS
+                else ("known fields are")
+            )
             raise bad(field, f"unknown field; {what} {', '.join(known)}")
     try:
         date = dt.date.fromisoformat(str(item["session_date"]))
@@ -110,6 +129,10 @@ def _entry(index: int, item: Any) -> Entry:
         if item["advance_phase"] is not True:
             raise bad("advance_phase", "must be true (the physio moved the plan on that day)")
         return Entry(index=index, date=date, log=None)
+    if clearance:
+        if not isinstance(item["cleared_to_run"], bool):
+            raise bad("cleared_to_run", "must be true (recorded) or false (undone)")
+        return Entry(index=index, date=date, log=None, cleared_to_run=item["cleared_to_run"])
     if "exercise_pain" not in item:
         raise bad("exercise_pain", "required, a whole number from 0 to 10")
     exercise_pain = _pain(item["exercise_pain"], bad, "exercise_pain")
@@ -178,10 +201,15 @@ def walk_through(
     if isinstance(draft, ReferFirst):
         return [Event(None, None, "plan", None, None, "refer", None, draft.reason)]
     protocol = kb.protocol(diagnosis)
+    tissue = kb.tissue(protocol.tissue or "")
     phase = 1
-    # ladder -> (step code, how many of ``logs`` came before the step: the rest count at it)
+    cleared = False
+    # ladder -> (step code, how many of ``logs`` came before the step: the rest count at it);
+    # progressed activities (e.g. the strain's sprint efforts) are walked like the ladders.
     steps: dict[str, tuple[str, int]] = {
-        exercise.ladder: (exercise.code, 0) for exercise in draft.exercises
+        item.ladder: (item.code, 0)
+        for item in (*draft.exercises, *draft.activities)
+        if kb.ladder(item.ladder).progressed
     }
     steps["running"] = (draft.running.step.code, 0)
     events = [
@@ -200,6 +228,14 @@ def walk_through(
     ]
     logs: list[SessionLog] = []
     for entry in entries:
+        if entry.cleared_to_run is not None:
+            cleared = entry.cleared_to_run
+            events.append(
+                _clearance_event(
+                    entry, phase, cleared, protocol, tissue, steps, logs, weekly_km, kb
+                )
+            )
+            continue
         if entry.log is None:
             if phase >= len(protocol.phases):
                 raise WalkthroughInputError(
@@ -220,8 +256,13 @@ def walk_through(
             )
             phase += 1
             starts = protocol.phase(phase)
-            for ladder in [*(e.ladder for e in starts.exercises), "running"]:
+            progressed = [a.ladder for a in starts.activities if kb.ladder(a.ladder).progressed]
+            for ladder in [*(e.ladder for e in starts.exercises), *progressed, "running"]:
                 start = starts.start_step(ladder)
+                if start is not None:
+                    start = step_before_clearance(
+                        start, protocol=protocol, tissue=tissue, cleared_to_run=cleared, kb=kb
+                    )
                 current = steps.get(ladder)
                 if start is None or (current and kb.step(current[0]).position >= start.position):
                     continue
@@ -248,6 +289,7 @@ def walk_through(
                 current_step=code,
                 logs=logs[since:],
                 phase=phase,
+                cleared_to_run=cleared,
                 kb=kb,
             )
             events.append(
@@ -265,3 +307,49 @@ def walk_through(
             if proposal.target_step != code:
                 steps[ladder] = (proposal.target_step, len(logs))
     return events
+
+
+def _clearance_event(
+    entry: Entry,
+    phase: int,
+    cleared: bool,
+    protocol: Protocol,
+    tissue: TissueRule,
+    steps: dict[str, tuple[str, int]],
+    logs: list[SessionLog],
+    weekly_km: float | None,
+    kb: Knowledge,
+) -> Event:
+    """The physio records (or undoes) the clearance to run; the running ladder moves as
+    ``plan_set_cleared_to_run`` moves it: up to the runner's start, or down below running."""
+    code, _ = steps["running"]
+    current = kb.step(code)
+    target = step_before_clearance(
+        current, protocol=protocol, tissue=tissue, cleared_to_run=cleared, kb=kb
+    )
+    if cleared:
+        start, _ = running_start(protocol, tissue, weekly_km, cleared_to_run=True, kb=kb)
+        the_phase = protocol.phase(phase)
+        start = max(start, the_phase.running, key=lambda s: s.position)
+        ceiling = the_phase.ceiling("running")
+        if ceiling is not None and start.position > ceiling.step.position:
+            start = ceiling.step
+        target = max(current, start, key=lambda s: s.position)
+    if target.code != code:
+        steps["running"] = (target.code, len(logs))
+    needed = protocol.running_clearance.physio if protocol.running_clearance else ""
+    return Event(
+        entry.date,
+        phase,
+        "running",
+        code,
+        target.code,
+        "cleared" if cleared else "clearance_undone",
+        None,
+        (
+            "The physio recorded the clearance to run. "
+            if cleared
+            else "The clearance to run was undone: no step with running in it. "
+        )
+        + needed,
+    )

@@ -356,8 +356,9 @@ def _exercise_card(key: str, plan: Plan, prescription: Prescription) -> Exercise
 def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueRule) -> RunningCard:
     step = engine.step(prescription.step_code)
     dose = prescription_dose(prescription, effort=step.dose.effort)
-    guidance = engine.running_guidance(step, prescription.note, tissue)
-    now = engine.running_now(step, tissue, cleared_to_run=plan.cleared_to_run)
+    protocol = engine.protocol(plan.diagnosis)
+    guidance = engine.running_guidance(step, prescription.note, tissue, protocol=protocol)
+    now = engine.running_now(step, tissue, cleared_to_run=plan.cleared_to_run, protocol=protocol)
     return RunningCard(
         key="R",
         step=step,

@@ -44,7 +44,8 @@ def _start(diagnosis: str, km: float | None) -> PlanDraft:
         ("lumbar_referred_pain", 10, "run_walk_run_short"),
         ("lumbar_referred_pain", 20, "run_walk_run_long"),
         ("deep_gluteal_syndrome", 35.5, "run_walk_run_long"),
-        ("hip_joint_referred_pain", 30, "run_continuous_easy"),
+        # The hip waits for a femoral-neck stress fracture to be ruled out (see below).
+        ("hip_joint_referred_pain", 30, "run_brisk_walk"),
         ("bone_stress_injury", 80, "run_none_cross_train"),
     ],
 )
@@ -194,3 +195,18 @@ def test_the_loader_wants_a_running_start_for_every_planned_tissue(knowledge_cop
         match=r"running_start \(joint\): missing, needed by protocol\.hip_joint_referred_pain",
     ):
         load_knowledge(kdir, idir)
+
+
+def test_the_hip_starts_running_where_the_runner_is_only_once_cleared():
+    """Before the femoral-neck rule-out is recorded the hip plan starts below any running and
+    says why; with it, the runner's 30 km a week starts continuous easy running."""
+    waiting = _start("hip_joint_referred_pain", 30).running
+    assert not waiting.step.involves_running
+    assert waiting.requires_clearance
+    assert knowledge().protocol("hip_joint_referred_pain").running_clearance.runner in (
+        waiting.start_note
+    )
+    cleared = build_plan(diagnosis="hip_joint_referred_pain", weekly_km=30, cleared_to_run=True)
+    assert isinstance(cleared, PlanDraft)
+    assert cleared.running.step.code == "run_continuous_easy"
+    assert "thigh bone" not in cleared.running.start_note

@@ -7,7 +7,9 @@ written. The sessions file is a JSON list; each entry takes the fields of the ru
 (``session_date`` YYYY-MM-DD, ``exercise_pain`` 0-10, optional ``running_pain``,
 ``running_pain_pattern``, ``next_morning``, ``pain_travelled_down_leg``, ``completed``,
 ``load_used``, ``weekly_distance_km``, ``notes``), or is ``{"session_date": ...,
-"advance_phase": true}`` where the physio moved the plan to its next phase.
+"advance_phase": true}`` where the physio moved the plan to its next phase, or
+``{"session_date": ..., "cleared_to_run": true}`` where the physio recorded the clearance to
+run that the hip and bone plans wait for (false undoes it).
 """
 
 import json
