@@ -808,6 +808,24 @@ def crutches(s):
     s.text(s.front, 196, 40, "0/10 pain", size=12)
 
 
+def sprint_effort(s, *, percent):
+    """A runner on a 40 m stretch, faster and more leaning as the percentage rises; a speed
+    gauge with its needle at the percentage (read the same in black and white)."""
+    floor(s)
+    fast = percent >= 80
+    runner(s, origin=(150, 70), lean=10 + percent // 8, phase="sprint" if fast else "run")
+    s.line(s.back, (30, 140), (30, 128), width=3)  # start cone
+    s.line(s.back, (226, 140), (226, 128), width=3)  # finish cone
+    s.text(s.front, 128, 154, "about 40 m", size=10, weight="normal")
+    gauge = (52, 56)
+    s.path_q(s.back, along(gauge, 180, 26), (gauge[0], gauge[1] - 36), along(gauge, 0, 26))
+    s.line(s.front, gauge, along(gauge, 180 - 180 * percent / 100, 22), width=3)
+    s.circle(s.front, gauge, 3, fill=INK, width=1)
+    s.text(s.front, gauge[0], gauge[1] + 20, f"{percent}%", size=14)
+    for x, y in ((96, 50), (90, 64), (96, 78))[: 1 + percent // 40]:
+        s.line(s.front, (x, y), (x + 18, y), width=2.5)
+
+
 ACTIVITY_DRAWINGS = {
     "askling_extender_slow": lambda s: extender(s, fast=False),
     "askling_extender_fast": lambda s: extender(s, fast=True),
@@ -823,6 +841,10 @@ ACTIVITY_DRAWINGS = {
     "hip_side_lying_abduction": side_lying,
     "bone_offload_crutches": crutches,
     "knee_bend_hold_seated": knee_bend_hold,
+    **{
+        f"sprint_{percent}": (lambda p: lambda s: sprint_effort(s, percent=p))(percent)
+        for percent in (50, 70, 80, 90, 100)
+    },
 }
 
 

@@ -338,7 +338,12 @@ def _ladders(
                 check.need(activity in ACTIVITIES, f"{swhere}: activity must be in {ACTIVITIES}")
                 check.need(bool(dose.session), f"{swhere}: a running dose needs 'session'")
             elif kind == "activity":
-                check.need(activity is None, f"{swhere}: only running steps have an activity")
+                # A running activity (the strain's sprint efforts) is judged on running pain.
+                check.need(
+                    activity in (None, "run"),
+                    f"{swhere}: an activity step's activity may only be 'run' (judged on the "
+                    "running pain)",
+                )
                 check.need(
                     bool(dose.sets is not None and (dose.reps or dose.hold_seconds))
                     or bool(dose.session),

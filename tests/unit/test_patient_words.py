@@ -5,7 +5,8 @@ comes from. Runner-facing, read on the printed plan, the runner's page or the re
 
 - ladder steps: purpose, how_to, cues, should_feel, progress_when;
 - protocols: what_is_going_on, referral_note, avoid (what and why), timeline summary,
-  safety_net, and per phase its goal, exit criteria, running note and other activities;
+  why running waits for a clearance (running_clearance.runner), safety_net, and per phase its
+  goal, exit criteria, running note and other activities;
 - running rules printed in a plan (``in_plan``): when and do;
 - patient_texts.toml: same-day and review signs, glossary meanings, "running now" answers,
   pain zones;
@@ -16,8 +17,9 @@ Skipped, with the reason:
 - step and ladder names, phase names, glossary terms: titles of a few words, where a grade
   says nothing (the words themselves are explained in the glossary);
 - ladder purpose, hip-flexion notes, tissue ``why``/``note``, phase entry criteria, ceilings'
-  and entry limits' ``why``, rule ``reason`` templates, protocol ``refer_reason``, red-flag
-  ``action`` and referral ``question``: written for the physio (plan screen, letter);
+  and entry limits' ``why``, rule ``reason`` templates, running_clearance ``physio``, protocol
+  ``refer_reason``, red-flag ``action`` and referral ``question``: written for the physio
+  (plan screen, letter);
 - outcome measures (LEFS, VISA-H item wording): validated questionnaires, whose wording may
   not change without losing the score's validity.
 
@@ -61,6 +63,8 @@ def runner_texts(kb: engine.Knowledge | None = None) -> Iterator[tuple[str, str]
         for i, avoid in enumerate(protocol.avoid):
             yield f"protocol {code}.avoid[{i}]", f"{avoid.what} {avoid.why}"
         yield f"protocol {code}.timeline", protocol.timeline.summary
+        if protocol.running_clearance:
+            yield f"protocol {code}.running_clearance", protocol.running_clearance.runner
         yield f"protocol {code}.safety_net", _joined(protocol.safety_net)
         for phase in protocol.phases:
             where = f"protocol {code}.phase[{phase.number}]"
