@@ -808,6 +808,47 @@ def crutches(s):
     s.text(s.front, 196, 40, "0/10 pain", size=12)
 
 
+def knee_curl(s):
+    """Lying on the front, head left; the near knee curls the foot up against an ankle weight,
+    the straight start leg dashed grey."""
+    floor(s)
+    hip, shoulder, head = (120, 128), (64, 126), (44, 118)
+    s.line(s.back, hip, (150, 132), (186, 133), (192, 126), color=FAR, width=BODY)  # far leg
+    trunk(s, shoulder, hip, head)
+    s.line(s.mid, shoulder, (60, 138), (76, 138), width=BODY)  # forearm on the floor
+    knee = (hip[0] + THIGH, 132)
+    ghost_line(s, knee, (knee[0] + SHIN, 133))
+    ankle = along(knee, 110, SHIN)
+    s.line(s.mid, hip, knee, ankle, along(ankle, 20, 10))
+    s.rect(s.front, ankle[0] - 7, ankle[1] - 5, 14, 10, fill=INK, width=2, rx=3)  # ankle weight
+    arrow(s, (knee[0] + SHIN - 4, 118), (knee[0] + SHIN - 6, 84), ankle)
+    s.text(s.front, 70, 40, "3 s up, 3 s down", size=11)
+
+
+def nordic(s):
+    """Kneeling, facing right, ankles held; the straight body lowers forward from the knees,
+    the upright start dashed grey."""
+    floor(s)
+    knee = (92, 133)
+    s.line(s.mid, knee, (54, 134), (48, 126))  # shin on the mat, foot behind
+    s.rect(s.back, 42, 120, 14, 8, width=2)  # ankle holder
+    ghost_line(s, knee, along(knee, 90, THIGH + TORSO))
+    s.circle(s.back, along(knee, 90, THIGH + TORSO + 13), 9, color=FAR, width=3, dash="5 4")
+    lean = 40  # degrees forward from upright
+    hip = along(knee, 90 - lean, THIGH)
+    shoulder = along(hip, 90 - lean, TORSO)
+    s.line(s.mid, knee, hip)
+    trunk(s, shoulder, hip, along(shoulder, 90 - lean, 15))
+    arm(s, shoulder, along(shoulder, -60, UPPER_ARM + FOREARM - 6), bend=1)
+    arrow(
+        s,
+        along(knee, 84, THIGH + TORSO + 8),
+        along(knee, 70, THIGH + TORSO + 16),
+        along(knee, 52, THIGH + TORSO + 8),
+    )
+    s.text(s.front, 60, 40, "slowly down", size=12)
+
+
 def sprint_effort(s, *, percent):
     """A runner on a 40 m stretch, faster and more leaning as the percentage rises; a speed
     gauge with its needle at the percentage (read the same in black and white)."""
@@ -841,6 +882,8 @@ ACTIVITY_DRAWINGS = {
     "hip_side_lying_abduction": side_lying,
     "bone_offload_crutches": crutches,
     "knee_bend_hold_seated": knee_bend_hold,
+    "knee_curl_slow": knee_curl,
+    "nordic_assisted": nordic,
     **{
         f"sprint_{percent}": (lambda p: lambda s: sprint_effort(s, percent=p))(percent)
         for percent in (50, 70, 80, 90, 100)
