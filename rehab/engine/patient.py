@@ -40,9 +40,8 @@ def running_now(
     """
     kb = kb or knowledge()
     at_top = kb.ladder(step.ladder).next_after(step.code) is None
-    needs_clearance = (
-        step.involves_running and clearance_needed(protocol, tissue) and not cleared_to_run
-    )
+    # Until the clearance is on record the answer is "no running, and why", whatever the step.
+    needs_clearance = clearance_needed(protocol, tissue) and not cleared_to_run
     for rule in kb.patient.running_now:
         if rule.not_cleared:
             matches = needs_clearance

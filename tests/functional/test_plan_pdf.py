@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from rehab.pdf import (
     render_plan_pdf,
 )
 from rehab.pdf.context import call_groups
-from rehab.services import plan_issue, prescription_set_step
+from rehab.services import plan_issue, plan_set_cleared_to_run, prescription_set_step
 from tests.rehab_factories import plan_for
 
 HOSTILE_NOTE = (
@@ -157,17 +158,20 @@ def test_bone_stress_injury_not_cleared_to_run_is_told_to_stop_running(patient, 
         clinician=alice,
         working_diagnosis="bone_stress_injury",
         reason="MRI shows a sacral stress reaction.",
-        phase=3,  # walk-run comes with phase 3
+        phase=3,  # walk-run comes with phase 3, once cleared
     )
-    prescription_set_step(
-        prescription=prescription(plan, "running"), step_code="run_walk_run_short"
-    )
+    # Without the clearance the phase starts below any running, and no running step is taken.
+    assert not engine.step(prescription(plan, "running").step_code).involves_running
+    with pytest.raises(ValidationError):
+        prescription_set_step(
+            prescription=prescription(plan, "running"), step_code="run_walk_run_short"
+        )
     html = render_plan_html(plan=plan)
     assert "No running until a doctor clears you." in html
     assert "Do not hop or jump to test the leg." in html
     assert "You cannot hop on the painful leg without pain." not in html
-    plan.cleared_to_run = True
-    plan.save()
+    plan_set_cleared_to_run(plan=plan, cleared=True)
+    assert prescription(plan, "running").step_code == "run_walk_run_short"
     assert plan_pdf_context(plan=plan)["running"].now.label == "CHANGE"
 
 

@@ -134,3 +134,62 @@ def test_a_file_that_is_not_json_or_not_a_list_is_refused(tmp_path):
 def test_an_unknown_diagnosis_lists_the_known_ones(tmp_path):
     with pytest.raises(CommandError, match=r"known: .*hamstring_strain"):
         walkthrough(tmp_path, "runners_knee", [])
+
+
+def _days(start: int, count: int) -> list[dict]:
+    return [settled(start + 2 * i) for i in range(count)]
+
+
+def _move(day: int, **entry) -> dict:
+    return {"session_date": (dt.date(2026, 1, 5) + dt.timedelta(days=day)).isoformat(), **entry}
+
+
+def test_a_strain_walkthrough_sprints_at_90_and_100_percent_only_in_the_last_phase(tmp_path):
+    sessions = [
+        *_days(0, 6),
+        _move(13, advance_phase=True),
+        *_days(14, 10),
+        _move(35, advance_phase=True),
+        *_days(36, 16),
+        _move(69, advance_phase=True),
+        *_days(70, 8),
+    ]
+    events = walkthrough(tmp_path, "hamstring_strain", sessions)["events"]
+    sprint = [e for e in events if e["item"] == "sprint"]
+    fast = [e for e in sprint if e["to"] in ("sprint_90", "sprint_100")]
+    assert fast and {e["phase"] for e in fast} == {4}
+    assert any(e["rule"] == "hold_phase_ceiling" and e["phase"] == 3 for e in sprint)
+
+
+@pytest.mark.parametrize("diagnosis", ["bone_stress_injury", "hip_joint_referred_pain"])
+def test_no_running_before_the_clearance_entry_then_running_after_it(tmp_path, diagnosis):
+    phases = len(engine.protocol(diagnosis).phases)
+    sessions, day = [*_days(0, 6)], 13
+    for _ in range(phases - 1):
+        sessions += [_move(day, advance_phase=True), *_days(day + 1, 6)]
+        day += 14
+    before = walkthrough(tmp_path, diagnosis, sessions, "--weekly-km", "30")["events"]
+    assert not any(
+        e["item"] == "running" and e["to"] and engine.step(e["to"]).involves_running for e in before
+    )
+    after = walkthrough(
+        tmp_path,
+        diagnosis,
+        [*sessions, _move(day, cleared_to_run=True), *_days(day + 1, 6)],
+        "--weekly-km",
+        "30",
+    )["events"]
+    cleared = [e for e in after if e["decision"] == "cleared"]
+    assert len(cleared) == 1 and cleared[0]["item"] == "running"
+    assert any(
+        e["item"] == "running" and engine.step(e["to"]).involves_running
+        for e in after[after.index(cleared[0]) :]
+    )
+
+
+def test_a_clearance_entry_takes_only_its_own_fields(tmp_path):
+    entry = _move(1, cleared_to_run=True, exercise_pain=1)
+    with pytest.raises(CommandError, match=r"sessions\[1\]\.exercise_pain: unknown field"):
+        walkthrough(tmp_path, "hip_joint_referred_pain", [settled(0), entry])
+    with pytest.raises(CommandError, match=r"sessions\[1\]\.cleared_to_run: must be true"):
+        walkthrough(tmp_path, "hip_joint_referred_pain", [settled(0), _move(1, cleared_to_run=1)])
