@@ -61,7 +61,8 @@ def measure(name: str, page_size: str, large_print: bool) -> tuple[int, int, int
             raise _RollBack
     except _RollBack:
         pass
-    assert result is not None
+    if result is None:
+        raise RuntimeError(f"{name}: nothing rendered")
     return result
 
 
@@ -90,7 +91,9 @@ def main() -> None:
     heads = ("A4", "A4 large", "Letter", "Letter large")
     print(f"{'plan':38} {'cards':>5} " + " ".join(f"{h:>12}" for h in heads))
     for name, figures in rows:
-        cells = [f"{pages} p" + (f" ({split} split)" if split else "") for pages, _, split in figures]
+        cells = [
+            f"{pages} p" + (f" ({split} split)" if split else "") for pages, _, split in figures
+        ]
         print(f"{name:38} {figures[0][1]:>5} " + " ".join(f"{c:>12}" for c in cells))
     split_total = sum(split for _, figures in rows for _, _, split in figures)
     print(f"cards split across pages, all variants: {split_total}")

@@ -18,6 +18,7 @@ function registered in one of the two, or the script stops and names the step.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 import sys
 import tomllib
@@ -113,12 +114,18 @@ class Svg:
 
     def rect(self, layer, x, y, w, h, fill="#fff", color=INK, width=3, rx=0):
         layer.append(
-            ("rect", ((x, y), (x + w, y + h)), {"fill": fill, "color": color, "width": width, "rx": rx})
+            (
+                "rect",
+                ((x, y), (x + w, y + h)),
+                {"fill": fill, "color": color, "width": width, "rx": rx},
+            )
         )
 
     def text(self, layer, x, y, s, size=12, anchor="middle", weight="bold"):
         """On ``note``: x, y in the panel (0-210, 0-160), not in drawing units."""
-        layer.append(("text", ((x, y),), {"s": s, "size": size, "anchor": anchor, "weight": weight}))
+        layer.append(
+            ("text", ((x, y),), {"s": s, "size": size, "anchor": anchor, "weight": weight})
+        )
 
     def path_q(self, layer, p0, c, p1, color=INK, width=3):
         layer.append(("pathq", (p0, c, p1), {"color": color, "width": width}))
@@ -162,7 +169,7 @@ def fit(poses):
 
 
 def segments(ps):
-    return list(zip(ps, ps[1:], strict=False))
+    return list(itertools.pairwise(ps))
 
 
 def render_panel(pose, other, transform, k, *, end: bool) -> list[str]:
@@ -299,13 +306,17 @@ def tracked(pose, start, end):
 
 
 def body_centre(pose, transform):
-    points = [transform(p) for layer in pose.layers() for item in layer if is_limb(item) for p in item[1]]
+    points = [
+        transform(p) for layer in pose.layers() for item in layer if is_limb(item) for p in item[1]
+    ]
     return (sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points))
 
 
 def arrow_svg(path, width=4, head=12) -> list[str]:
     tip = path[-1]
-    before = next((p for p in reversed(path[:-1]) if math.hypot(tip[0] - p[0], tip[1] - p[1]) > 4), path[0])
+    before = next(
+        (p for p in reversed(path[:-1]) if math.hypot(tip[0] - p[0], tip[1] - p[1]) > 4), path[0]
+    )
     ang = math.atan2(tip[1] - before[1], tip[0] - before[0])
     stem = [*path[:-1], (tip[0] - 5 * math.cos(ang), tip[1] - 5 * math.sin(ang))]
     left = (tip[0] - head * math.cos(ang - 0.45), tip[1] - head * math.sin(ang - 0.45))
@@ -406,7 +417,13 @@ def dumbbell(s, c, length=26, angle=0, layer=None):
     s.line(layer, p0, p1, width=4, cap="butt")
     for end in (p0, p1):
         nx, ny = -uy, ux
-        s.line(layer, (end[0] - nx * 7, end[1] - ny * 7), (end[0] + nx * 7, end[1] + ny * 7), width=6.5, cap="butt")
+        s.line(
+            layer,
+            (end[0] - nx * 7, end[1] - ny * 7),
+            (end[0] + nx * 7, end[1] + ny * 7),
+            width=6.5,
+            cap="butt",
+        )
 
 
 def plate(s, c, r=15, heavy=False):
@@ -459,7 +476,9 @@ def bridge(s, t, *, ankle, toe, phi=8, single=False, weight=False, on_box=False)
         u = toward((0, 0), (knee[0] - hip[0], knee[1] - hip[1]), 1)
         fk = (hip[0] + u[0] * THIGH, hip[1] + u[1] * THIGH)
         fa = (fk[0] + u[0] * SHIN, fk[1] + u[1] * SHIN)
-        s.line(s.back, hip, fk, fa, along(fa, math.degrees(math.atan2(-u[1], u[0])) + 90, 9), color=FAR)
+        s.line(
+            s.back, hip, fk, fa, along(fa, math.degrees(math.atan2(-u[1], u[0])) + 90, 9), color=FAR
+        )
     else:
         far = ik(hip, (ankle[0] - 4, ankle[1]), THIGH, SHIN, -1)
         s.line(s.back, hip, far, (ankle[0] - 4, ankle[1]), (toe[0] - 4, toe[1]), color=FAR)
@@ -563,7 +582,9 @@ def hinge(s, t, *, lean, hip_end, load=None, dowel=False, kickstand=False):
         if load == "dumbbell":
             dumbbell(s, (wrist[0], wrist[1] + 3), length=22)
         elif load:
-            plate(s, (wrist[0], wrist[1] + 4), r=19 if load == "heavy" else 14, heavy=load == "heavy")
+            plate(
+                s, (wrist[0], wrist[1] + 4), r=19 if load == "heavy" else 14, heavy=load == "heavy"
+            )
     s.track = (head[0] + 14, head[1] - 10)
     return knee
 
@@ -666,8 +687,13 @@ def walk_run(walk_minutes, run_minutes):
     def figure(s, t):
         floor(s)
         running = t >= 0.5
-        runner(s, origin=(118, 70 if running else 68), t=0.3, lean=12 if running else 4,
-               gait="run" if running else "walk")
+        runner(
+            s,
+            origin=(118, 70 if running else 68),
+            t=0.3,
+            lean=12 if running else 4,
+            gait="run" if running else "walk",
+        )
         s.labels = (f"WALK {walk_minutes}", f"RUN {run_minutes}")
 
     return figure
@@ -873,7 +899,14 @@ def crutches(s, t):
     shoulder = along(hip, 92, TORSO)
     leg(s, hip, (114, 133), (126, 137), bend=-1)
     far_foot = (lerp(100, 132, t), 116)
-    s.line(s.back, hip, ik(hip, far_foot, THIGH, SHIN, -1), far_foot, (far_foot[0] + 10, 118), color=FAR)
+    s.line(
+        s.back,
+        hip,
+        ik(hip, far_foot, THIGH, SHIN, -1),
+        far_foot,
+        (far_foot[0] + 10, 118),
+        color=FAR,
+    )
     trunk(s, shoulder, hip, along(shoulder, 92, 15))
     for layer in (s.front, s.back):
         s.line(layer, (shoulder[0] + 4, shoulder[1] + 6), tips, width=4)

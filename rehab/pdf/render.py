@@ -54,7 +54,7 @@ def split_cards(document: weasyprint.document.Document) -> list[str]:
     pages_of: dict[object, set[int]] = {}
     names: dict[object, str] = {}
     for number, page in enumerate(document.pages):
-        for box in page._page_box.descendants():  # noqa: SLF001 - WeasyPrint's layout tree
+        for box in page._page_box.descendants():  # WeasyPrint's layout tree
             element = getattr(box, "element", None)
             if element is None or "card" not in (element.get("class") or "").split():
                 continue
