@@ -51,7 +51,12 @@ DEMO_EDITS = {
 }
 
 
-def build_demo_plan(*, page_size: str = Clinic.PageSize.A4, phase: int = 3) -> Plan:
+def build_demo_plan(
+    *, page_size: str = Clinic.PageSize.A4, phase: int = 3, diagnosis: str | None = None
+) -> Plan:
+    """The demo runner's plan at ``phase``, with the physio's edits; ``diagnosis`` signs the
+    same assessment with another working diagnosis and keeps the protocol's own doses (the page
+    count of every protocol's plan, benchmarks/pdf_pages.py)."""
     clinic = Clinic.objects.create(
         name="Riverside Running Clinic",
         address="12 River Road\nSpringfield SP1 2AB",
@@ -82,10 +87,14 @@ def build_demo_plan(*, page_size: str = Clinic.PageSize.A4, phase: int = 3) -> P
         assessment=assessment,
         clinician=clinician,
         red_flag_screen_reason=DEMO_SCREEN_REASON,
+        working_diagnosis=diagnosis,
+        working_diagnosis_reason="Demo record: another cause's plan." if diagnosis else "",
     )
     plan = plan_create(assessment=assessment, clinician=clinician)
     while plan.current_phase < phase:
         plan_advance_phase(plan=plan, clinician=clinician)
+    if diagnosis:
+        return plan
     for prescription in plan.prescriptions.all():
         for name, value in DEMO_EDITS.get(prescription.ladder, {}).items():
             setattr(prescription, name, value)

@@ -38,7 +38,27 @@ def render_plan_pdf(
 
 def html_to_pdf(html: str) -> bytes:
     """WeasyPrint on rendered plan HTML: tagged PDF/UA-1, static assets only."""
-    document = weasyprint.HTML(
+    return laid_out_plan(html).write_pdf(**PDF_OPTIONS)
+
+
+def laid_out_plan(html: str) -> weasyprint.document.Document:
+    """The plan HTML laid out in pages (what ``html_to_pdf`` writes), for measuring."""
+    return weasyprint.HTML(
         string=html, base_url=ASSET_BASE_URL, url_fetcher=StaticAssetFetcher()
-    )
-    return document.write_pdf(**PDF_OPTIONS)
+    ).render(**PDF_OPTIONS)
+
+
+def split_cards(document: weasyprint.document.Document) -> list[str]:
+    """The cards (exercise, activity, running, rules) laid out on more than one page, by their
+    heading: a card is printed whole, so the runner never turns a page mid-exercise."""
+    pages_of: dict[object, set[int]] = {}
+    names: dict[object, str] = {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():  # WeasyPrint's layout tree
+            element = getattr(box, "element", None)
+            if element is None or "card" not in (element.get("class") or "").split():
+                continue
+            pages_of.setdefault(element, set()).add(number)
+            heading = element.find(".//h3")
+            names[element] = "".join(heading.itertext()) if heading is not None else "card"
+    return [names[element] for element, pages in pages_of.items() if len(pages) > 1]
