@@ -3,7 +3,7 @@ from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
 
 from clinic.integrity import VersionFormMixin
-from clinic.models import Patient
+from clinic.models import Membership, Patient
 from clinic.selectors import clinics_for_user
 from clinic.submissions import SUBMISSION_KEY, submission_key_field
 
@@ -104,3 +104,29 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
             f"clinic{number}. Is this the same person? If so, open their record instead; "
             "if not, tick this box and save again.",
         )
+
+
+class InviteForm(forms.Form):
+    """A new team member: who, their email (their login name) and their role."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="The set-password link goes here; it is also the login.")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.CLINICIAN)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="invite", **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(
+                Div("first_name", css_class="col-md-3"),
+                Div("last_name", css_class="col-md-3"),
+                Div("email", css_class="col-md-4"),
+                Div("role", css_class="col-md-2"),
+            ),
+            Submit("invite", "Invite and email the link"),
+        )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
