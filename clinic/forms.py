@@ -1,7 +1,9 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
+from django.core.validators import MaxValueValidator
 
+from clinic import units
 from clinic.integrity import VersionFormMixin
 from clinic.models import Membership, Patient
 from clinic.selectors import clinics_for_user
@@ -130,3 +132,41 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class DistanceFieldsMixin:
+    """Running distances stored in km, asked in the clinic's unit (``clinic.units``): the label
+    names the unit, the value shown and typed is in it, and ``cleaned_data`` holds km.
+
+    ``distance_fields`` maps each such field to its highest value in km.
+    """
+
+    distance_fields: dict[str, float] = {}
+    distance_unit = units.KM
+
+    def ask_distances_in(self, unit: str) -> None:
+        self.distance_unit = unit
+        for name, max_km in self.distance_fields.items():
+            field = self.fields[name]
+            question = str(field.label).removesuffix(" (km)")
+            field.label = f"{question} ({units.unit_label(unit)})"
+            if unit == units.KM:
+                continue
+            highest = float(units.number(units.from_km(max_km, unit)))
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxValueValidator)
+            ] + [MaxValueValidator(highest)]
+            field.widget.attrs["max"] = highest
+            stored = self.initial.get(name)
+            if stored is not None and not self.is_bound:
+                self.initial[name] = float(units.number(units.from_km(stored, unit)))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.distance_unit != units.KM:
+            for name in self.distance_fields:
+                value = cleaned.get(name)
+                if value is not None:
+                    km = units.to_km(value, self.distance_unit)
+                    cleaned[name] = float(km) if isinstance(value, float) else km
+        return cleaned

@@ -139,7 +139,8 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     ):
         raise ValidationError(
             {
-                "role": "This is the clinic's last clinic admin. Make someone else clinic admin first."
+                "role": "This is the clinic's last clinic admin. "
+                "Make someone else clinic admin first."
             }
         )
     membership.role = role
