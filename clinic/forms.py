@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
 from django.core.validators import MaxValueValidator
+from django.utils.formats import date_format
 
 from clinic import units
 from clinic.integrity import VersionFormMixin
@@ -102,7 +103,7 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
         self.helper.layout.insert(len(self.helper.layout) - 1, "different_person")
         self.add_error(
             "different_person",
-            f"{namesake.full_name}, born {born:%d %b %Y}, is already a patient of this "
+            f"{namesake.full_name}, born {date_format(born)}, is already a patient of this "
             f"clinic{number}. Is this the same person? If so, open their record instead; "
             "if not, tick this box and save again.",
         )

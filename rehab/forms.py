@@ -6,6 +6,7 @@ from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clinic import units
 from clinic.forms import DistanceFieldsMixin
@@ -21,10 +22,10 @@ def date_within_plan(value, *, plan: Plan | None, what: str):
     if value is None:
         return value
     if value > today:
-        raise forms.ValidationError(f"The {what} cannot be after today ({today:%d %b %Y}).")
+        raise forms.ValidationError(f"The {what} cannot be after today ({date_format(today)}).")
     if plan is not None and value < plan.starts_on:
         raise forms.ValidationError(
-            f"The {what} cannot be before the plan started ({plan.starts_on:%d %b %Y})."
+            f"The {what} cannot be before the plan started ({date_format(plan.starts_on)})."
         )
     return value
 
