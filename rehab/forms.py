@@ -110,6 +110,26 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
         )
         for name in set(Prescription.DOSE_FIELDS) - set(self.instance.dose_fields):
             del self.fields[name]
+        # Texts stored as the knowledge states them (km) are shown in the clinic's unit.
+        self.distance_unit = self.instance.plan.patient.clinic.distance_unit
+        if not self.is_bound:
+            for name in DISTANCE_TEXTS:
+                if name in self.fields and self.initial.get(name):
+                    self.initial[name] = units.in_unit(self.initial[name], self.distance_unit)
+
+    def _as_stored_when_unchanged(self, name: str) -> str:
+        """A text sent back as shown keeps its stored words (the dose stays the standard)."""
+        typed, stored = self.cleaned_data.get(name), getattr(self.instance, name)
+        return stored if typed == units.in_unit(stored, self.distance_unit) else typed
+
+    def clean_session(self):
+        return self._as_stored_when_unchanged("session")
+
+    def clean_note(self):
+        return self._as_stored_when_unchanged("note")
+
+
+DISTANCE_TEXTS = ("session", "note")  # a prescription's texts that may state a distance
 
 
 PAIN_CHOICES = [(value, str(value)) for value in range(11)]

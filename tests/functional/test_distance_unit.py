@@ -128,3 +128,21 @@ def test_session_log_and_assessment_forms_take_miles_and_store_km(
     assert str(plan.session_logs.get().weekly_distance_km) == "16.1"
     form = alice_client.get(reverse("assessment_create", args=[patient.pk])).content.decode()
     assert "Usual weekly running distance (miles)" in form
+
+
+def test_the_running_dose_is_edited_in_miles_and_an_unchanged_text_stays_the_standard(
+    alice_client, clinic, lumbar
+):
+    Clinic.objects.filter(pk=clinic.pk).update(distance_unit="mi")
+    plan = _build(alice_client, lumbar, "20")
+    running = plan.prescriptions.get(ladder="running")
+    url = reverse("prescription_edit", args=[running.pk])
+    page = alice_client.get(url).content.decode()
+    assert "20 miles" in page and not KM_WORD.search(_visible(page))
+    stored_note = running.note
+    form = alice_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["note"] = data["note"] + " "  # as a browser may send it back
+    assert alice_client.post(url, data).status_code == 302
+    running.refresh_from_db()
+    assert running.note == stored_note  # sent back as shown: kept as the engine wrote it
