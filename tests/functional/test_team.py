@@ -218,3 +218,15 @@ def test_logins_leave_no_account_history_but_the_password_hash_is_never_kept(ali
     assert _logs_in(client, "alice", "pw")
     assert User.history.filter(id=alice.pk).count() == before
     assert "password" not in {f.name for f in User.history.model._meta.fields}
+
+
+def test_the_invitation_goes_again_until_a_password_is_chosen(dana_client, clinic, alice):
+    _invite(dana_client, clinic)
+    member = Membership.objects.get(user__username="pat.newcomer@example.com")
+    again = reverse("team_member", args=[clinic.pk, member.pk, "invite-again"])
+    assert dana_client.post(again).status_code == 302
+    assert len(mail.outbox) == 2 and _link(mail.outbox[1])
+    alices = Membership.objects.get(user=alice)
+    refused = dana_client.post(reverse("team_member", args=[clinic.pk, alices.pk, "invite-again"]))
+    assert refused.status_code == 400 and "already chosen a password" in refused.content.decode()
+    assert len(mail.outbox) == 2
