@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
+from clinic.forms import DistanceFieldsMixin
 from clinic.integrity import VersionFormMixin
 from clinic.submissions import SUBMISSION_KEY, submission_key_field
 
@@ -124,7 +125,7 @@ class SectionDetails(Fieldset):
         )
 
 
-class AssessmentForm(VersionFormMixin, forms.ModelForm):
+class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = [
@@ -152,12 +153,16 @@ class AssessmentForm(VersionFormMixin, forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    distance_fields = {"weekly_distance_km": 400}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["side"].choices = Assessment.Side.choices
         vocabulary = load_vocabulary()
         for finding in vocabulary.fields:
             self.fields[finding.name] = self.field_for(finding, self.fields[finding.name])
+        if self.instance.patient_id:
+            self.ask_distances_in(self.instance.patient.clinic.distance_unit)
         once = ()
         if not self.instance.pk:
             self.fields[SUBMISSION_KEY] = submission_key_field()

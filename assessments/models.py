@@ -12,6 +12,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from assessments.vocabulary import load_vocabulary
@@ -410,7 +411,7 @@ class Assessment(VersionedModel):
         indexes = [models.Index(fields=["patient", "-assessed_on"])]
 
     def __str__(self) -> str:
-        return f"{self.patient} — {self.assessed_on:%d %b %Y} ({self.get_status_display()})"
+        return f"{self.patient} — {date_format(self.assessed_on)} ({self.get_status_display()})"
 
     def clean(self):
         """An amendment corrects an assessment of the same patient."""

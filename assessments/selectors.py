@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingField, Section, load_vocabulary
+from clinic import units
 from clinic.audit import note_read
 from clinic.knowledge import RedFlagInfo, red_flags
 
@@ -70,12 +71,13 @@ AnsweredSection = tuple[Section, list[tuple[FindingField, str]]]
 
 def answered_sections(*, assessment: Assessment) -> list[AnsweredSection]:
     """Each section's answered findings (positives and negatives) in words; empty ones left out."""
+    unit = assessment.patient.clinic.distance_unit
     return [
         (section, rows)
         for section in load_vocabulary().sections
         if (
             rows := [
-                (finding, finding.words(getattr(assessment, finding.name)))
+                (finding, units.in_unit(finding.words(getattr(assessment, finding.name)), unit))
                 for finding in section.fields
                 if getattr(assessment, finding.name) is not None
             ]
@@ -87,11 +89,12 @@ def positive_findings(*, assessment: Assessment) -> list[str]:
     """The findings that were present, in words: a "no", a negative test, "none of these" and
     anything not asked are left out."""
     found = []
+    unit = assessment.patient.clinic.distance_unit
     for field in load_vocabulary().fields:
         value = getattr(assessment, field.name)
         if value is None or value is False or value == "negative" or value == []:
             continue
-        found.append(f"{field.question}: {field.words(value)}")
+        found.append(f"{field.question}: {units.in_unit(field.words(value), unit)}")
     return found
 
 

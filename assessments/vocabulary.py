@@ -61,6 +61,8 @@ class FindingField:
             return ", ".join(self.label(v) for v in value) if value else "None of these"
         if self.type in ("enum", "result"):
             return self.label(value)
+        if self.name.endswith("_km"):  # a distance, stored in km (clinic.units says it in miles)
+            return f"{value:g} km"
         return f"{value:g}" if isinstance(value, float) else str(value)
 
 

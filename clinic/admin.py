@@ -206,7 +206,7 @@ class SuperuserOnlyAdmin(admin.ModelAdmin):
 @admin.register(Clinic)
 class ClinicAdmin(ClinicScopedAdmin):
     clinic_lookup = "pk"
-    list_display = ["name", "phone", "email", "pdf_page_size"]
+    list_display = ["name", "phone", "email", "pdf_page_size", "distance_unit"]
     search_fields = ["name", "email"]
     list_filter = ["pdf_page_size"]
 

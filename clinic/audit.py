@@ -53,6 +53,8 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "news on their active plans (opening a plan is audited); search terms are never stored",
     "patient_create": "an empty form, or the patient just typed in (its creation is in history)",
     "differential_knowledge": "the clinical knowledge, no patient",
+    "team": "the clinic's staff and their roles, no patient",
+    "team_member": "a change to a staff member's role or account, no patient",
     "assessment_preview": "the differential for findings being typed (htmx, per keystroke); "
     "nothing stored is shown — the form page around it is audited",
 }

@@ -1,9 +1,12 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
+from django.core.validators import MaxValueValidator
+from django.utils.formats import date_format
 
+from clinic import units
 from clinic.integrity import VersionFormMixin
-from clinic.models import Patient
+from clinic.models import Membership, Patient
 from clinic.selectors import clinics_for_user
 from clinic.submissions import SUBMISSION_KEY, submission_key_field
 
@@ -100,7 +103,71 @@ class PatientForm(VersionFormMixin, forms.ModelForm):
         self.helper.layout.insert(len(self.helper.layout) - 1, "different_person")
         self.add_error(
             "different_person",
-            f"{namesake.full_name}, born {born:%d %b %Y}, is already a patient of this "
+            f"{namesake.full_name}, born {date_format(born)}, is already a patient of this "
             f"clinic{number}. Is this the same person? If so, open their record instead; "
             "if not, tick this box and save again.",
         )
+
+
+class InviteForm(forms.Form):
+    """A new team member: who, their email (their login name) and their role."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField(help_text="The set-password link goes here; it is also the login.")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.CLINICIAN)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="invite", **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(
+                Div("first_name", css_class="col-md-3"),
+                Div("last_name", css_class="col-md-3"),
+                Div("email", css_class="col-md-4"),
+                Div("role", css_class="col-md-2"),
+            ),
+            Submit("invite", "Invite and email the link"),
+        )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class DistanceFieldsMixin:
+    """Running distances stored in km, asked in the clinic's unit (``clinic.units``): the label
+    names the unit, the value shown and typed is in it, and ``cleaned_data`` holds km.
+
+    ``distance_fields`` maps each such field to its highest value in km.
+    """
+
+    distance_fields: dict[str, float] = {}
+    distance_unit = units.KM
+
+    def ask_distances_in(self, unit: str) -> None:
+        self.distance_unit = unit
+        for name, max_km in self.distance_fields.items():
+            field = self.fields[name]
+            question = str(field.label).removesuffix(" (km)")
+            field.label = f"{question} ({units.unit_label(unit)})"
+            if unit == units.KM:
+                continue
+            highest = float(units.number(units.from_km(max_km, unit)))
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxValueValidator)
+            ] + [MaxValueValidator(highest)]
+            field.widget.attrs["max"] = highest
+            stored = self.initial.get(name)
+            if stored is not None and not self.is_bound:
+                self.initial[name] = float(units.number(units.from_km(stored, unit)))
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.distance_unit != units.KM:
+            for name in self.distance_fields:
+                value = cleaned.get(name)
+                if value is not None:
+                    km = units.to_km(value, self.distance_unit)
+                    cleaned[name] = float(km) if isinstance(value, float) else km
+        return cleaned

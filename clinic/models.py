@@ -1,9 +1,11 @@
 """Clinics, the people who work in them, and their patients."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from clinic.integrity import GuardedManager, VersionedModel
@@ -13,6 +15,10 @@ class Clinic(models.Model):
     class PageSize(models.TextChoices):
         A4 = "A4", "A4"
         LETTER = "Letter", "US Letter"
+
+    class DistanceUnit(models.TextChoices):
+        KM = "km", "Kilometres"
+        MILES = "mi", "Miles"
 
     name = models.CharField(max_length=200)
     address = models.TextField(blank=True)
@@ -33,6 +39,13 @@ class Clinic(models.Model):
     )
     record_number_next = models.PositiveIntegerField(
         default=1, help_text="The number the next automatically numbered patient gets."
+    )
+    distance_unit = models.CharField(
+        max_length=2,
+        choices=DistanceUnit.choices,
+        default=DistanceUnit.KM,
+        help_text="How running distances are asked for and shown: pages, PDFs, the runner's "
+        "link. Stored in km either way.",
     )
     require_two_factor = models.BooleanField(
         "require two-factor login",
@@ -73,6 +86,25 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.clinic} ({self.get_role_display()})"
+
+
+class AccountHistory(HistoricalRecords):
+    """A user account's history without its logins: each login saves only ``last_login``."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("update_fields") == frozenset({"last_login"}):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
+# Who invited, renamed, deactivated or reactivated an account, and when (the team page shows
+# it). Never the password hash: an old hash kept in history is one more to crack.
+register(
+    get_user_model(),
+    app="clinic",
+    records_class=AccountHistory,
+    excluded_fields=["password", "last_login"],
+)
 
 
 def not_a_member_error(user_id, clinic_id) -> str | None:

@@ -1,7 +1,11 @@
-"""Reads scoped to the user's clinics: the one place that decides who sees which patient."""
+"""Reads scoped to the user's clinics: the one place that decides who sees which patient, and
+which clinic's team a clinic admin manages."""
 
+import dataclasses
 import datetime as dt
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
@@ -68,3 +72,91 @@ def is_clinic_admin(*, user, clinic: Clinic) -> bool:
     return Membership.objects.filter(
         user=user, clinic=clinic, role=Membership.Role.CLINIC_ADMIN
     ).exists()
+
+
+def team_clinics(*, user) -> QuerySet[Clinic]:
+    """The clinics whose team ``user`` manages (as their clinic admin)."""
+    return Clinic.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.CLINIC_ADMIN
+    )
+
+
+def get_team_clinic_for_admin(*, user, pk) -> Clinic:
+    """The clinic whose team ``user`` manages: 404 outside their clinics, 403 for a member
+    who is not its clinic admin (the anonymise page's convention)."""
+    clinic = get_object_or_404(clinics_for_user(user=user).distinct(), pk=pk)
+    if not is_clinic_admin(user=user, clinic=clinic):
+        raise PermissionDenied("Only the clinic's admins manage its team.")
+    return clinic
+
+
+def team_members(*, clinic: Clinic) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(clinic=clinic)
+        .select_related("user")
+        .order_by("-user__is_active", "user__last_name", "user__first_name", "user__username")
+    )
+
+
+def get_team_member(*, clinic: Clinic, pk) -> Membership:
+    return get_object_or_404(team_members(clinic=clinic), pk=pk)
+
+
+@dataclasses.dataclass(frozen=True)
+class TeamChange:
+    at: dt.datetime
+    by: str
+    member: str
+    what: str
+
+
+def _person(user) -> str:
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.get_username()
+
+
+def team_changes(*, clinic: Clinic, limit: int = 50) -> list[TeamChange]:
+    """Who added whom, changed a role, deactivated or reactivated an account, and when, newest
+    first: the clinic's memberships' history and its members' accounts' history."""
+    roles = dict(Membership.Role.choices)
+    changes: list[TeamChange] = []
+    memberships = (
+        Membership.history.filter(clinic_id=clinic.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    last_role: dict[int, str] = {}
+    names = {
+        m.user_id: _person(m.user)
+        for m in Membership.objects.filter(clinic=clinic).select_related("user")
+    }
+    for row in memberships:
+        member = names.get(row.user_id, f"account #{row.user_id}")
+        if row.history_type == "+":
+            what = f"added as {roles.get(row.role, row.role).lower()}"
+        elif row.history_type == "-":
+            what = "removed from the clinic"
+        elif last_role.get(row.id) != row.role:
+            what = f"role changed to {roles.get(row.role, row.role).lower()}"
+        else:
+            continue
+        last_role[row.id] = row.role
+        changes.append(TeamChange(row.history_date, _person(row.history_user), member, what))
+    accounts = (
+        get_user_model()
+        .history.filter(id__in=names)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    last_active: dict[int, bool] = {}
+    for row in accounts:
+        before = last_active.get(row.id, True)
+        last_active[row.id] = row.is_active
+        if row.history_type == "~" and before != row.is_active:
+            what = "account reactivated" if row.is_active else "account deactivated"
+            changes.append(
+                TeamChange(row.history_date, _person(row.history_user), names[row.id], what)
+            )
+    changes.sort(key=lambda change: change.at, reverse=True)
+    return changes[:limit]

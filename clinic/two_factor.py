@@ -12,7 +12,7 @@ from base64 import b32encode
 import segno
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,12 +39,17 @@ class TwoFactorAwareBackend(ModelBackend):
     """Django's ModelBackend, loading the session's user with "must pass 2FA?" in the same query.
 
     TwoFactorMiddleware asks this on every request; folding it into the user query keeps the
-    per-request cost of two-factor login at zero queries.
+    per-request cost of two-factor login at zero queries. ``team_clinic_id`` (a clinic whose
+    team the user manages, or None) rides along for the menu's "Team" link.
     """
 
     def get_user(self, user_id):
+        managed = Membership.objects.filter(
+            user=OuterRef("pk"), role=Membership.Role.CLINIC_ADMIN
+        ).order_by("clinic__name")
         users = get_user_model()._default_manager.annotate(
-            two_factor_required=Exists(_strict_memberships(OuterRef("pk")))
+            two_factor_required=Exists(_strict_memberships(OuterRef("pk"))),
+            team_clinic_id=Subquery(managed.values("clinic_id")[:1]),
         )
         user = users.filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None

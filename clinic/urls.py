@@ -27,4 +27,10 @@ urlpatterns = [
     path("two-factor/", views_two_factor.two_factor_verify, name="two_factor_verify"),
     path("patients/new/", views.patient_create, name="patient_create"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
+    path("clinics/<int:pk>/team/", views.team, name="team"),
+    path(
+        "clinics/<int:clinic_pk>/team/<int:pk>/<str:action>/",
+        views.team_member,
+        name="team_member",
+    ),
 ]

@@ -1,10 +1,21 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from clinic import services
-from clinic.forms import PatientForm
+from clinic.forms import InviteForm, PatientForm, RoleForm
 from clinic.integrity import StaleVersionError
-from clinic.selectors import get_patient_for_user
+from clinic.models import Membership
+from clinic.selectors import (
+    get_patient_for_user,
+    get_team_clinic_for_admin,
+    get_team_member,
+    team_changes,
+    team_clinics,
+    team_members,
+)
 from clinic.services import patient_update
 from clinic.submissions import once_per_submission, submission_made
 
@@ -33,3 +44,75 @@ def patient_edit(request, pk):
             messages.success(request, "Patient details saved.")
             return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})
+
+
+def _team_page(request, clinic, *, invite_form=None, member_errors=None, status=200):
+    return render(
+        request,
+        "clinic/team.html",
+        {
+            "clinic": clinic,
+            "members": team_members(clinic=clinic),
+            "invite_form": invite_form or InviteForm(),
+            "roles": Membership.Role.choices,
+            "member_errors": member_errors or {},
+            "changes": team_changes(clinic=clinic),
+            "other_teams": team_clinics(user=request.user).exclude(pk=clinic.pk),
+        },
+        status=status,
+    )
+
+
+def team(request, pk):
+    """The clinic's team for its clinic admins: who works here, invitations and the changes."""
+    clinic = get_team_clinic_for_admin(user=request.user, pk=pk)
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.member_invite(
+                clinic=clinic,
+                site_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"{membership.user.get_full_name()} is invited: the link is on its way."
+            )
+            return redirect("team", pk=clinic.pk)
+    return _team_page(request, clinic, invite_form=form, status=400 if form.errors else 200)
+
+
+@require_POST
+def team_member(request, clinic_pk, pk, action):
+    """One change to a member: their role, deactivate, reactivate, or the invitation again."""
+    clinic = get_team_clinic_for_admin(user=request.user, pk=clinic_pk)
+    membership = get_team_member(clinic=clinic, pk=pk)
+    name = membership.user.get_full_name() or membership.user.get_username()
+    try:
+        if action == "role":
+            form = RoleForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError("Choose clinician or clinic admin.")
+            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            done = f"{name} is now {membership.get_role_display().lower()}."
+        elif action in ("deactivate", "reactivate"):
+            active = action == "reactivate"
+            services.member_set_active(membership=membership, active=active, by=request.user)
+            done = f"{name}'s account is {'active again' if active else 'deactivated'}."
+        elif action == "invite-again":
+            if membership.user.has_usable_password():
+                raise ValidationError(f"{name} has already chosen a password.")
+            services.invitation_send(
+                membership=membership, site_url=request.build_absolute_uri("/")
+            )
+            done = f"The invitation is sent to {name} again."
+        else:
+            raise Http404
+    except ValidationError as error:
+        return _team_page(
+            request, clinic, member_errors={membership.pk: " ".join(error.messages)}, status=400
+        )
+    messages.success(request, done)
+    return redirect("team", pk=clinic.pk)

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.formats import date_format
 
 from clinic.models import Patient
 from clinic.patient_records import patient_records, tracked_records
@@ -252,7 +253,7 @@ def _care_plans(patient: Patient, subject: str) -> list[dict]:
             "status": CAREPLAN_STATUS[plan.status],
             "intent": "plan",
             "title": f"{plan.get_diagnosis_display()} rehab plan",
-            "description": f"Phase {plan.current_phase}; started {plan.starts_on:%d %b %Y}.",
+            "description": f"Phase {plan.current_phase}; started {date_format(plan.starts_on)}.",
             "subject": {"reference": subject},
             "period": period,
             "created": plan.created_at.isoformat(),

@@ -345,7 +345,7 @@ def describe(series: Mapping[str, Sequence[Point]], *, unit: str = "") -> str:
     """A text version of the data for the image's alt text."""
     parts = []
     for label, points in series.items():
-        values = ", ".join(f"{value:g}{unit} on {day:%d %b %Y}" for day, value in points)
+        values = ", ".join(f"{value:g}{unit} on {day.day} {day:%b %Y}" for day, value in points)
         parts.append(f"{label}: {values}")
     return "; ".join(parts) + "." if parts else "No data yet."
 

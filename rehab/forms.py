@@ -1,9 +1,15 @@
+from decimal import ROUND_DOWN, Decimal
+
 from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from clinic import units
+from clinic.forms import DistanceFieldsMixin
 from clinic.integrity import VersionFormMixin
 from rehab import engine
 from rehab.models import Plan, Prescription, SessionLog
@@ -16,36 +22,49 @@ def date_within_plan(value, *, plan: Plan | None, what: str):
     if value is None:
         return value
     if value > today:
-        raise forms.ValidationError(f"The {what} cannot be after today ({today:%d %b %Y}).")
+        raise forms.ValidationError(f"The {what} cannot be after today ({date_format(today)}).")
     if plan is not None and value < plan.starts_on:
         raise forms.ValidationError(
-            f"The {what} cannot be before the plan started ({plan.starts_on:%d %b %Y})."
+            f"The {what} cannot be before the plan started ({date_format(plan.starts_on)})."
         )
     return value
 
 
 class PlanCreateForm(forms.Form):
-    """The runner's current weekly running, asked when the plan is built: it sets where the
-    running ladder starts. Left empty, running starts at the protocol's phase-1 step."""
+    """The runner's current weekly running, asked when the plan is built in the clinic's unit
+    (km or miles): it sets where the running ladder starts. Left empty, running starts at the
+    protocol's phase-1 step. ``cleaned_data["weekly_km"]`` is the distance in km."""
 
-    weekly_km = forms.DecimalField(
-        label="Current weekly running (km)",
-        required=False,
-        min_value=0,
-        max_value=engine.MAX_WEEKLY_KM,
-        max_digits=4,
-        decimal_places=1,
-    )
+    weekly_distance = forms.DecimalField(required=False, min_value=0, decimal_places=1)
     not_running = forms.BooleanField(label="Not running now", required=False)
+
+    def __init__(self, *args, unit: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        field = self.fields["weekly_distance"]
+        field.label = f"Current weekly running ({units.unit_label(unit)})"
+        field.max_value = max_weekly_distance(unit)
+        field.validators.append(MaxValueValidator(field.max_value))
 
     def clean(self):
         cleaned = super().clean()
-        km, not_running = cleaned.get("weekly_km"), cleaned.get("not_running")
-        if not_running and km:
-            self.add_error("weekly_km", "Leave the km empty (or 0) when not running now.")
+        distance, not_running = cleaned.get("weekly_distance"), cleaned.get("not_running")
+        if not_running and distance:
+            self.add_error(
+                "weekly_distance",
+                f"Leave the {units.unit_label(self.unit)} empty (or 0) when not running now.",
+            )
         elif not_running:
-            cleaned["weekly_km"] = 0
+            distance = 0
+        cleaned["weekly_km"] = None if distance is None else units.to_km(distance, self.unit)
         return cleaned
+
+
+def max_weekly_distance(unit: str) -> Decimal:
+    """The plan's highest weekly running (``engine.MAX_WEEKLY_KM``) in ``unit``, rounded down."""
+    return Decimal(str(units.from_km(engine.MAX_WEEKLY_KM, unit))).quantize(
+        Decimal("0.1"), rounding=ROUND_DOWN
+    )
 
 
 class PrescriptionForm(VersionFormMixin, forms.ModelForm):
@@ -91,6 +110,26 @@ class PrescriptionForm(VersionFormMixin, forms.ModelForm):
         )
         for name in set(Prescription.DOSE_FIELDS) - set(self.instance.dose_fields):
             del self.fields[name]
+        # Texts stored as the knowledge states them (km) are shown in the clinic's unit.
+        self.distance_unit = self.instance.plan.patient.clinic.distance_unit
+        if not self.is_bound:
+            for name in DISTANCE_TEXTS:
+                if name in self.fields and self.initial.get(name):
+                    self.initial[name] = units.in_unit(self.initial[name], self.distance_unit)
+
+    def _as_stored_when_unchanged(self, name: str) -> str:
+        """A text sent back as shown keeps its stored words (the dose stays the standard)."""
+        typed, stored = self.cleaned_data.get(name), getattr(self.instance, name)
+        return stored if typed == units.in_unit(stored, self.distance_unit) else typed
+
+    def clean_session(self):
+        return self._as_stored_when_unchanged("session")
+
+    def clean_note(self):
+        return self._as_stored_when_unchanged("note")
+
+
+DISTANCE_TEXTS = ("session", "note")  # a prescription's texts that may state a distance
 
 
 PAIN_CHOICES = [(value, str(value)) for value in range(11)]
@@ -121,7 +160,7 @@ def _pain_field(label: str, *, required: bool, help_text: str = "") -> forms.Typ
     )
 
 
-class SessionLogForm(forms.ModelForm):
+class SessionLogForm(DistanceFieldsMixin, forms.ModelForm):
     """One session of ``plan`` as the clinician or the runner reports it.
 
     Nothing is pre-chosen: pain is picked on a 0-10 row of buttons, and whether the session was
@@ -171,9 +210,12 @@ class SessionLogForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
+    distance_fields = {"weekly_distance_km": 400}
+
     def __init__(self, *args, plan: Plan | None, submit_label="Save session", **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
+        self.ask_distances_in(plan.patient.clinic.distance_unit if plan else units.KM)
         self.fields["running_pain_pattern"].choices = SessionLog.RunPattern.choices
         self.fields["running_pain_pattern"].required = False
         self.helper = FormHelper()

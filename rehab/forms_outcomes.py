@@ -7,6 +7,7 @@ items and branches. Validation is the scorer's: its field-named errors land on t
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Row, Submit
 from django import forms
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from rehab import outcomes
@@ -27,7 +28,7 @@ class OutcomeMeasurementForm(forms.Form):
         self.score: outcomes.Score | None = None
         self.fields["plan"].queryset = patient.plans.all()
         self.fields["plan"].label_from_instance = lambda plan: (
-            f"{plan.get_diagnosis_display()} plan from {plan.starts_on:%d %b %Y}"
+            f"{plan.get_diagnosis_display()} plan from {date_format(plan.starts_on)}"
         )
         for item in measure.items:
             self.fields[item.code] = self._field(item)

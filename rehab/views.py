@@ -75,7 +75,7 @@ from rehab.services import (
 @once_per_submission
 def plan_create_view(request, assessment_pk):
     assessment = get_assessment_for_user(user=request.user, pk=assessment_pk)
-    form = PlanCreateForm(request.POST)
+    form = PlanCreateForm(request.POST, unit=assessment.patient.clinic.distance_unit)
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else "Plan"

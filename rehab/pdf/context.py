@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from clinic import units
 from rehab import charts, engine
 from rehab.chart_data import plan_chart_data
 from rehab.models import Plan, Prescription, SessionLog
@@ -273,14 +274,37 @@ def prescription_cards(
     activities (the Askling exercises, the morning check, advice) are cards like the exercises."""
     if tissue is None:
         tissue = engine.tissue(engine.protocol(plan.diagnosis).tissue or "")
+    unit = plan.patient.clinic.distance_unit
     exercises: list[ExerciseCard] = []
     running: RunningCard | None = None
     for prescription in prescriptions:
         if prescription.ladder == "running":
-            running = _running_card(plan, prescription, tissue)
+            running = _running_card(plan, prescription, tissue, unit)
         else:
-            exercises.append(_exercise_card(chr(ord("A") + len(exercises)), plan, prescription))
+            key = chr(ord("A") + len(exercises))
+            exercises.append(_exercise_card(key, plan, prescription, unit))
     return exercises, running
+
+
+def _step_in_unit(step: engine.Step, unit: str) -> engine.Step:
+    """The step's runner texts with every distance in the clinic's unit (``clinic.units``)."""
+    if unit == units.KM:
+        return step
+    return dataclasses.replace(
+        step,
+        purpose=units.in_unit(step.purpose, unit),
+        how_to=tuple(units.in_unit(line, unit) for line in step.how_to),
+        cues=tuple(units.in_unit(line, unit) for line in step.cues),
+        should_feel=units.in_unit(step.should_feel, unit),
+        progress_when=units.in_unit(step.progress_when, unit),
+        dose=_dose_in_unit(step.dose, unit),
+    )
+
+
+def _dose_in_unit(dose: engine.Dose, unit: str) -> engine.Dose:
+    if unit == units.KM or not dose.session:
+        return dose
+    return dataclasses.replace(dose, session=units.in_unit(dose.session, unit))
 
 
 def prescription_dose(prescription: Prescription, *, effort: str | None = None) -> engine.Dose:
@@ -334,9 +358,9 @@ def _next_step(plan: Plan, step: engine.Step) -> engine.NextStep:
     return engine.next_step(diagnosis=plan.diagnosis, phase=plan.current_phase, step_code=step.code)
 
 
-def _exercise_card(key: str, plan: Plan, prescription: Prescription) -> ExerciseCard:
-    step = engine.step(prescription.step_code)
-    dose = prescription_dose(prescription)
+def _exercise_card(key: str, plan: Plan, prescription: Prescription, unit: str) -> ExerciseCard:
+    step = _step_in_unit(engine.step(prescription.step_code), unit)
+    dose = _dose_in_unit(prescription_dose(prescription), unit)
     is_activity = prescription.is_activity
     return ExerciseCard(
         key=key,
@@ -344,7 +368,7 @@ def _exercise_card(key: str, plan: Plan, prescription: Prescription) -> Exercise
         dose=dose,
         dose_summary=dose.summary(),
         dose_lines=_dose_lines(dose, session_label="When" if is_activity else "Each session"),
-        note=prescription.note,
+        note=units.in_unit(prescription.note, unit),
         next_step=_next_step(plan, step),
         days=engine.training_days("strength", prescription.sessions_per_week or 0),
         dose_edited=_dose_edited(dose, step.dose),
@@ -353,9 +377,11 @@ def _exercise_card(key: str, plan: Plan, prescription: Prescription) -> Exercise
     )
 
 
-def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueRule) -> RunningCard:
-    step = engine.step(prescription.step_code)
-    dose = prescription_dose(prescription, effort=step.dose.effort)
+def _running_card(
+    plan: Plan, prescription: Prescription, tissue: engine.TissueRule, unit: str
+) -> RunningCard:
+    step = _step_in_unit(engine.step(prescription.step_code), unit)
+    dose = _dose_in_unit(prescription_dose(prescription, effort=step.dose.effort), unit)
     protocol = engine.protocol(plan.diagnosis)
     guidance = engine.running_guidance(step, prescription.note, tissue, protocol=protocol)
     now = engine.running_now(step, tissue, cleared_to_run=plan.cleared_to_run, protocol=protocol)
@@ -365,7 +391,7 @@ def _running_card(plan: Plan, prescription: Prescription, tissue: engine.TissueR
         dose=dose,
         dose_summary=dose.summary(),
         dose_lines=_dose_lines(dose),
-        note=prescription.note,
+        note=units.in_unit(prescription.note, unit),
         next_step=_next_step(plan, step),
         days=engine.training_days("running", prescription.sessions_per_week or 0),
         dose_edited=_dose_edited(dose, step.dose),

@@ -3,6 +3,7 @@
 from django import template
 
 from rehab import engine
+from rehab.forms import max_weekly_distance
 from rehab.selectors import assessment_plan_panel
 
 register = template.Library()
@@ -11,7 +12,14 @@ register = template.Library()
 @register.inclusion_tag("rehab/includes/assessment_plan_actions.html")
 def assessment_plan_actions(assessment):
     panel = assessment_plan_panel(assessment=assessment)
-    return {"assessment": assessment, "plans": panel.plans, "refer_first": panel.refer_first}
+    unit = assessment.patient.clinic.distance_unit
+    return {
+        "assessment": assessment,
+        "plans": panel.plans,
+        "refer_first": panel.refer_first,
+        "unit": unit,  # the build-plan form asks the weekly running in the clinic's unit
+        "max_distance": max_weekly_distance(unit),
+    }
 
 
 @register.inclusion_tag("rehab/includes/patient_plans.html")

@@ -35,7 +35,7 @@ def test_the_assessment_page_shows_the_weekly_km_field_in_the_build_form(alice_c
     page = alice_client.get(reverse("assessment_detail", args=[lumbar.pk])).content.decode()
     form = page[page.index('id="plan-create"') :]
     form = form[: form.index("</form>")]
-    assert 'name="weekly_km"' in form and "Current weekly running (km)" in form
+    assert 'name="weekly_distance"' in form and "Current weekly running (km)" in form
     assert 'name="not_running"' in form and "Not running now" in form
     assert 'name="submission_key"' in form
 
@@ -43,7 +43,7 @@ def test_the_assessment_page_shows_the_weekly_km_field_in_the_build_form(alice_c
 def test_posting_the_km_starts_running_from_it_and_stores_it(alice_client, lumbar):
     page = alice_client.get(reverse("assessment_detail", args=[lumbar.pk])).content.decode()
     url = reverse("plan_create", args=[lumbar.pk])
-    response = alice_client.post(url, {"weekly_km": "32.5", "submission_key": _key_on(page)})
+    response = alice_client.post(url, {"weekly_distance": "32.5", "submission_key": _key_on(page)})
     plan = Plan.objects.get()
     assert response.url == plan.get_absolute_url()
     assert str(plan.weekly_km) == "32.5"
@@ -68,7 +68,7 @@ def test_not_running_starts_at_the_protocols_first_step(alice_client, lumbar):
 
 
 def test_left_empty_the_plan_starts_conservatively_and_says_not_asked(alice_client, lumbar):
-    alice_client.post(reverse("plan_create", args=[lumbar.pk]), {"weekly_km": ""})
+    alice_client.post(reverse("plan_create", args=[lumbar.pk]), {"weekly_distance": ""})
     plan = Plan.objects.get()
     assert plan.weekly_km is None
     first = engine.protocol("lumbar_referred_pain").phases[0].running
@@ -79,10 +79,10 @@ def test_left_empty_the_plan_starts_conservatively_and_says_not_asked(alice_clie
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({"weekly_km": "301"}, "less than or equal to 300"),
-        ({"weekly_km": "-2"}, "greater than or equal to 0"),
-        ({"weekly_km": "lots"}, "Enter a number"),
-        ({"weekly_km": "20", "not_running": "on"}, "when not running now"),
+        ({"weekly_distance": "301"}, "less than or equal to 300"),
+        ({"weekly_distance": "-2"}, "greater than or equal to 0"),
+        ({"weekly_distance": "lots"}, "Enter a number"),
+        ({"weekly_distance": "20", "not_running": "on"}, "when not running now"),
     ],
 )
 def test_bad_km_names_the_field_on_the_assessment_page_and_builds_nothing(
@@ -97,6 +97,6 @@ def test_bad_km_names_the_field_on_the_assessment_page_and_builds_nothing(
     text = response.content.decode()
     assert "Current weekly running (km):" in text and error in text
     # The key is free again: the corrected form builds the plan, once.
-    alice_client.post(url, {"weekly_km": "12", "submission_key": key})
-    alice_client.post(url, {"weekly_km": "12", "submission_key": key})
+    alice_client.post(url, {"weekly_distance": "12", "submission_key": key})
+    alice_client.post(url, {"weekly_distance": "12", "submission_key": key})
     assert Plan.objects.count() == 1

@@ -58,6 +58,7 @@ class Route:
     public: bool = False
     anonymous: tuple[int | str, int | str] = (LOGIN, LOGIN)
     superuser: tuple[int, int] | None = None  # the superuser has passed a second factor
+    clinician: tuple[int, int] | None = None  # a member of clinic A without the admin role
 
 
 def _patient(o):
@@ -207,6 +208,20 @@ ROUTES: dict[str, Route] = {
     ),
     # An empty post names the missing questionnaire: 400, nothing asked.
     "questionnaire_request": Route(_plan, member=(405, 400)),
+    # The clinic's team: its clinic admins only; a clinician of the clinic is refused (403).
+    # An empty invitation names its missing fields (400); an empty role change too.
+    "team": Route(
+        lambda o: {"pk": o["patient"].clinic_id}, member=(200, 400), clinician=(403, 403)
+    ),
+    "team_member": Route(
+        lambda o: {
+            "clinic_pk": o["patient"].clinic_id,
+            "pk": o["plan"].created_by.memberships.get().pk,
+            "action": "role",
+        },
+        member=(405, 400),
+        clinician=(405, 403),
+    ),
 }
 
 ROLES = ["anonymous", "clinician_a", "clinician_b", "clinic_admin_a", "superuser_no_membership"]
@@ -303,6 +318,8 @@ def expected(route: Route, role: str, method: str) -> int | str:
         return route.anonymous[index]
     if role == "superuser_no_membership" and route.superuser is not None:
         return route.superuser[index]
+    if role == "clinician_a" and route.clinician is not None:
+        return route.clinician[index]
     if role in MEMBERS or not route.scoped:
         return route.member[index]
     if method == "GET" and route.member[0] == 405:
