@@ -21,6 +21,7 @@ from rehab.models import (
     OutcomeMeasurement,
     PatientLink,
     Plan,
+    PlanTemplate,
     Prescription,
     ProgressionDecision,
     QuestionnaireRequest,
@@ -522,3 +523,70 @@ def _waiting_proposals(*, plan: Plan, logs, now) -> list[ProposalState]:
         )
     ]
     return [state for state in states if state.waiting]
+
+
+def plan_templates_for_plan(*, plan: Plan) -> list[PlanTemplate]:
+    """The plan's clinic's templates, those made for its diagnosis first, then by name."""
+    templates = PlanTemplate.objects.filter(clinic_id=plan.patient.clinic_id)
+    return sorted(templates, key=lambda t: (t.diagnosis != plan.diagnosis, t.name.lower()))
+
+
+def get_plan_template_for_plan(*, plan: Plan, pk) -> PlanTemplate:
+    """A template of the plan's clinic (404 otherwise: the plan is already scoped to the user)."""
+    return get_object_or_404(PlanTemplate, clinic_id=plan.patient.clinic_id, pk=pk)
+
+
+def earlier_plans_of_patient(*, plan: Plan) -> QuerySet[Plan]:
+    """The same patient's other plans, newest first, to copy a phase from."""
+    return (
+        Plan.objects.filter(patient_id=plan.patient_id)
+        .exclude(pk=plan.pk)
+        .order_by("-starts_on", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """One ladder step in the plan's library: its fit for the plan's phase, and whether the
+    plan already has its ladder."""
+
+    fit: engine.compose.StepFit
+    ladder_name: str
+    in_plan: bool
+
+    @property
+    def step(self) -> engine.Step:
+        return self.fit.step
+
+    @property
+    def addable(self) -> bool:
+        return self.fit.allowed and not self.in_plan and self.step.ladder != "running"
+
+
+LIBRARY_SHOWS = {
+    "protocol": "What the protocol allows in this phase",
+    "addable": "Also items outside the protocol (need a reason)",
+    "all": "Everything, with why the rest cannot be added",
+}
+
+
+def plan_library(*, plan: Plan, query: str = "", show: str = "protocol") -> list[LibraryEntry]:
+    """Every ladder step and activity in the knowledge, with its fit for the plan's current
+    phase, narrowed by ``query`` (words of the step's name, ladder or purpose) and ``show``
+    (``LIBRARY_SHOWS``: by default what the protocol allows and the plan has not got). One
+    query: the plan's ladders."""
+    in_plan = set(plan.prescriptions.values_list("ladder", flat=True))
+    words = query.lower().split()
+    entries = []
+    for fit in engine.compose.library(engine.protocol(plan.diagnosis), plan.current_phase):
+        ladder = engine.ladder(fit.step.ladder)
+        entry = LibraryEntry(fit=fit, ladder_name=ladder.name, in_plan=fit.step.ladder in in_plan)
+        text = f"{fit.step.name} {ladder.name} {fit.step.purpose}".lower()
+        if words and not all(word in text for word in words):
+            continue
+        if show != "all" and not entry.addable:
+            continue
+        if show == "protocol" and fit.needs_reason:
+            continue
+        entries.append(entry)
+    return entries

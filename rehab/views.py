@@ -15,6 +15,7 @@ from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
 from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
+from rehab.composer_views import composer_context
 from rehab.forms import (
     DecisionForm,
     NextMorningForm,
@@ -139,6 +140,7 @@ def _plan_page(
         "link_renewable": not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
         **questionnaire_context(plan, form=questionnaire_form),
+        **composer_context(plan, prescriptions),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
 
