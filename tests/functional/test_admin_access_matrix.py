@@ -48,6 +48,7 @@ from rehab.models import (
     ProgressionDecision,
     QuestionnaireRequest,
 )
+from rehab.composer import plan_template_save
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.admin_forms import form_data
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
@@ -156,6 +157,9 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
             requested_by=clinician,
             answered_at=timezone.now(),
             measurement=measurement,
+        ),
+        "rehab.PlanTemplate": plan_template_save(
+            plan=plan, name="Early tendinopathy", clinician=clinician
         ),
         "auth.User": clinician,
         "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=clinician, name="phone"),
