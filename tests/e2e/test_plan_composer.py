@@ -24,9 +24,7 @@ def _items(page) -> list[str]:
     )
 
 
-def test_a_pt_composes_a_phase_saves_it_and_starts_another_plan_from_it(
-    page, login, clinician
-):
+def test_a_pt_composes_a_phase_saves_it_and_starts_another_plan_from_it(page, login, clinician):
     clinic = clinician.memberships.get().clinic
     plan = plan_for(
         patient=PatientFactory(clinic=clinic, first_name="Maya", last_name="Okafor"),
@@ -70,7 +68,9 @@ def test_a_pt_composes_a_phase_saves_it_and_starts_another_plan_from_it(
     composed = _items(page)
     assert "sitting" not in composed and len(composed) == len(start)
     page.set_viewport_size({"width": 1280, "height": 1000})  # the items and the composer
-    page.evaluate("document.querySelector('#compose').scrollIntoView({block: 'end', behavior: 'instant'})")
+    page.evaluate(
+        "document.querySelector('#compose').scrollIntoView({block: 'end', behavior: 'instant'})"
+    )
     shot(page, "plan_composer")
 
     # Save as a clinic template, then start the other runner's plan from it.

@@ -42,13 +42,13 @@ from assessments.services import clear_red_flag
 from clinic.admin import ClinicScopedAdmin, ClinicScopedInline, SuperuserOnlyAdmin
 from clinic.models import AccessEvent, Membership
 from rehab import outcomes
+from rehab.composer import plan_template_save
 from rehab.models import (
     OutcomeMeasurement,
     PatientLinkAccess,
     ProgressionDecision,
     QuestionnaireRequest,
 )
-from rehab.composer import plan_template_save
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.admin_forms import form_data
 from tests.factories import ClinicFactory, PatientFactory, UserFactory

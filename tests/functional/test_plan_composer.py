@@ -1,7 +1,6 @@
 """Composing a plan's phase: the library, add, reorder, remove, clinic templates and copying an
 earlier plan, each within the tissue and phase rules (rehab/engine/compose.py)."""
 
-import datetime as dt
 import uuid
 
 import pytest
@@ -18,7 +17,7 @@ from rehab.composer import (
 )
 from rehab.models import PlanTemplate, Prescription
 from rehab.selectors import progression_proposals
-from rehab.services import plan_end
+from rehab.services import plan_advance_phase, plan_end, session_log_create
 from tests.factories import PatientFactory
 from tests.rehab_factories import plan_for
 
@@ -140,23 +139,25 @@ def test_running_and_a_ladder_already_in_the_plan_are_not_added_twice(plan):
         plan_item_add(plan=plan, step_code="no_such_step")
 
 
-def test_an_added_item_has_progression_proposals_and_holds_outside_the_protocol(
-    alice_client, plan, alice
+def test_an_added_item_is_held_outside_the_protocol_and_progresses_once_its_phase_comes(
+    plan, alice
 ):
     item = plan_item_add(plan=plan, step_code="hip_thrust_bodyweight", outside_reason=REASON)
-    for day in range(4):
-        alice_client.post(
-            reverse("session_log_create", args=[plan.pk]),
-            {
-                "session_date": (plan.starts_on + dt.timedelta(days=0)).isoformat(),
-                "exercise_pain": 1,
-                "next_morning": "same",
-                "completed": "on",
-            },
+    for _ in range(4):  # good sessions: the engine would move an item of the protocol on
+        session_log_create(
+            plan=plan,
+            recorded_by=alice,
+            session_date=plan.starts_on,
+            exercise_pain=1,
+            next_morning="same",
+            completed=True,
         )
     proposal = dict(progression_proposals(plan=plan))[item]
-    assert proposal.rule == "hold_outside_protocol"
+    assert (proposal.action, proposal.rule) == ("hold", "hold_outside_protocol")
     assert proposal.target_step == "hip_thrust_bodyweight"
+    plan_advance_phase(plan=plan, clinician=alice)  # phase 2 brings the hip thrust in
+    item.refresh_from_db()
+    assert dict(progression_proposals(plan=plan))[item].action == "progress"
 
 
 def test_a_double_posted_add_adds_once(alice_client, plan):
