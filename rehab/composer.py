@@ -17,7 +17,7 @@ from django.utils import timezone
 from rehab import engine
 from rehab.engine.compose import StepFit, step_fit
 from rehab.models import Plan, PlanTemplate, Prescription
-from rehab.services import _dose_fields, plan_touch
+from rehab.services import _dose_fields, plan_create, plan_touch
 
 DOSE_FIELDS = Prescription.DOSE_FIELDS
 _TEXT_DOSE = {"reps", "tempo", "load", "session"}  # blank, never None, when not set
@@ -176,6 +176,21 @@ class StartReport:
     set: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def plan_create_started_from(
+    *, assessment, clinician, weekly_km=None, template=None, source=None
+) -> tuple[Plan, StartReport | None]:
+    """``plan_create``, then its phase 1 started from a clinic ``template`` or the patient's
+    earlier plan ``source`` (each checked against the new plan's tissue and phase); all or
+    nothing."""
+    plan = plan_create(assessment=assessment, clinician=clinician, weekly_km=weekly_km)
+    if template is not None:
+        return plan, plan_start_from_template(plan=plan, template=template)
+    if source is not None:
+        return plan, plan_copy_from(plan=plan, source=source)
+    return plan, None
 
 
 def plan_start_from_template(*, plan: Plan, template: PlanTemplate) -> StartReport:

@@ -30,7 +30,7 @@ from rehab.forms_composer import (
 )
 from rehab.selectors import (
     get_plan_for_user,
-    get_plan_template_for_plan,
+    get_plan_template_for_clinic,
     get_prescription_for_user,
     plan_library,
 )
@@ -172,7 +172,7 @@ def plan_start_from_view(request, pk):
     kind, source_pk = form.cleaned_data["source"]
     try:
         if kind == "template":
-            template = get_plan_template_for_plan(plan=plan, pk=source_pk)
+            template = get_plan_template_for_clinic(clinic_id=plan.patient.clinic_id, pk=source_pk)
             report = plan_start_from_template(plan=plan, template=template)
         else:
             source = get_plan_for_user(user=request.user, pk=source_pk)
@@ -181,11 +181,11 @@ def plan_start_from_view(request, pk):
         messages.error(request, " ".join(error.messages))
         return redirect(plan)
     submission_made(request, plan)
-    _report(request, report)
+    report_start(request, report)
     return redirect(plan)
 
 
-def _report(request, report: StartReport) -> None:
+def report_start(request, report: StartReport) -> None:
     """Every item's fate in words: set, not fitting (and why), taken out."""
     messages.success(
         request,

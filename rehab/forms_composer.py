@@ -8,7 +8,7 @@ from django import forms
 
 from clinic.submissions import submission_key_field
 from rehab.models import OUTSIDE_REASON_MAX_LENGTH, Plan
-from rehab.selectors import LIBRARY_SHOWS, earlier_plans_of_patient, plan_templates_for_plan
+from rehab.selectors import LIBRARY_SHOWS, start_from_choices
 
 
 class LibrarySearchForm(forms.Form):
@@ -57,22 +57,13 @@ class StartFromForm(forms.Form):
 
     def __init__(self, *args, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
-        templates = [
-            (
-                f"template-{t.pk}",
-                f"Template: {t.name} ({t.get_diagnosis_display()}, phase {t.phase})",
-            )
-            for t in plan_templates_for_plan(plan=plan)
-        ]
-        plans = [
-            (
-                f"plan-{p.pk}",
-                f"Earlier plan: {p.get_diagnosis_display()} from {p.starts_on:%d %b %Y}, "
-                f"phase {p.current_phase}",
-            )
-            for p in earlier_plans_of_patient(plan=plan)
-        ]
-        self.fields["source"].choices = [("", "Choose…"), *templates, *plans]
+        choices = start_from_choices(
+            clinic_id=plan.patient.clinic_id,
+            patient_id=plan.patient_id,
+            diagnosis=plan.diagnosis,
+            exclude_plan_pk=plan.pk,
+        )
+        self.fields["source"].choices = [("", "Choose…"), *choices]
 
     def clean_source(self) -> tuple[str, int]:
         kind, _, pk = self.cleaned_data["source"].partition("-")

@@ -83,15 +83,24 @@ class AssessmentPlanPanel:
 
     plans: QuerySet[Plan]
     refer_first: engine.ReferFirst | None
+    start_from: list[tuple[str, str]]  # templates and earlier plans a new plan may start from
 
 
 def assessment_plan_panel(*, assessment: Assessment) -> AssessmentPlanPanel:
     """The assessment's plans, or the engine's refer-first verdict that bars any: worked out
     here so that the template tag showing them only renders."""
     preview = plan_preview(assessment=assessment) if assessment.working_diagnosis else None
+    refer_first = preview if isinstance(preview, engine.ReferFirst) else None
     return AssessmentPlanPanel(
         plans=assessment.plans.all(),
-        refer_first=preview if isinstance(preview, engine.ReferFirst) else None,
+        refer_first=refer_first,
+        start_from=[]
+        if refer_first or not assessment.working_diagnosis
+        else start_from_choices(
+            clinic_id=assessment.patient.clinic_id,
+            patient_id=assessment.patient_id,
+            diagnosis=assessment.working_diagnosis,
+        ),
     )
 
 
@@ -525,24 +534,36 @@ def _waiting_proposals(*, plan: Plan, logs, now) -> list[ProposalState]:
     return [state for state in states if state.waiting]
 
 
-def plan_templates_for_plan(*, plan: Plan) -> list[PlanTemplate]:
-    """The plan's clinic's templates, those made for its diagnosis first, then by name."""
-    templates = PlanTemplate.objects.filter(clinic_id=plan.patient.clinic_id)
-    return sorted(templates, key=lambda t: (t.diagnosis != plan.diagnosis, t.name.lower()))
+def plan_templates_for_clinic(*, clinic_id, diagnosis: str) -> list[PlanTemplate]:
+    """The clinic's templates, those made for ``diagnosis`` first, then by name."""
+    templates = PlanTemplate.objects.filter(clinic_id=clinic_id)
+    return sorted(templates, key=lambda t: (t.diagnosis != diagnosis, t.name.lower()))
 
 
-def get_plan_template_for_plan(*, plan: Plan, pk) -> PlanTemplate:
-    """A template of the plan's clinic (404 otherwise: the plan is already scoped to the user)."""
-    return get_object_or_404(PlanTemplate, clinic_id=plan.patient.clinic_id, pk=pk)
+def get_plan_template_for_clinic(*, clinic_id, pk) -> PlanTemplate:
+    """A template of the clinic (404 otherwise: the caller's record is already scoped)."""
+    return get_object_or_404(PlanTemplate, clinic_id=clinic_id, pk=pk)
 
 
-def earlier_plans_of_patient(*, plan: Plan) -> QuerySet[Plan]:
-    """The same patient's other plans, newest first, to copy a phase from."""
-    return (
-        Plan.objects.filter(patient_id=plan.patient_id)
-        .exclude(pk=plan.pk)
-        .order_by("-starts_on", "-pk")
-    )
+def start_from_choices(
+    *, clinic_id, patient_id, diagnosis: str, exclude_plan_pk=None
+) -> list[tuple[str, str]]:
+    """What a phase may start from: the clinic's templates and the patient's other plans
+    (newest first), as ``template-<pk>`` / ``plan-<pk>`` choices."""
+    templates = [
+        (f"template-{t.pk}", f"Template: {t.name} ({t.get_diagnosis_display()}, phase {t.phase})")
+        for t in plan_templates_for_clinic(clinic_id=clinic_id, diagnosis=diagnosis)
+    ]
+    plans = Plan.objects.filter(patient_id=patient_id).exclude(pk=exclude_plan_pk)
+    earlier = [
+        (
+            f"plan-{p.pk}",
+            f"Earlier plan: {p.get_diagnosis_display()} from {p.starts_on:%d %b %Y}, "
+            f"phase {p.current_phase}",
+        )
+        for p in plans.order_by("-starts_on", "-pk")
+    ]
+    return [*templates, *earlier]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,12 @@ register = template.Library()
 @register.inclusion_tag("rehab/includes/assessment_plan_actions.html")
 def assessment_plan_actions(assessment):
     panel = assessment_plan_panel(assessment=assessment)
-    return {"assessment": assessment, "plans": panel.plans, "refer_first": panel.refer_first}
+    return {
+        "assessment": assessment,
+        "plans": panel.plans,
+        "refer_first": panel.refer_first,
+        "start_from": panel.start_from,
+    }
 
 
 @register.inclusion_tag("rehab/includes/patient_plans.html")

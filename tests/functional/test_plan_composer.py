@@ -19,7 +19,7 @@ from rehab.models import PlanTemplate, Prescription
 from rehab.selectors import progression_proposals
 from rehab.services import plan_advance_phase, plan_end, session_log_create
 from tests.factories import PatientFactory
-from tests.rehab_factories import plan_for
+from tests.rehab_factories import plan_for, signed_assessment
 
 REASON = "Runner sits all day at work; the glider keeps the hamstring moving."
 
@@ -310,3 +310,43 @@ def test_another_clinics_plan_is_404_on_every_composer_url(client, charlie, plan
         assert client.post(reverse(name, args=[pk]), data).status_code == 404, name
     assert plan.prescriptions.filter(ladder="sitting").exists()
     assert not PlanTemplate.objects.exists()
+
+
+# --- Building a plan from a template -----------------------------------------------------------
+
+
+def test_a_new_plan_is_built_from_a_clinic_template(alice_client, plan, patient, alice):
+    plan_item_add(plan=plan, step_code="askling_glider_slow", outside_reason=REASON)
+    plan_item_remove(prescription=plan.prescriptions.get(ladder="sitting"))
+    template = plan_template_save(plan=plan, name="Desk worker", clinician=alice)
+    assessment = signed_assessment(patient=PatientFactory(clinic=patient.clinic), clinician=alice)
+    page = alice_client.get(assessment.get_absolute_url()).content.decode()
+    assert f'value="template-{template.pk}"' in page
+    response = alice_client.post(
+        reverse("plan_create", args=[assessment.pk]),
+        {"start_from": f"template-{template.pk}", "submission_key": _key()},
+        follow=True,
+    )
+    built = assessment.plans.get()
+    assert _ladders(built) == _ladders(plan)
+    assert "Started this phase from template" in response.content.decode()
+
+
+@pytest.mark.parametrize("choice", ["template-{theirs}", "plan-{their_plan}", "everything"])
+def test_a_plan_is_not_built_from_what_the_clinic_cannot_see(
+    alice_client, patient, alice, charlie, choice
+):
+    their_plan = plan_for(
+        patient=PatientFactory(clinic=charlie.memberships.get().clinic), clinician=charlie
+    )
+    theirs = plan_template_save(plan=their_plan, name="Theirs", clinician=charlie)
+    assessment = signed_assessment(patient=patient, clinician=alice)
+    response = alice_client.post(
+        reverse("plan_create", args=[assessment.pk]),
+        {"start_from": choice.format(theirs=theirs.pk, their_plan=their_plan.pk)},
+    )
+    assert response.status_code in (302, 404)
+    if response.status_code == 302:  # the bad choice is named, nothing built
+        page = alice_client.get(response.url).content.decode()
+        assert "Start from" in page
+    assert not assessment.plans.exists()
