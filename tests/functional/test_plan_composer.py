@@ -1,8 +1,10 @@
 """Composing a plan's phase: the library, add, reorder, remove, clinic templates and copying an
 earlier plan, each within the tissue and phase rules (rehab/engine/compose.py)."""
 
+import io
 import uuid
 
+import pypdf
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -16,6 +18,7 @@ from rehab.composer import (
     plan_template_save,
 )
 from rehab.models import PlanTemplate, Prescription
+from rehab.pdf import render_plan_pdf
 from rehab.selectors import progression_proposals
 from rehab.services import plan_advance_phase, plan_end, session_log_create
 from tests.factories import PatientFactory
@@ -350,3 +353,12 @@ def test_a_plan_is_not_built_from_what_the_clinic_cannot_see(
         page = alice_client.get(response.url).content.decode()
         assert "Start from" in page
     assert not assessment.plans.exists()
+
+
+@pytest.mark.pdf
+def test_an_added_item_is_a_card_on_the_runners_pdf_without_the_pts_reason(plan):
+    plan_item_add(plan=plan, step_code="askling_glider_slow", outside_reason=REASON)
+    reader = pypdf.PdfReader(io.BytesIO(render_plan_pdf(plan=plan)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Askling glider" in text
+    assert "sits all day at work" not in text  # the PT's reason is the clinic's, not the runner's
