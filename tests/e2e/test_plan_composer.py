@@ -7,6 +7,7 @@ The screenshot ``plan_composer.png`` (test-artifacts/e2e/, copied into docs/scre
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from rehab.models import PlanTemplate
 from tests.e2e.conftest import CLINICIAN_PASSWORD, shot
@@ -41,12 +42,20 @@ def test_a_pt_composes_a_phase_saves_it_and_starts_another_plan_from_it(page, lo
 
     # Search the library, showing items outside the protocol too.
     page.click("#open-library")
-    page.fill("#library-search input[name=q]", "glider")
+    page.wait_for_url("**/library/")
+    # Everything the protocol allows in phase 1 is in the plan already: the page says so.
+    assert "already in the plan" in page.inner_text("#library-results")
+    listed = page.locator("#library > [data-step]")
+    # With script the list follows the filter and the typing (htmx); Search reloads without.
     page.select_option("#library-search select[name=show]", "addable")
+    page.wait_for_selector('[data-step="askling_extender_slow"]')
+    assert listed.count() > 1
+    page.fill("#library-search input[name=q]", "glider")
+    expect(listed).to_have_count(1)
     page.click("#library-search button[type=submit]")
+    expect(listed).to_have_count(1)
     glider = page.locator('[data-step="askling_glider_slow"]')
     assert glider.count() == 1
-    assert page.locator("#library > [data-step]").count() == 1
     # Without a reason it is refused, naming the field; the reason then adds it.
     glider.locator("button[type=submit]").click()
     assert "say why you are adding it" in page.inner_text("#form-errors")
