@@ -57,7 +57,8 @@ e2e: install-dev ## Run only the browser tests (Debian's Chromium through Playwr
 
 screenshots: install-dev ## Retake the README's screenshots in docs/screenshots/ (the browser tests take them)
 	$(VENV)/bin/pytest -m e2e tests/e2e/test_clinic_workflow.py tests/e2e/test_runner_handover.py \
-		tests/e2e/test_runner_questionnaire.py tests/e2e/test_housekeeping.py
+		tests/e2e/test_runner_questionnaire.py tests/e2e/test_housekeeping.py \
+		tests/e2e/test_plan_composer.py
 	for shot in docs/screenshots/*.png; do cp "test-artifacts/e2e/$$(basename "$$shot")" "$$shot"; done
 
 bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF, PDF pages)

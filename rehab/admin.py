@@ -9,6 +9,7 @@ from rehab.models import (
     PatientLink,
     PatientLinkAccess,
     Plan,
+    PlanTemplate,
     Prescription,
     ProgressionDecision,
     QuestionnaireRequest,
@@ -133,3 +134,13 @@ class QuestionnaireRequestAdmin(AppRecordAdmin, SimpleHistoryAdmin):
     readonly_fields = [
         "plan", "measure", "requested_by", "requested_at", "answered_at", "measurement",
     ]  # fmt: skip
+
+
+@admin.register(PlanTemplate)
+class PlanTemplateAdmin(ClinicScopedAdmin, SimpleHistoryAdmin):
+    """A clinic's saved phases: renamed or deleted here, made from a plan's page."""
+
+    list_display = ["name", "diagnosis", "phase", "clinic", "created_by", "created_at"]
+    list_filter = ["diagnosis", "clinic"]
+    search_fields = ["name"]
+    readonly_fields = ["created_at"]

@@ -7,7 +7,7 @@ class RehabConfig(AppConfig):
     name = "rehab"
     patient_records = (
         PatientRecord("Plan", via="patient"),
-        PatientRecord("Prescription", via="plan", erase=("note",)),
+        PatientRecord("Prescription", via="plan", erase=("note", "outside_reason")),
         PatientRecord("SessionLog", via="plan", erase=("notes",)),
         PatientRecord("ProgressionDecision", via="prescription", erase=("override_reason",)),
         PatientRecord("IssuedDocument", via="plan", document="pdf", copies=("link_pdf",)),

@@ -42,9 +42,17 @@ def clinical_note_context(assessment: Assessment) -> dict:
         "plans": [
             {
                 "plan": plan,
-                "items": [engine.step(p.step_code).name for p in plan.prescriptions.all()],
+                "items": [_item_words(p) for p in plan.prescriptions.all()],
             }
             for plan in plans
         ],
         "page_size": assessment.patient.clinic.pdf_page_size,
     }
+
+
+def _item_words(prescription) -> str:
+    """The step's name; an item the PT added outside the protocol says so, with their reason."""
+    name = engine.step(prescription.step_code).name
+    if prescription.outside_reason:
+        return f"{name} (added outside the protocol: {prescription.outside_reason})"
+    return name

@@ -37,6 +37,17 @@ class PlanCreateForm(forms.Form):
 
     weekly_distance = forms.DecimalField(required=False, min_value=0, decimal_places=1)
     not_running = forms.BooleanField(label="Not running now", required=False)
+    start_from = forms.RegexField(
+        label="Start from",
+        regex=r"^(template|plan)-[0-9]{1,12}$",
+        required=False,
+        error_messages={"invalid": "Choose a clinic template or an earlier plan from the list."},
+    )
+
+    def clean_start_from(self) -> tuple[str, int] | None:
+        """("template" or "plan", its id), or None for the protocol's phase 1 as it stands."""
+        kind, _, pk = self.cleaned_data["start_from"].partition("-")
+        return (kind, int(pk)) if kind else None
 
     def __init__(self, *args, unit: str, **kwargs):
         super().__init__(*args, **kwargs)

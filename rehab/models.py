@@ -29,6 +29,8 @@ NOTES_MAX_LENGTH = 2000
 # How long after logging a session the runner may correct it or add the next morning through
 # the link; after that only the PT can, their change attributed to them (issue 13).
 RUNNER_CORRECTION_WINDOW = dt.timedelta(hours=48)
+# Why a PT chose an item outside the protocol: a sentence or two (issue 14).
+OUTSIDE_REASON_MAX_LENGTH = 500
 
 
 class Ladder(models.TextChoices):
@@ -156,6 +158,14 @@ class Prescription(VersionedModel):
         help_text="Running: what one session is. Advice (sitting, crutches): when to follow it.",
     )
     note = models.TextField(blank=True, help_text="A note for the patient on this exercise.")
+    outside_reason = models.TextField(
+        "reason for an item outside the protocol",
+        blank=True,
+        max_length=OUTSIDE_REASON_MAX_LENGTH,
+        validators=[MaxLengthValidator(OUTSIDE_REASON_MAX_LENGTH)],
+        help_text="Why the PT added an item the protocol does not use in this phase "
+        "(rehab/engine/compose.py); shown on the plan and the clinical note.",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     step_since = models.DateField(help_text="When the runner started this step.")
     history = HistoricalRecords()
@@ -214,6 +224,57 @@ class Prescription(VersionedModel):
             sessions_per_week=self.sessions_per_week,
             session=self.session or None,
         )
+
+
+class PlanTemplate(models.Model):
+    """A clinic's saved phase: the items of one plan's phase (ladder, step, dose, order, and the
+    reason for any item outside the protocol), to start other plans from.
+
+    It holds no patient's words: the notes to the runner stay on the plan. Its items are checked
+    against the tissue and phase rules each time it is used (``rehab.composer``), so a template
+    saved before a protocol changed cannot bring in what the protocol no longer allows.
+    """
+
+    clinic = models.ForeignKey(
+        "clinic.Clinic", on_delete=models.CASCADE, related_name="plan_templates"
+    )
+    name = models.CharField(max_length=120)
+    diagnosis = models.CharField(
+        max_length=40, choices=CAUSE_CHOICES, help_text="The working diagnosis it was made for."
+    )
+    phase = models.PositiveSmallIntegerField(help_text="The protocol phase it was made for.")
+    items = models.JSONField(
+        default=list,
+        help_text="In order: ladder, step_code, the dose fields and outside_reason of each item.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="one_plan_template_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_diagnosis_display()}, phase {self.phase})"
+
+    def clean(self):
+        """Whoever saved it works in the clinic; the items name steps the knowledge defines."""
+        super().clean()
+        errors = {}
+        if self.clinic_id and (problem := not_a_member_error(self.created_by_id, self.clinic_id)):
+            errors["created_by"] = problem
+        if not isinstance(self.items, list) or not all(
+            isinstance(item, dict) and item.get("step_code") in engine.knowledge().steps
+            for item in self.items
+        ):
+            errors["items"] = "Each item names a ladder step the knowledge defines."
+        if errors:
+            raise ValidationError(errors)
 
 
 class SessionLog(models.Model):

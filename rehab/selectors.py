@@ -21,6 +21,7 @@ from rehab.models import (
     OutcomeMeasurement,
     PatientLink,
     Plan,
+    PlanTemplate,
     Prescription,
     ProgressionDecision,
     QuestionnaireRequest,
@@ -82,15 +83,24 @@ class AssessmentPlanPanel:
 
     plans: QuerySet[Plan]
     refer_first: engine.ReferFirst | None
+    start_from: list[tuple[str, str]]  # templates and earlier plans a new plan may start from
 
 
 def assessment_plan_panel(*, assessment: Assessment) -> AssessmentPlanPanel:
     """The assessment's plans, or the engine's refer-first verdict that bars any: worked out
     here so that the template tag showing them only renders."""
     preview = plan_preview(assessment=assessment) if assessment.working_diagnosis else None
+    refer_first = preview if isinstance(preview, engine.ReferFirst) else None
     return AssessmentPlanPanel(
         plans=assessment.plans.all(),
-        refer_first=preview if isinstance(preview, engine.ReferFirst) else None,
+        refer_first=refer_first,
+        start_from=[]
+        if refer_first or not assessment.working_diagnosis
+        else start_from_choices(
+            clinic_id=assessment.patient.clinic_id,
+            patient_id=assessment.patient_id,
+            diagnosis=assessment.working_diagnosis,
+        ),
     )
 
 
@@ -522,3 +532,82 @@ def _waiting_proposals(*, plan: Plan, logs, now) -> list[ProposalState]:
         )
     ]
     return [state for state in states if state.waiting]
+
+
+def plan_templates_for_clinic(*, clinic_id, diagnosis: str) -> list[PlanTemplate]:
+    """The clinic's templates, those made for ``diagnosis`` first, then by name."""
+    templates = PlanTemplate.objects.filter(clinic_id=clinic_id)
+    return sorted(templates, key=lambda t: (t.diagnosis != diagnosis, t.name.lower()))
+
+
+def get_plan_template_for_clinic(*, clinic_id, pk) -> PlanTemplate:
+    """A template of the clinic (404 otherwise: the caller's record is already scoped)."""
+    return get_object_or_404(PlanTemplate, clinic_id=clinic_id, pk=pk)
+
+
+def start_from_choices(
+    *, clinic_id, patient_id, diagnosis: str, exclude_plan_pk=None
+) -> list[tuple[str, str]]:
+    """What a phase may start from: the clinic's templates and the patient's other plans
+    (newest first), as ``template-<pk>`` / ``plan-<pk>`` choices."""
+    templates = [
+        (f"template-{t.pk}", f"Template: {t.name} ({t.get_diagnosis_display()}, phase {t.phase})")
+        for t in plan_templates_for_clinic(clinic_id=clinic_id, diagnosis=diagnosis)
+    ]
+    plans = Plan.objects.filter(patient_id=patient_id).exclude(pk=exclude_plan_pk)
+    earlier = [
+        (
+            f"plan-{p.pk}",
+            f"Earlier plan: {p.get_diagnosis_display()} from {p.starts_on:%d %b %Y}, "
+            f"phase {p.current_phase}",
+        )
+        for p in plans.order_by("-starts_on", "-pk")
+    ]
+    return [*templates, *earlier]
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """One ladder step in the plan's library: its fit for the plan's phase, and whether the
+    plan already has its ladder."""
+
+    fit: engine.compose.StepFit
+    ladder_name: str
+    in_plan: bool
+
+    @property
+    def step(self) -> engine.Step:
+        return self.fit.step
+
+    @property
+    def addable(self) -> bool:
+        return self.fit.allowed and not self.in_plan and self.step.ladder != "running"
+
+
+LIBRARY_SHOWS = {
+    "protocol": "What the protocol allows in this phase",
+    "addable": "Also items outside the protocol (need a reason)",
+    "all": "Everything, with why the rest cannot be added",
+}
+
+
+def plan_library(*, plan: Plan, query: str = "", show: str = "protocol") -> list[LibraryEntry]:
+    """Every ladder step and activity in the knowledge, with its fit for the plan's current
+    phase, narrowed by ``query`` (words of the step's name, ladder or purpose) and ``show``
+    (``LIBRARY_SHOWS``: by default what the protocol allows and the plan has not got). One
+    query: the plan's ladders."""
+    in_plan = set(plan.prescriptions.values_list("ladder", flat=True))
+    words = query.lower().split()
+    entries = []
+    for fit in engine.compose.library(engine.protocol(plan.diagnosis), plan.current_phase):
+        ladder = engine.ladder(fit.step.ladder)
+        entry = LibraryEntry(fit=fit, ladder_name=ladder.name, in_plan=fit.step.ladder in in_plan)
+        text = f"{fit.step.name} {ladder.name} {fit.step.purpose}".lower()
+        if words and not all(word in text for word in words):
+            continue
+        if show != "all" and not entry.addable:
+            continue
+        if show == "protocol" and fit.needs_reason:
+            continue
+        entries.append(entry)
+    return entries

@@ -123,10 +123,12 @@ def _check_phase_allows(
     ceiling = engine.phase_ceiling(engine.protocol(plan.diagnosis), phase, step.ladder)
     if ceiling is not None and step.position > ceiling.step.position:
         later = engine.phase_allowing(engine.protocol(plan.diagnosis), step, after=phase)
+        when = f"comes with phase {later}" if later else "is not in this protocol"
+        move_on = " Move the plan to the next phase first." if later else ""
         raise ValidationError(
             {
-                field: f"{step.name} comes with phase {later}; phase {phase} goes up to "
-                f"{ceiling.step.name}. {ceiling.why} Move the plan to the next phase first."
+                field: f"{step.name} {when}; phase {phase} goes up to "
+                f"{ceiling.step.name}. {ceiling.why}{move_on}"
             }
         )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rehab import outcome_views, questionnaire_views, referral_views, views
+from rehab import composer_views, outcome_views, questionnaire_views, referral_views, views
 
 urlpatterns = [
     path("assessments/<int:assessment_pk>/plan/", views.plan_create_view, name="plan_create"),
@@ -34,6 +34,28 @@ urlpatterns = [
         "plans/<int:pk>/link/<str:action>/",
         views.patient_link_action,
         name="patient_link_action",
+    ),
+    path("plans/<int:pk>/library/", composer_views.plan_library_view, name="plan_library"),
+    path("plans/<int:pk>/items/add/", composer_views.plan_item_add_view, name="plan_item_add"),
+    path(
+        "plans/<int:pk>/template/",
+        composer_views.plan_template_save_view,
+        name="plan_template_save",
+    ),
+    path(
+        "plans/<int:pk>/start-from/",
+        composer_views.plan_start_from_view,
+        name="plan_start_from",
+    ),
+    path(
+        "prescriptions/<int:pk>/move/",
+        composer_views.plan_item_move_view,
+        name="plan_item_move",
+    ),
+    path(
+        "prescriptions/<int:pk>/remove/",
+        composer_views.plan_item_remove_view,
+        name="plan_item_remove",
     ),
     path("sessions/<int:pk>/", views.session_log_edit, name="session_log_edit"),
     path("prescriptions/<int:pk>/", views.prescription_edit, name="prescription_edit"),

@@ -15,6 +15,8 @@ from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
 from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
+from rehab.composer import plan_create_started_from
+from rehab.composer_views import composer_context, report_start
 from rehab.forms import (
     DecisionForm,
     NextMorningForm,
@@ -32,6 +34,7 @@ from rehab.selectors import (
     get_issued_document_for_user,
     get_plan_for_patient_token,
     get_plan_for_user,
+    get_plan_template_for_clinic,
     get_prescription_for_user,
     get_runner_log,
     get_session_log_for_user,
@@ -59,7 +62,6 @@ from rehab.services import (
     patient_link_set_base_url,
     phase_exercise_count,
     plan_advance_phase,
-    plan_create,
     plan_end,
     plan_issue,
     plan_set_cleared_to_run,
@@ -81,11 +83,14 @@ def plan_create_view(request, assessment_pk):
             label = form.fields[field].label if field in form.fields else "Plan"
             messages.error(request, f"{label}: {' '.join(errors)} No plan was built.")
         return redirect(assessment)
+    template, source = _start_from(request, assessment, form.cleaned_data["start_from"])
     try:
-        plan = plan_create(
+        plan, report = plan_create_started_from(
             assessment=assessment,
             clinician=request.user,
             weekly_km=form.cleaned_data["weekly_km"],
+            template=template,
+            source=source,
         )
     except ReferFirstError as refer:
         messages.error(request, f"No exercise plan: refer first. {refer}")
@@ -95,7 +100,20 @@ def plan_create_view(request, assessment_pk):
         return redirect(assessment)
     submission_made(request, plan)
     messages.success(request, "Plan drafted from the working diagnosis. Adjust it, then issue it.")
+    if report is not None:
+        report_start(request, report)
     return redirect(plan)
+
+
+def _start_from(request, assessment, choice):
+    """The clinic template or the patient's earlier plan a new plan starts from (404 outside
+    the user's clinics), as (template, plan); (None, None) for the protocol's phase 1."""
+    if choice is None:
+        return None, None
+    kind, pk = choice
+    if kind == "template":
+        return get_plan_template_for_clinic(clinic_id=assessment.patient.clinic_id, pk=pk), None
+    return None, get_plan_for_user(user=request.user, pk=pk)
 
 
 def _plan_page(
@@ -139,6 +157,7 @@ def _plan_page(
         "link_renewable": not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
         **questionnaire_context(plan, form=questionnaire_form),
+        **composer_context(plan, prescriptions),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
 

@@ -19,12 +19,15 @@ registry in ``clinic/knowledge/red_flags.toml``. Both cite the reference list in
 * what the printed plan says: ``running_now(step, tissue, cleared_to_run=...)``,
   ``pain_zones(...)``, ``pain_scale(...)``, ``safety_signs(...)``, ``training_days(kind, n)``,
   ``glossary(diagnosis)``
+* ``compose``: what a PT may add to a plan's phase (``step_fit``, ``library``), the ceiling of
+  an item outside the protocol
 * look-ups: ``ladders()``, ``ladder(code)``, ``ladder_steps(code)``, ``step(code)``,
   ``protocol(diagnosis)``, ``protocols()``, ``tissue(code)``, ``source(key)``,
   ``knowledge_version()``, ``knowledge()``,
   ``load_knowledge(directory, illustrations, references, red_flags_path)``
 """
 
+from . import compose
 from .knowledge import (
     ILLUSTRATIONS_DIR,
     KNOWLEDGE_DIR,
@@ -130,6 +133,7 @@ __all__ = [
     "build_plan",
     "clearance_needed",
     "clearance_reason",
+    "compose",
     "glossary",
     "knowledge",
     "knowledge_version",

@@ -91,6 +91,7 @@ PROGRESSION_RULES = {
     "hold_step_sessions": "hold",
     "hold_entry_pain": "hold",
     "hold_phase_ceiling": "hold",
+    "hold_outside_protocol": "hold",
     "regress_above_phase": "regress",
 }
 RUNNING_RULES = {

@@ -11,6 +11,7 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
+from .compose import ladder_standing, outside_ceiling
 from .knowledge import Knowledge, knowledge
 from .schema import (
     NextStep,
@@ -201,16 +202,23 @@ def _triggers(
     return found
 
 
-def phase_ceiling(protocol: Protocol | None, phase: int | None, ladder: str) -> PhaseCeiling | None:
-    """The highest step of ``ladder`` the protocol's ``phase`` allows (None: no limit)."""
+def phase_ceiling(
+    protocol: Protocol | None, phase: int | None, ladder: str, *, kb: Knowledge | None = None
+) -> PhaseCeiling | None:
+    """The highest step of ``ladder`` the protocol's ``phase`` allows (None: no limit); a
+    ladder outside the protocol (``compose``) stays at its first step."""
     if protocol is None or phase is None or protocol.refer_first:
         return None
-    return protocol.phase(phase).ceiling(ladder)
+    return protocol.phase(phase).ceiling(ladder) or outside_ceiling(protocol, phase, ladder, kb=kb)
 
 
 def phase_allowing(protocol: Protocol, step: Step, *, after: int = 0) -> int | None:
-    """The first phase (after ``after``) whose ceiling lets its ladder reach ``step``."""
+    """The first phase (after ``after``) whose ceiling lets its ladder reach ``step``; None
+    when none does (e.g. a ladder outside the protocol, above its first step)."""
     for candidate in protocol.phases[after:]:
+        outside = ladder_standing(protocol, candidate.number, step.ladder)[0] != "in_protocol"
+        if outside and step.position > 1:  # outside the protocol: its first step only
+            continue
         ceiling = candidate.ceiling(step.ladder)
         if ceiling is None or ceiling.step.position >= step.position:
             return candidate.number
@@ -228,7 +236,7 @@ def next_step(
     if higher is None:
         return NextStep(step=None, in_phase=False, phase=None)
     protocol = kb.protocol(diagnosis)
-    ceiling = phase_ceiling(protocol, phase, current.ladder)
+    ceiling = phase_ceiling(protocol, phase, current.ladder, kb=kb)
     if ceiling is None or higher.position <= ceiling.step.position:
         return NextStep(step=higher, in_phase=True, phase=phase)
     later = phase_allowing(protocol, higher, after=phase)
@@ -279,7 +287,13 @@ def propose_progression(
         raise ValueError("a diagnosis's proposal needs the plan's current phase")
     settings = kb.settings
     n = settings["consecutive_good_sessions"]
-    ceiling = phase_ceiling(protocol, phase, ladder)
+    ceiling = phase_ceiling(protocol, phase, ladder, kb=kb)
+    outside = (
+        protocol is not None
+        and phase is not None
+        and not protocol.refer_first
+        and ladder_standing(protocol, phase, ladder)[0] != "in_protocol"
+    )
     higher = the_ladder.next_after(current.code)
 
     def proposal(
@@ -350,6 +364,14 @@ def propose_progression(
             return None
         if protocol is None or phase is None:  # pragma: no cover - a ceiling implies both
             return None
+        if outside:
+            return proposal(
+                "hold_outside_protocol",
+                target=higher.name,
+                phase=phase,
+                why=ceiling.why,
+                extra_sources=ceiling.source,
+            )
         later = phase_allowing(protocol, higher, after=phase)
         return proposal(
             "hold_phase_ceiling",

@@ -19,6 +19,7 @@ def assessment_plan_actions(assessment):
         "refer_first": panel.refer_first,
         "unit": unit,  # the build-plan form asks the weekly running in the clinic's unit
         "max_distance": max_weekly_distance(unit),
+        "start_from": panel.start_from,
     }
 
 

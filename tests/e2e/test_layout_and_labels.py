@@ -31,6 +31,7 @@ def demo_pages(transactional_db):
         f"/patients/{patient.pk}/assessments/new/",
         plan.assessment.get_absolute_url(),
         plan.get_absolute_url(),
+        f"/plans/{plan.pk}/library/?show=all",
         plan.prescriptions.first() and f"/prescriptions/{plan.prescriptions.first().pk}/",
         f"/patients/{patient.pk}/outcomes/",
         f"/patients/{patient.pk}/history/",

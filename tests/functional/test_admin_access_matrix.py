@@ -42,6 +42,7 @@ from assessments.services import clear_red_flag
 from clinic.admin import ClinicScopedAdmin, ClinicScopedInline, SuperuserOnlyAdmin
 from clinic.models import AccessEvent, Membership
 from rehab import outcomes
+from rehab.composer import plan_template_save
 from rehab.models import (
     OutcomeMeasurement,
     PatientLinkAccess,
@@ -156,6 +157,9 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
             requested_by=clinician,
             answered_at=timezone.now(),
             measurement=measurement,
+        ),
+        "rehab.PlanTemplate": plan_template_save(
+            plan=plan, name="Early tendinopathy", clinician=clinician
         ),
         "auth.User": clinician,
         "otp_totp.TOTPDevice": TOTPDevice.objects.create(user=clinician, name="phone"),

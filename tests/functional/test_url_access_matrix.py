@@ -77,6 +77,10 @@ def _prescription(o):
     return {"pk": o["prescription"].pk}
 
 
+def _running(o):
+    return {"pk": o["plan"].prescriptions.get(ladder="running").pk}
+
+
 def _token(o):
     return {"token": o["token"]}
 
@@ -180,6 +184,14 @@ ROUTES: dict[str, Route] = {
         lambda o: {"pk": o["plan"].pk, "action": "email"}, member=(405, 302)
     ),
     "prescription_edit": Route(_prescription, member=(200, 200)),
+    # The plan composer (issue 14): empty posts name the missing field or change nothing.
+    "plan_library": Route(_plan, member=(200, 200)),
+    "plan_item_add": Route(_plan, member=(405, 400)),
+    "plan_template_save": Route(_plan, member=(405, 302)),
+    "plan_start_from": Route(_plan, member=(405, 302)),
+    "plan_item_move": Route(_prescription, member=(405, 302)),
+    # Running is never removed (the post is refused with a message), so the plan stays whole.
+    "plan_item_remove": Route(_running, member=(405, 302)),
     "progression_decide": Route(_prescription, member=(405, 400)),
     "outcome_list": Route(lambda o: {"patient_pk": o["patient"].pk}, member=(200, 200)),
     "outcome_record": Route(_outcome_measure, member=(200, 200)),

@@ -9,8 +9,9 @@ from clinic.patient_records import patient_records, record_for, tracked_records
 from records.timeline import ENTRIES, NOT_ON_TIMELINE
 
 PROJECT_APPS = ("clinic", "assessments", "rehab", "records")
-# History-tracked models that hold no patient's data: who works where, the clinic's settings.
-CLINIC_LEVEL_TRACKED = {"clinic.clinic", "clinic.membership"}
+# History-tracked models that hold no patient's data: who works where, the clinic's settings
+# and its plan templates.
+CLINIC_LEVEL_TRACKED = {"clinic.clinic", "clinic.membership", "rehab.plantemplate"}
 
 
 def _reaches_patient(model, seen=()) -> bool:
