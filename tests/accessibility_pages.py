@@ -67,9 +67,7 @@ def runner_pages(objects: dict) -> list[str]:
 
 def clinic_admin(clinic):
     """A clinic admin of ``clinic`` holding every permission on the clinical apps."""
-    user = UserFactory(
-        username="dana", clinic=clinic, clinic__role="clinic_admin", is_staff=True
-    )
+    user = UserFactory(username="dana", clinic=clinic, clinic__role="clinic_admin", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label__in=["clinic", "assessments", "rehab"])
     )

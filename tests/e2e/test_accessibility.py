@@ -32,6 +32,8 @@ from tests.accessibility_pages import (
     runner_pages,
 )
 from tests.e2e.conftest import csp_violations, new_context
+from tests.e2e.test_clinic_workflow import record_tendinopathy_assessment
+from tests.factories import PatientFactory
 from tests.functional.test_audit_every_read import clinic_a, every_record  # noqa: F401
 from tests.functional.test_url_access_matrix import _quick_pdf, objects  # noqa: F401
 
@@ -59,11 +61,16 @@ OVERFLOW = """
 () => {
   const root = document.scrollingElement;
   if (root.scrollWidth <= root.clientWidth) return null;
+  const clipped = el => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
   const wide = [...document.querySelectorAll("body *")]
-    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1)
-    .filter(el => !el.parentElement.closest("[data-wide]"))
+    .filter(el => el.getBoundingClientRect().right > root.clientWidth + 1 && !clipped(el))
     .slice(0, 3)
-    .map(el => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`);
+    .map(el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " " + el.className);
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide};
 }
 """
@@ -104,7 +111,13 @@ def axe_available():
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_passes_axe_at_three_widths_and_reflows_at_320_px(
-    role, axe_available, browser, live_server, transactional_db, every_record, capsys
+    role,
+    axe_available,
+    browser,
+    live_server,
+    transactional_db,
+    every_record,  # noqa: F811
+    capsys,
 ):
     """One context per role; each page is loaded once and checked at each width in turn."""
     urls, session = _visitor(role, every_record)
@@ -144,3 +157,43 @@ def test_every_page_passes_axe_at_three_widths_and_reflows_at_320_px(
         )
     assert not failures, "\n".join(failures)
     assert not overflowing, f"horizontal scroll at {REFLOW_WIDTH} px: {overflowing}"
+
+
+def test_the_differential_has_one_live_region_that_stays_while_its_words_change(
+    page, live_server, clinician
+):
+    """htmx replaces the panel on every change; the live region outside it is filled, not
+    replaced, so a screen reader announces the new ranking (WCAG 4.1.3)."""
+    patient = PatientFactory(clinic=clinician.memberships.get().clinic, first_name="Ines")
+    client = Client()
+    client.force_login(clinician)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page.goto(patient.get_absolute_url())
+    status = page.locator("#differential-status")
+    before = status.aria_snapshot()
+    assert "not enough information" in before
+    page.evaluate(
+        "window.__status = document.getElementById('differential-status');"
+        "window.__panel = document.getElementById('differential-panel');"
+    )
+    record_tendinopathy_assessment(page)  # opens the form, ticks findings; htmx swaps the panel
+    page.wait_for_function(
+        "document.getElementById('differential-status').textContent.includes('most likely')"
+    )
+    after = status.aria_snapshot()
+    top = page.locator("#ranked-causes > li summary span").first.inner_text()
+    assert after.startswith("- status:") and top.split(". ", 1)[1] in after, after
+    assert page.evaluate(
+        "window.__status === document.getElementById('differential-status')"
+        " && window.__panel !== document.getElementById('differential-panel')"
+    ), "the live region was replaced, or the panel was not swapped at all"
+    assert page.locator("[aria-live]").count() == 1
+    assert page.locator("#differential-panel[aria-live]").count() == 0

@@ -21,7 +21,9 @@ from tests.accessibility_pages import admin_pages, clinic_admin, clinician_pages
 from tests.functional.test_audit_every_read import clinic_a, every_record  # noqa: F401
 from tests.functional.test_url_access_matrix import _quick_pdf, objects  # noqa: F401
 
-VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+VNU = (
+    Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+)
 
 
 def _validate(pages: dict[str, str], folder: Path) -> list[dict]:
@@ -70,9 +72,13 @@ def test_every_page_is_valid_html(every_record, tmp_path, capsys):  # noqa: F811
     errors = [m for m in messages if m["type"] == "error" or m.get("subType") == "fatal"]
     warnings = [m for m in messages if m not in errors]
     with capsys.disabled():
-        print(f"\nNu HTML checker: {len(pages)} pages, {len(errors)} errors, {len(warnings)} warnings")
+        print(
+            f"\nNu HTML checker: {len(pages)} pages, {len(errors)} errors, {len(warnings)} warnings"
+        )
         for warning in warnings:
-            print(f"  warning {warning['page']}:{warning.get('lastLine', '?')}: {warning['message']}")
+            print(
+                f"  warning {warning['page']}:{warning.get('lastLine', '?')}: {warning['message']}"
+            )
     assert not errors, "\n".join(
         f"{m['page']}:{m.get('lastLine', '?')}: {m['message']} [{m.get('extract', '').strip()}]"
         for m in errors
