@@ -22,9 +22,16 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(VENV)/.installed $@
 
+# The accessibility gates' tools (test-only, never served): axe-core and the Nu HTML checker,
+# exactly as package-lock.json pins them. --ignore-scripts: vnu-jar's install script would
+# download a Java runtime; the machine's Java (17+) runs it.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed ## Create .venv and install the app
 
-install-dev: $(VENV)/.installed-dev ## Install the app and the test tools into .venv
+install-dev: $(VENV)/.installed-dev node_modules/.installed ## Install the app and the test tools (.venv, node_modules)
 
 run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite)
 	$(PY) manage.py migrate --no-input -v0

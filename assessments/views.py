@@ -114,7 +114,7 @@ def assessment_preview(request, patient_pk):
         "field_errors": field_errors,
         "reasons_for": PREVIEW_REASONS_FOR,
     }
-    return render(request, "assessments/includes/differential_panel.html", context)
+    return render(request, "assessments/includes/differential_preview.html", context)
 
 
 def _sign_form(data=None, *, assessment, ranking) -> SignForm:

@@ -100,8 +100,11 @@ class ScopedRelationsMixin(BaseModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ClinicScopedInline(ScopedRelationsMixin, admin.TabularInline):
-    """An inline whose relation fields are scoped like its parent admin's."""
+class ClinicScopedInline(ScopedRelationsMixin, admin.StackedInline):
+    """An inline whose relation fields are scoped like its parent admin's.
+
+    Stacked, not tabular: Django's tabular inline leaves its fields without a label (only a
+    column heading) and is wider than a phone (docs/accessibility.md)."""
 
 
 class ClinicScopedAdmin(ScopedRelationsMixin, admin.ModelAdmin):
