@@ -227,6 +227,27 @@ def profile(bench: Bench, pages: list[Page], wanted: str, repetitions: int) -> N
         stats.sort_stats("tottime").print_stats(25)
 
 
+def slowest_queries(bench: Bench, pages: list[Page], wanted: str, shown: int = 8) -> None:
+    """Each chosen page's queries, slowest first, timed over one request."""
+    for page in [page for page in pages if wanted in page.name]:
+        bench.fetch(page)
+        timings: list[tuple[float, str]] = []
+
+        def timer(execute, sql, params, many, context, timings=timings):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings.append((time.perf_counter() - started, sql))
+
+        with connection.execute_wrapper(timer):
+            bench.fetch(page)
+        total = sum(t for t, _ in timings) * 1e3
+        print(f"\n== queries: {page.name}: {len(timings)} queries, {total:.1f} ms in the database")
+        for took, sql in sorted(timings, reverse=True)[:shown]:
+            print(f"  {took * 1e3:7.2f} ms  {sql[:600]}")
+
+
 def patient_count() -> int:
     from clinic.models import Patient
 
@@ -238,6 +259,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=10_000, help="the second size")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--profile", metavar="PAGE", help="cProfile the pages whose name has PAGE")
+    parser.add_argument("--queries", metavar="PAGE", help="time each query of the pages with PAGE")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     repetitions = 5 if args.quick else 15
@@ -265,9 +287,11 @@ def main() -> None:
                         cursor.execute("ANALYZE")
                     took = time.perf_counter() - started
                     print(f"copied the demo clinic to {patient_count()} patients in {took:.0f} s")
-                if args.profile:
-                    if size == sizes[-1]:
+                if args.profile or args.queries:
+                    if size == sizes[-1] and args.profile:
                         profile(bench, pages, args.profile, repetitions)
+                    if size == sizes[-1] and args.queries:
+                        slowest_queries(bench, pages, args.queries)
                     continue
                 label = f"{patient_count()} patients"
                 results.append((label, bench.measure(pages, repetitions)))

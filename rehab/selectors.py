@@ -343,21 +343,31 @@ def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QueryS
         Coalesce(Subquery(last_clinician_log), Value(EPOCH)),
         Coalesce(Subquery(last_decision), Value(EPOCH)),
     )
-    recent_patient_logs = Q(
-        session_logs__reported_by=SessionLog.ReportedBy.PATIENT,
-        session_logs__session_date__gte=since,
-        session_logs__created_at__gt=last_clinician_action,
-    )
+
+    def recent_patient_logs(**which) -> Coalesce:
+        """How many runner logs of the window since the clinician's last action match: one
+        count per plan (a join counted in a FILTER recomputed the last action per log)."""
+        logs = (
+            SessionLog.objects.filter(
+                plan=OuterRef("pk"),
+                reported_by=SessionLog.ReportedBy.PATIENT,
+                session_date__gte=since,
+                created_at__gt=OuterRef("last_clinician_action"),
+                **which,
+            )
+            .order_by()
+            .values("plan")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return Coalesce(Subquery(logs), 0)
+
     return (
         active_plans_for_user(user=user)
+        .annotate(last_clinician_action=last_clinician_action)
         .annotate(
-            worse_mornings=Count(
-                "session_logs", filter=recent_patient_logs & Q(session_logs__next_morning="worse")
-            ),
-            travelled=Count(
-                "session_logs",
-                filter=recent_patient_logs & Q(session_logs__pain_travelled_down_leg=True),
-            ),
+            worse_mornings=recent_patient_logs(next_morning="worse"),
+            travelled=recent_patient_logs(pain_travelled_down_leg=True),
         )
         .filter(Q(worse_mornings__gte=2) | Q(travelled__gte=1))
     )
