@@ -229,7 +229,7 @@ def profile(bench: Bench, pages: list[Page], wanted: str, repetitions: int) -> N
 
 def slowest_queries(bench: Bench, pages: list[Page], wanted: str, shown: int = 8) -> None:
     """Each chosen page's queries, slowest first, timed over one request."""
-    for page in [page for page in pages if wanted in page.name]:
+    for page in [page for page in pages if wanted == "all" or wanted in page.name]:
         bench.fetch(page)
         timings: list[tuple[float, str]] = []
 
