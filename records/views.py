@@ -58,7 +58,7 @@ def dashboard(request):
         "inbox_more": inbox.total - len(inbox.entries),
         "search": search,
         "alerts": list(plans_with_worsening_alerts(user=request.user)[:DASHBOARD_LIST_SIZE]),
-        "seen_recently": list(patients_seen_recently(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "seen_recently": patients_seen_recently(user=request.user, size=DASHBOARD_LIST_SIZE),
         "due": list(plans_due_for_follow_up(user=request.user)[:DASHBOARD_LIST_SIZE]),
     }
     return render(request, "records/dashboard.html", context)
