@@ -60,10 +60,11 @@ screenshots: install-dev ## Retake the README's screenshots in docs/screenshots/
 		tests/e2e/test_runner_questionnaire.py
 	for shot in docs/screenshots/*.png; do cp "test-artifacts/e2e/$$(basename "$$shot")" "$$shot"; done
 
-bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF)
+bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF, every page; PostgreSQL)
 	$(PY) benchmarks/calibration.py
 	$(PY) benchmarks/differential.py
 	$(PY) benchmarks/pdf.py
+	$(PY) benchmarks/pages.py
 
 previews: install-dev ## Render the demo plan's PDF pages to docs/pdf-preview/ (needs pdftoppm)
 	$(PY) scripts/pdf_previews.py
