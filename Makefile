@@ -68,11 +68,12 @@ screenshots: install-dev ## Retake the README's screenshots in docs/screenshots/
 		tests/e2e/test_plan_composer.py
 	for shot in docs/screenshots/*.png; do cp "test-artifacts/e2e/$$(basename "$$shot")" "$$shot"; done
 
-bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF, PDF pages)
+bench: install-dev ## Print the benchmark figures (calibration, differential speed, panel, PDF, PDF pages, every page; PostgreSQL)
 	$(PY) benchmarks/calibration.py
 	$(PY) benchmarks/differential.py
 	$(PY) benchmarks/pdf.py
 	$(PY) benchmarks/pdf_pages.py
+	$(PY) benchmarks/pages.py
 
 previews: install-dev ## Render the demo plan's PDF pages to docs/pdf-preview/ (needs pdftoppm)
 	$(PY) scripts/pdf_previews.py

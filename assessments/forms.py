@@ -2,7 +2,6 @@
 
 import re
 
-from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from crispy_forms.utils import TEMPLATE_PACK
@@ -11,6 +10,7 @@ from django.template.loader import render_to_string
 
 from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
+from clinic.form_rendering import ChoiceCheckboxes, ChoiceRadios
 from clinic.forms import DistanceFieldsMixin
 from clinic.integrity import VersionFormMixin
 from clinic.submissions import SUBMISSION_KEY, submission_key_field
@@ -157,10 +157,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["side"].choices = Assessment.Side.choices
         vocabulary = load_vocabulary()
-        for finding in vocabulary.fields:
-            self.fields[finding.name] = self.field_for(finding, self.fields[finding.name])
         if self.instance.patient_id:
             self.ask_distances_in(self.instance.patient.clinic.distance_unit)
         once = ()
@@ -175,7 +172,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
             Fieldset(
                 "Visit",
                 Div("assessed_on", css_class="col-md-4"),
-                InlineRadios("side"),
+                ChoiceRadios("side"),
                 css_class="finding-section",
             ),
             *self._sections(vocabulary),
@@ -277,10 +274,23 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
     @staticmethod
     def _layout_item(finding):
         if finding.type == "set":
-            return InlineCheckboxes(finding.name)
+            return ChoiceCheckboxes(finding.name)
         if finding.type in ("boolean", "enum", "result"):
-            return InlineRadios(finding.name)
+            return ChoiceRadios(finding.name)
         return Div(finding.name, css_class="col-md-4")
+
+
+def _finding_fields() -> None:
+    """Each finding's form field in the clinic's words, made once for the class (every form
+    copies the class's fields; building seventy choice fields per request was a tenth of the
+    assessment page's time)."""
+    fields = AssessmentForm.base_fields
+    fields["side"].choices = Assessment.Side.choices
+    for finding in load_vocabulary().fields:
+        fields[finding.name] = AssessmentForm.field_for(finding, fields[finding.name])
+
+
+_finding_fields()
 
 
 class SignForm(forms.Form):

@@ -408,7 +408,11 @@ class Assessment(VersionedModel):
 
     class Meta:
         ordering = ["-assessed_on", "-created_at"]
-        indexes = [models.Index(fields=["patient", "-assessed_on"])]
+        indexes = [
+            models.Index(fields=["patient", "-assessed_on"]),
+            # The dashboard's "seen recently": this clinician's assessments in the last month.
+            models.Index(fields=["clinician", "assessed_on"], name="assessment_clinician_day_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.patient} — {date_format(self.assessed_on)} ({self.get_status_display()})"

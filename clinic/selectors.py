@@ -35,12 +35,33 @@ def patients_for_user(*, user, search: str = "") -> QuerySet[Patient]:
     return patients
 
 
-def patients_seen_recently(*, user, days: int = 30) -> QuerySet[Patient]:
-    """The user's own patients (assessed or followed up by them) seen in the last ``days``."""
+def patients_seen_recently(*, user, size: int, days: int = 30) -> list[Patient]:
+    """The user's own patients (assessed or followed up by them) seen in the last ``days``,
+    the ``size`` seen last.
+
+    Only the few who can be among them are aggregated, not the whole clinic: the ``size`` last
+    assessed by the user and the ``size`` last followed up by them (the (clinician, day) and
+    (recorder, day) indexes), since whoever was seen last is last in one of the two.
+    """
     since = timezone.localdate() - dt.timedelta(days=days)
     never = Value(dt.date(2000, 1, 1))
-    return (
+    assessed = (
+        Patient.objects.filter(assessments__clinician=user, assessments__assessed_on__gte=since)
+        .annotate(day=Max("assessments__assessed_on"))
+        .order_by("-day")
+        .values("pk")[:size]
+    )
+    followed_up = (
+        Patient.objects.filter(
+            plans__session_logs__recorded_by=user, plans__session_logs__session_date__gte=since
+        )
+        .annotate(day=Max("plans__session_logs__session_date"))
+        .order_by("-day")
+        .values("pk")[:size]
+    )
+    return list(
         patients_for_user(user=user)
+        .filter(Q(pk__in=assessed) | Q(pk__in=followed_up))
         .annotate(
             last_assessed=Max("assessments__assessed_on", filter=Q(assessments__clinician=user)),
             last_followed_up=Max(
@@ -54,7 +75,7 @@ def patients_seen_recently(*, user, days: int = 30) -> QuerySet[Patient]:
             )
         )
         .filter(last_seen__gte=since)
-        .order_by("-last_seen")
+        .order_by("-last_seen")[:size]
     )
 
 

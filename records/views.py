@@ -51,14 +51,14 @@ def dashboard(request):
     search = request.GET.get("q", "").strip()
     patients = patients_for_user(user=request.user, search=search)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    inbox = plan_inbox(user=request.user)
+    inbox = plan_inbox(user=request.user, size=INBOX_SIZE)
     context = {
         "page": page,
-        "inbox": inbox[:INBOX_SIZE],
-        "inbox_more": max(len(inbox) - INBOX_SIZE, 0),
+        "inbox": inbox.entries,
+        "inbox_more": inbox.total - len(inbox.entries),
         "search": search,
         "alerts": list(plans_with_worsening_alerts(user=request.user)[:DASHBOARD_LIST_SIZE]),
-        "seen_recently": list(patients_seen_recently(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "seen_recently": patients_seen_recently(user=request.user, size=DASHBOARD_LIST_SIZE),
         "due": list(plans_due_for_follow_up(user=request.user)[:DASHBOARD_LIST_SIZE]),
     }
     return render(request, "records/dashboard.html", context)

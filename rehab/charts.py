@@ -25,11 +25,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from threading import Lock
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -288,6 +291,33 @@ def _render(chart) -> str:
     return svg.replace(random_id, f"chart-{digest}")
 
 
+# Drawn charts kept per process (a plan page redraws the same data on every visit; pygal took
+# about a third of the page's time). Bounded: each SVG is a few tens of kilobytes.
+MAX_DRAWN = 128
+
+
+def _drawn_once(draw: Callable[..., str]) -> Callable[..., str]:
+    """``draw`` remembered by its arguments' repr (dates, numbers and texts: exact); the SVG is
+    the same for the same data (``_render`` names it by a content hash)."""
+    drawn: dict[str, str] = {}
+    lock = Lock()
+
+    @functools.wraps(draw)
+    def remembered(*args: Any, **kwargs: Any) -> str:
+        key = repr((args, sorted(kwargs.items())))
+        svg = drawn.get(key)
+        if svg is None:
+            svg = draw(*args, **kwargs)
+            with lock:
+                if drawn and len(drawn) >= MAX_DRAWN:
+                    drawn.pop(next(iter(drawn)))  # the oldest
+                drawn[key] = svg
+        return svg
+
+    return remembered
+
+
+@_drawn_once
 def pain_chart_svg(series: Mapping[str, Sequence[Point]], *, title: str = "Pain over time") -> str:
     """Pain ratings (0-10, lower is better) per named series; the axis is always 0 to 10."""
     chart = _chart(
@@ -303,6 +333,7 @@ def pain_chart_svg(series: Mapping[str, Sequence[Point]], *, title: str = "Pain 
     return _render(chart)
 
 
+@_drawn_once
 def outcome_chart_svg(
     measure_code: str, points: Sequence[Point], *, reported: Sequence[Point] = ()
 ) -> str:
@@ -325,6 +356,7 @@ def outcome_chart_svg(
     return _render(chart)
 
 
+@_drawn_once
 def step_progression_chart_svg(series: Mapping[str, Sequence[Point]], *, max_position: int) -> str:
     """Each exercise's step on its ladder over time (1 = easiest), drawn as steps."""
     top = max(max_position, 1)

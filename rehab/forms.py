@@ -1,6 +1,5 @@
 from decimal import ROUND_DOWN, Decimal
 
-from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Layout, Row, Submit
 from django import forms
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from clinic import units
+from clinic.form_rendering import ChoiceRadios
 from clinic.forms import DistanceFieldsMixin
 from clinic.integrity import VersionFormMixin
 from rehab import engine
@@ -232,12 +232,12 @@ class SessionLogForm(DistanceFieldsMixin, forms.ModelForm):
         self.helper = FormHelper()
         self.helper.layout = Layout(
             "session_date",
-            Div(InlineRadios("exercise_pain"), css_class="pain-scale"),
-            Div(InlineRadios("running_pain"), css_class="pain-scale"),
-            Div(InlineRadios("running_pain_pattern"), css_class="choice-buttons"),
-            Div(InlineRadios("next_morning"), css_class="choice-buttons"),
+            Div(ChoiceRadios("exercise_pain"), css_class="pain-scale"),
+            Div(ChoiceRadios("running_pain"), css_class="pain-scale"),
+            Div(ChoiceRadios("running_pain_pattern"), css_class="choice-buttons"),
+            Div(ChoiceRadios("next_morning"), css_class="choice-buttons"),
             Div("pain_travelled_down_leg", css_class="big-check"),
-            Div(InlineRadios("completed"), css_class="choice-buttons"),
+            Div(ChoiceRadios("completed"), css_class="choice-buttons"),
             Row(
                 Div("load_used", css_class="col-sm-8"),
                 Div("weekly_distance_km", css_class="col-sm-4"),
@@ -273,7 +273,7 @@ class NextMorningForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Div(InlineRadios("next_morning"), css_class="choice-buttons"),
+            Div(ChoiceRadios("next_morning"), css_class="choice-buttons"),
             Submit("send_morning", "Send my answer"),
         )
 

@@ -343,6 +343,12 @@ class SessionLog(models.Model):
 
     class Meta:
         ordering = ["-session_date", "-created_at"]
+        indexes = [
+            # The dashboard's "seen recently": sessions this clinician logged in the last month.
+            models.Index(
+                fields=["recorded_by", "session_date"], name="sessionlog_recorder_day_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Session {self.session_date} ({self.get_reported_by_display()})"

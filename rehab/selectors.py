@@ -4,7 +4,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -342,21 +353,31 @@ def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QueryS
         Coalesce(Subquery(last_clinician_log), Value(EPOCH)),
         Coalesce(Subquery(last_decision), Value(EPOCH)),
     )
-    recent_patient_logs = Q(
-        session_logs__reported_by=SessionLog.ReportedBy.PATIENT,
-        session_logs__session_date__gte=since,
-        session_logs__created_at__gt=last_clinician_action,
-    )
+
+    def recent_patient_logs(**which) -> Coalesce:
+        """How many runner logs of the window since the clinician's last action match: one
+        count per plan (a join counted in a FILTER recomputed the last action per log)."""
+        logs = (
+            SessionLog.objects.filter(
+                plan=OuterRef("pk"),
+                reported_by=SessionLog.ReportedBy.PATIENT,
+                session_date__gte=since,
+                created_at__gt=OuterRef("last_clinician_action"),
+                **which,
+            )
+            .order_by()
+            .values("plan")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return Coalesce(Subquery(logs), 0)
+
     return (
         active_plans_for_user(user=user)
+        .annotate(last_clinician_action=last_clinician_action)
         .annotate(
-            worse_mornings=Count(
-                "session_logs", filter=recent_patient_logs & Q(session_logs__next_morning="worse")
-            ),
-            travelled=Count(
-                "session_logs",
-                filter=recent_patient_logs & Q(session_logs__pain_travelled_down_leg=True),
-            ),
+            worse_mornings=recent_patient_logs(next_morning="worse"),
+            travelled=recent_patient_logs(pain_travelled_down_leg=True),
         )
         .filter(Q(worse_mornings__gte=2) | Q(travelled__gte=1))
     )
@@ -435,16 +456,18 @@ def pdf_out_of_date(*, plan: Plan, issued_at: dt.datetime | None) -> bool:
 PLAN_PAGE = "plan_detail"
 
 
-def plan_inbox(*, user) -> list[InboxEntry]:
-    """Per active plan of the user's clinics: the runner's logs and notes and the questionnaires
-    returned since ``user`` last opened the plan page (the read audit records each opening),
-    proposals waiting for a decision, an issued PDF older than the plan's last change;
-    worsening first, then the newest.
+@dataclass(frozen=True)
+class Inbox:
+    """The first entries of the inbox, and how many plans have news in all."""
 
-    Five queries however many plans: the plans (with the last opening and the latest issue),
-    their prescriptions (with the latest decision), their logs, their patients' questionnaires
-    and the worsening alerts; the engine's proposals are worked out from the loaded rows.
-    """
+    entries: list[InboxEntry]
+    total: int
+
+
+def _inbox_news(*, user) -> list[dict]:
+    """Per active plan, in one query of plain values: when the user last opened it, its latest
+    issue, the newest runner log and returned questionnaire since then, and whether a ladder has
+    a session logged after its latest decision (a proposal may be waiting)."""
     seen = (
         AccessEvent.objects.filter(
             patient=OuterRef("patient_id"),  # the audit's (patient, -at) index
@@ -461,9 +484,63 @@ def plan_inbox(*, user) -> list[InboxEntry]:
         .order_by("-issued_at")
         .values("issued_at")[:1]
     )
-    plans = list(
+    since = Coalesce(OuterRef("seen_at"), Value(EPOCH))
+    newest_log = (
+        SessionLog.objects.filter(
+            plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.PATIENT, created_at__gt=since
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    newest_questionnaire = (
+        OutcomeMeasurement.objects.filter(patient=OuterRef("patient_id"), created_at__gt=since)
+        .filter(Q(plan__isnull=True) | Q(plan=OuterRef("pk")))
+        .exclude(recorded_by=user)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    last_decision = (
+        ProgressionDecision.objects.filter(prescription=OuterRef("pk"))
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    logged_since_decision = SessionLog.objects.filter(
+        plan=OuterRef("plan_id"),
+        session_date__gte=OuterRef("step_since"),
+        created_at__gt=Coalesce(OuterRef("last_decided_at"), Value(EPOCH)),
+    )
+    undecided = (
+        Prescription.objects.filter(plan=OuterRef("pk"))
+        .annotate(last_decided_at=Subquery(last_decision))
+        .filter(Exists(logged_since_decision))
+    )
+    return list(
         active_plans_for_user(user=user)
-        .annotate(seen_at=Subquery(seen), last_issued_at=Subquery(last_issue))
+        .annotate(seen_at=Subquery(seen))
+        .annotate(
+            last_issued_at=Subquery(last_issue),
+            newest_log_at=Subquery(newest_log),
+            newest_questionnaire_at=Subquery(newest_questionnaire),
+            may_wait=Exists(undecided),
+        )
+        .values(
+            "pk",
+            "updated_at",
+            "seen_at",
+            "last_issued_at",
+            "newest_log_at",
+            "newest_questionnaire_at",
+            "may_wait",
+        )
+    )
+
+
+def _inbox_plans(*, user, pks) -> list[Plan]:
+    """The plans with what their entries show: prescriptions (with the latest decision), logs,
+    and the patient's questionnaires not entered by ``user``."""
+    return list(
+        active_plans_for_user(user=user)
+        .filter(pk__in=pks)
         .prefetch_related(
             Prefetch(
                 "prescriptions",
@@ -480,40 +557,94 @@ def plan_inbox(*, user) -> list[InboxEntry]:
             ),
         )
     )
+
+
+def plan_inbox(*, user, size: int) -> Inbox:
+    """Per active plan of the user's clinics: the runner's logs and notes and the questionnaires
+    returned since ``user`` last opened the plan page (the read audit records each opening),
+    proposals waiting for a decision, an issued PDF older than the plan's last change;
+    worsening first, then the newest; the first ``size`` entries and the count of all.
+
+    What each plan has new is worked out in the database for every plan (one query of plain
+    values, plus the worsening alerts); the rows an entry shows (prescriptions, logs,
+    questionnaires) are loaded only for the entries shown and for the plans whose place
+    depends on a proposal waiting, which the engine decides from the loaded rows. Seven
+    queries however many plans.
+    """
     alerts = {
         row["pk"]: row
         for row in plans_with_worsening_alerts(user=user).values(
             "pk", "worse_mornings", "travelled"
         )
     }
+    news = _inbox_news(user=user)
     now = timezone.now()
+
+    def definite_latest(row) -> dt.datetime | None:
+        """When the newest item came in, counting everything but a waiting proposal."""
+        times = [row["newest_log_at"], row["newest_questionnaire_at"]]
+        issued_at = row["last_issued_at"]
+        if issued_at is not None and row["updated_at"] > issued_at:  # pdf_out_of_date
+            times.append(row["updated_at"])
+        return max((t for t in times if t is not None), default=None)
+
+    # A waiting proposal counts only when the engine proposes a move: decide it where it
+    # changes whether the plan is listed or when its news came in.
+    undecided = [
+        row["pk"]
+        for row in news
+        if row["may_wait"]
+        and (definite_latest(row) is None or row["updated_at"] > definite_latest(row))
+    ]
+    loaded = {plan.pk: plan for plan in _inbox_plans(user=user, pks=undecided)} if undecided else {}
+    waiting = {
+        pk: _waiting_proposals(plan=plan, logs=list(plan.session_logs.all()), now=now)
+        for pk, plan in loaded.items()
+    }
+    ranked = []
+    for row in news:
+        alert = alerts.get(row["pk"], {})
+        worsening = alert.get("worse_mornings", 0) >= 2 or alert.get("travelled", 0) >= 1
+        latest = definite_latest(row)
+        if waiting.get(row["pk"]):
+            latest = max(latest or EPOCH, row["updated_at"])
+        if worsening or latest is not None:
+            ranked.append((not worsening, -(latest or EPOCH).timestamp(), row["pk"]))
+    ranked.sort(key=lambda key: key[:2])  # stable: worsening first, newest within
+    shown = [pk for _, _, pk in ranked[:size]]
+    missing = [pk for pk in shown if pk not in loaded]
+    if missing:
+        loaded.update((plan.pk, plan) for plan in _inbox_plans(user=user, pks=missing))
     entries = []
-    for plan in plans:
-        since = plan.seen_at or EPOCH
-        logs = list(plan.session_logs.all())
-        entry = InboxEntry(
-            plan=plan,
-            seen_at=plan.seen_at,
-            new_logs=[
-                log
-                for log in logs
-                if log.reported_by == SessionLog.ReportedBy.PATIENT and log.created_at > since
-            ],
-            waiting=_waiting_proposals(plan=plan, logs=logs, now=now),
-            questionnaires=[
-                measurement
-                for measurement in plan.patient.outcome_measurements.all()
-                if measurement.created_at > since and measurement.plan_id in (None, plan.pk)
-            ],
-            pdf_out_of_date=pdf_out_of_date(plan=plan, issued_at=plan.last_issued_at),
-            worse_mornings=alerts.get(plan.pk, {}).get("worse_mornings", 0),
-            travelled=alerts.get(plan.pk, {}).get("travelled", 0),
-        )
-        if entry:
-            entries.append(entry)
-    entries.sort(key=lambda entry: entry.latest, reverse=True)
-    entries.sort(key=lambda entry: not entry.worsening)  # stable: worsening first, newest within
-    return entries
+    for pk in shown:
+        plan = loaded[pk]
+        row = next(row for row in news if row["pk"] == pk)
+        plan.seen_at, plan.last_issued_at = row["seen_at"], row["last_issued_at"]
+        entries.append(_inbox_entry(plan, alert=alerts.get(pk, {}), now=now))
+    return Inbox(entries=entries, total=len(ranked))
+
+
+def _inbox_entry(plan: Plan, *, alert: dict, now: dt.datetime) -> InboxEntry:
+    since = plan.seen_at or EPOCH
+    logs = list(plan.session_logs.all())
+    return InboxEntry(
+        plan=plan,
+        seen_at=plan.seen_at,
+        new_logs=[
+            log
+            for log in logs
+            if log.reported_by == SessionLog.ReportedBy.PATIENT and log.created_at > since
+        ],
+        waiting=_waiting_proposals(plan=plan, logs=logs, now=now),
+        questionnaires=[
+            measurement
+            for measurement in plan.patient.outcome_measurements.all()
+            if measurement.created_at > since and measurement.plan_id in (None, plan.pk)
+        ],
+        pdf_out_of_date=pdf_out_of_date(plan=plan, issued_at=plan.last_issued_at),
+        worse_mornings=alert.get("worse_mornings", 0),
+        travelled=alert.get("travelled", 0),
+    )
 
 
 def _waiting_proposals(*, plan: Plan, logs, now) -> list[ProposalState]:
