@@ -55,6 +55,8 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "differential_knowledge": "the clinical knowledge, no patient",
     "assessment_preview": "the differential for findings being typed (htmx, per keystroke); "
     "nothing stored is shown — the form page around it is audited",
+    "plan_issue_status": "whether a requested PDF is ready (htmx, polled every 2 s): says "
+    '"preparing" and names no one — the plan page around it is audited',
 }
 
 # The admin views that show a declared patient record; the admin's other views (add, the
