@@ -9,6 +9,10 @@ import datetime as dt
 import hashlib
 import io
 import re
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 from django.core import mail
@@ -213,6 +217,56 @@ def test_another_clinics_pt_cannot_poll_the_status(client, charlie, alice, plan)
     client.force_login(charlie)
     response = client.get(reverse("plan_issue_status", args=[plan.pk]), **HTMX)
     assert response.status_code == 404
+
+
+# --- Production's other backend: RQ on Redis ---------------------------------------------------
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway Redis server on a free loopback port (Debian's redis-server)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("no redis-server: apt-get install redis-server (.ci/run does)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(  # noqa: S603
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", tmp_path],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.pdf
+@pytest.mark.django_db(transaction=True)
+def test_rq_on_redis_issues_the_pdf_through_an_rq_worker(alice_client, plan, settings, redis_url):
+    import django_rq
+    from django_tasks_rq import Job
+    from rq import SimpleWorker
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    settings.RQ_QUEUES = {"default": {"URL": redis_url}}
+    alice_client.post(reverse("plan_issue", args=[plan.pk]))
+    assert not IssuedDocument.objects.exists()
+    queue = django_rq.get_queue("default")
+    assert queue.count == 1
+    # What `manage.py rqworker --job-class django_tasks_rq.Job` runs, in this process.
+    SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+    issue_request = IssueRequest.objects.get()
+    assert issue_request.status == IssueRequest.Status.DONE
+    document = issue_request.document
+    assert document.sha256 == hashlib.sha256(bytes(document.pdf)).hexdigest()
 
 
 # --- The link email --------------------------------------------------------------------------

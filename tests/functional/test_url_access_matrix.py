@@ -269,10 +269,12 @@ def objects(clinic, alice):
 def _quick_pdf(monkeypatch):
     """plan_issue renders a real PDF elsewhere (tests of rehab.pdf); here only access matters."""
     import rehab.pdf
+    import rehab.services
     import rehab.views
 
     monkeypatch.setattr(rehab.pdf, "render_plan_pdf", lambda **kwargs: PDF)
     monkeypatch.setattr(rehab.views, "render_plan_pdf", lambda **kwargs: PDF, raising=False)
+    monkeypatch.setattr(rehab.services, "render_plan_pdf", lambda **kwargs: PDF)  # the task's
     import rehab.referral_views
 
     for name in ("render_refer_runner_pdf", "render_refer_letter_pdf", "render_clinical_note_pdf"):
