@@ -33,10 +33,13 @@ install: $(VENV)/.installed ## Create .venv and install the app
 
 install-dev: $(VENV)/.installed-dev node_modules/.installed ## Install the app and the test tools (.venv, node_modules)
 
-run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite)
+run: install ## Migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite) with a task worker
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py seed_demo --base-url http://$(HOST)
 	@echo "Open http://$(HOST)/ and log in with the clinician account above."
+	@# The task worker (PDF issue, emails) runs beside the server and stops when the server does.
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: install-dev ## Lint, type-check the engines, check migrations, run the whole suite

@@ -57,6 +57,8 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "team_member": "a change to a staff member's role or account, no patient",
     "assessment_preview": "the differential for findings being typed (htmx, per keystroke); "
     "nothing stored is shown — the form page around it is audited",
+    "plan_issue_status": "whether a requested PDF is ready (htmx, polled every 2 s): says "
+    '"preparing" and names no one — the plan page around it is audited',
 }
 
 # The admin views that show a declared patient record; the admin's other views (add, the

@@ -5,3 +5,13 @@ class ClinicAdminConfig(admin_apps.AdminConfig):
     """Django's admin with the project's site (adds the clinical knowledge page)."""
 
     default_site = "config.admin.ClinicAdminSite"
+
+    def ready(self):
+        super().ready()  # registers every app's admin
+        from django.contrib import admin
+        from django_tasks_db.models import DBTaskResult
+
+        # The task queue's rows (ids, and a traceback when a task fails) are for whoever runs
+        # the worker, not a page of the admin: the PT sees an issue's state on the plan page.
+        if admin.site.is_registered(DBTaskResult):
+            admin.site.unregister(DBTaskResult)

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    # The database task backend's tables and `manage.py db_worker`, installed whichever backend
+    # runs the tasks, so the migrations are the same everywhere.
+    "django_tasks_db",
     "clinic",
     "assessments",
     "rehab",
@@ -151,6 +155,33 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "clinic@localhost")
+
+# Tasks off the request path (rehab/tasks.py: PDF issue, link emails, the worsening digest), with
+# the django-tasks backport; on Django 6 the same TASKS setting drives django.tasks.
+#   database (default): the tasks wait in this database; `manage.py db_worker` runs them
+#     (`make run` starts one beside the server). SQLite for one machine, PostgreSQL in production.
+#   rq: Redis through RQ (`pip install '.[rq]'`; `manage.py rqworker --job-class
+#     django_tasks_rq.Job`), DJANGO_TASKS_REDIS_URL.
+#   immediate: in the request itself (no worker; tests, or a one-off debugging session).
+TASKS_BACKEND = os.environ.get("DJANGO_TASKS_BACKEND", "database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"DJANGO_TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}"
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("DJANGO_TASKS_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEFAULT_TIMEOUT": 300,
+        }
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

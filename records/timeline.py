@@ -179,6 +179,7 @@ NOT_ON_TIMELINE = {
     "rehab.patientlink": "shown on the plan",
     "rehab.patientlinkaccess": "shown on the plan",
     "rehab.questionnairerequest": "shown on the plan; its answer is an outcome entry",
+    "rehab.issuerequest": "shown on the plan while in the works; the issued PDF is an entry",
 }
 
 

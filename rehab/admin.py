@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clinic.admin import AppRecordAdmin, ClinicScopedAdmin, ClinicScopedInline
 from rehab.models import (
     IssuedDocument,
+    IssueRequest,
     OutcomeMeasurement,
     PatientLink,
     PatientLinkAccess,
@@ -86,6 +87,20 @@ class IssuedDocumentAdmin(AppRecordAdmin):
     exclude = ["pdf"]
     readonly_fields = [
         "plan", "version", "sha256", "page_size", "large_print", "issued_by", "issued_at",
+    ]  # fmt: skip
+
+
+@admin.register(IssueRequest)
+class IssueRequestAdmin(AppRecordAdmin):
+    """Made by the plan page's issue button and finished by the task worker; only shown here."""
+
+    clinic_lookup = "plan__patient__clinic"
+    list_display = ["plan", "requested_by", "requested_at", "status", "attempts", "finished_at"]
+    list_filter = ["status", "requested_at"]
+    search_fields = ["plan__patient__last_name", "plan__patient__record_number"]
+    readonly_fields = [
+        "plan", "large_print", "requested_by", "requested_at", "status", "attempts",
+        "finished_at", "reason", "document",
     ]  # fmt: skip
 
 

@@ -15,6 +15,7 @@ class RehabConfig(AppConfig):
         PatientRecord("PatientLinkAccess", via="link"),
         PatientRecord("OutcomeMeasurement", via="patient"),
         PatientRecord("QuestionnaireRequest", via="plan"),
+        PatientRecord("IssueRequest", via="plan"),
     )
 
     def ready(self):

@@ -471,6 +471,61 @@ class IssuedDocument(models.Model):
         raise IssuedDocumentError("An issued PDF is part of the record and is never deleted.")
 
 
+class IssueRequest(models.Model):
+    """A PT asked for the plan's PDF; a task worker renders and issues it (``rehab.tasks``).
+
+    The ``IssuedDocument`` appears only once its bytes and hash are saved, in the same
+    transaction that marks this request done; until then this row is what the plan page shows
+    ("preparing the PDF…"), and after the last failed try, the plain reason.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting for the task worker"
+        RUNNING = "running", "Being prepared"
+        DONE = "done", "Issued"
+        FAILED = "failed", "Not issued"
+
+    OPEN = (Status.WAITING, Status.RUNNING)
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="issue_requests")
+    large_print = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(
+        max_length=300, blank=True, help_text="Why nothing was issued, in plain words."
+    )
+    document = models.OneToOneField(
+        IssuedDocument,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issue_request",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One request in the works per plan: a double click is sent to the first one.
+            models.UniqueConstraint(
+                fields=["plan"],
+                condition=models.Q(status__in=["waiting", "running"]),
+                name="one_open_issue_request_per_plan",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} — PDF requested {self.requested_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
 def new_patient_token() -> str:
     return secrets.token_urlsafe(32)
 

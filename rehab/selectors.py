@@ -29,6 +29,7 @@ from rehab import engine
 from rehab.models import (
     RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
+    IssueRequest,
     OutcomeMeasurement,
     PatientLink,
     Plan,
@@ -159,6 +160,20 @@ def get_plan_for_patient_token(*, token: str) -> Plan:
         raise DeadPatientLink(clinic=link.plan.patient.clinic)
     note_read(link.plan)
     return link.plan
+
+
+def latest_issue_request(*, plan: Plan) -> IssueRequest | None:
+    """The plan's last request for a PDF: shown while it is in the works, and if it failed."""
+    return plan.issue_requests.first()
+
+
+def issue_request_overdue(issue_request: IssueRequest | None, *, after: dt.timedelta) -> bool:
+    """Still not issued after ``after``: the worker may not be running (the PT may ask again)."""
+    return bool(
+        issue_request
+        and issue_request.is_open
+        and timezone.now() - issue_request.requested_at >= after
+    )
 
 
 def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:

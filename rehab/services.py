@@ -6,8 +6,10 @@ the reasoning to the plain-Python engine in ``rehab.engine``.
 
 import datetime as dt
 import hashlib
+import logging
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -16,11 +18,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment
+from clinic.models import Membership
 from clinic.selectors import is_anonymised
 from rehab import engine, outcomes
 from rehab.models import (
     RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
+    IssueRequest,
     OutcomeMeasurement,
     PatientLink,
     PatientLinkAccess,
@@ -31,13 +35,35 @@ from rehab.models import (
     SessionLog,
     new_patient_token,
 )
-from rehab.selectors import patient_link_url, plan_preview
+from rehab.pdf import render_plan_pdf
+from rehab.selectors import patient_link_url, plan_preview, plans_with_worsening_alerts
+
+logger = logging.getLogger(__name__)
 
 # Sessions a runner can send through one link in an hour: a few a day is the real use; more is
 # someone filling the record (issue 12). Counted in the database, so no cache server is needed.
 LINK_POSTS_PER_HOUR = 20
 
 MAX_EXERCISES_PER_PHASE = 5  # adherence falls as the count grows (issue 4)
+
+# A PDF render that fails is tried this many times in all, a little later each time, before the
+# PT is told it failed (issue 16).
+ISSUE_ATTEMPTS = 3
+ISSUE_RETRY_AFTER = dt.timedelta(seconds=10)
+# A request no worker has finished by then is given up, so the PT can ask again (a worker that
+# is not running, or that died mid-render).
+ISSUE_GIVEN_UP_AFTER = dt.timedelta(minutes=10)
+ISSUE_FAILED = (
+    "The PDF could not be made after {attempts} tries, so nothing was issued. Try again; if it "
+    "fails again, tell whoever looks after the clinic's system."
+)
+ISSUE_NO_WORKER = (
+    "No task worker prepared the PDF within {minutes} minutes, so nothing was issued. Try "
+    "again; if it happens again, the task worker is not running."
+)
+ISSUE_QUEUE_DOWN = (
+    "The task queue could not be reached, so nothing was issued. Try again in a minute."
+)
 
 
 def phase_exercise_count(*, prescriptions, phase) -> int:
@@ -413,6 +439,123 @@ def plan_issue(
     return document
 
 
+def issue_request_create(*, plan: Plan, clinician, large_print: bool = False) -> IssueRequest:
+    """Ask for the plan's PDF to be issued by a task worker; the PT's request returns at once.
+
+    A request already in the works for this plan is returned instead of a second one (a double
+    click, or the re-issue banner and the issue button both pressed); one older than
+    ``ISSUE_GIVEN_UP_AFTER`` is given up first, with the reason.
+    """
+    from rehab.tasks import issue_plan_pdf  # the task calls back into this module
+
+    with transaction.atomic():
+        Plan.objects.select_for_update().only("pk").get(pk=plan.pk)  # one request at a time
+        current = plan.issue_requests.filter(status__in=IssueRequest.OPEN).first()
+        if current and timezone.now() - current.requested_at < ISSUE_GIVEN_UP_AFTER:
+            return current
+        if current:
+            _issue_request_finish(
+                current,
+                status=IssueRequest.Status.FAILED,
+                reason=ISSUE_NO_WORKER.format(
+                    minutes=int(ISSUE_GIVEN_UP_AFTER.total_seconds() // 60)
+                ),
+            )
+        issue_request = IssueRequest.objects.create(
+            plan=plan, requested_by=clinician, large_print=large_print
+        )
+    # After the row is written: a worker on another connection must find it. With the database
+    # backend inside an outer transaction, the task row commits with the request row.
+    try:
+        issue_plan_pdf.enqueue(issue_request_pk=issue_request.pk)
+    except Exception:
+        logger.exception("Could not enqueue the PDF issue of request %s", issue_request.pk)
+        _issue_request_finish(
+            issue_request, status=IssueRequest.Status.FAILED, reason=ISSUE_QUEUE_DOWN
+        )
+    return issue_request
+
+
+def _issue_request_finish(
+    issue_request: IssueRequest, *, status: str, reason: str = "", document=None
+) -> None:
+    issue_request.status = status
+    issue_request.reason = reason
+    issue_request.document = document
+    issue_request.finished_at = timezone.now()
+    issue_request.save(update_fields=["status", "reason", "document", "finished_at"])
+
+
+def issue_request_run(*, issue_request_pk: int) -> IssueRequest:
+    """The worker's half of an issue: render the PDF and its link copy, then issue them.
+
+    The document and the request's "done" are saved in one transaction (through ``plan_issue``,
+    which keeps the bytes and their hash), so a render or save that fails leaves no document.
+    A failure is tried again up to ``ISSUE_ATTEMPTS`` times, then the request says why it
+    failed. A request already finished or given up is left as it is (a task run twice).
+    """
+    with transaction.atomic():
+        issue_request = (
+            IssueRequest.objects.select_for_update()
+            .select_related("plan", "requested_by")
+            .get(pk=issue_request_pk)
+        )
+        if not issue_request.is_open:
+            return issue_request
+        issue_request.status = IssueRequest.Status.RUNNING
+        issue_request.attempts += 1
+        issue_request.save(update_fields=["status", "attempts"])
+    plan = issue_request.plan
+    try:
+        pdf = render_plan_pdf(plan=plan, large_print=issue_request.large_print)
+        link_pdf = render_plan_pdf(plan=plan, large_print=issue_request.large_print, for_link=True)
+        with transaction.atomic():
+            current = IssueRequest.objects.select_for_update().get(pk=issue_request.pk)
+            if current.status != IssueRequest.Status.RUNNING:
+                return current  # given up meanwhile: the PT may already have asked again
+            document = plan_issue(
+                plan=plan,
+                clinician=issue_request.requested_by,
+                pdf=pdf,
+                link_pdf=link_pdf,
+                large_print=issue_request.large_print,
+            )
+            _issue_request_finish(current, status=IssueRequest.Status.DONE, document=document)
+            return current
+    except Exception:
+        logger.exception(
+            "PDF issue of plan %s failed (request %s, try %s of %s)",
+            plan.pk,
+            issue_request.pk,
+            issue_request.attempts,
+            ISSUE_ATTEMPTS,
+        )
+    return _issue_request_try_again(issue_request_pk=issue_request.pk)
+
+
+def _issue_request_try_again(*, issue_request_pk: int) -> IssueRequest:
+    from rehab.tasks import issue_plan_pdf
+
+    with transaction.atomic():
+        issue_request = IssueRequest.objects.select_for_update().get(pk=issue_request_pk)
+        if issue_request.status != IssueRequest.Status.RUNNING:
+            return issue_request
+        if issue_request.attempts >= ISSUE_ATTEMPTS:
+            _issue_request_finish(
+                issue_request,
+                status=IssueRequest.Status.FAILED,
+                reason=ISSUE_FAILED.format(attempts=issue_request.attempts),
+            )
+            return issue_request
+        issue_request.status = IssueRequest.Status.WAITING
+        issue_request.save(update_fields=["status"])
+    task = issue_plan_pdf
+    if task.get_backend().supports_defer:
+        task = task.using(run_after=timezone.now() + ISSUE_RETRY_AFTER * issue_request.attempts)
+    task.enqueue(issue_request_pk=issue_request.pk)
+    return issue_request
+
+
 def patient_link_revoke(*, link: PatientLink, clinician) -> PatientLink:
     link.revoked_at = timezone.now()
     link.revoked_by = clinician
@@ -441,6 +584,20 @@ def patient_link_renew(*, link: PatientLink) -> PatientLink:
     link.revoked_by = None
     link.save(update_fields=["token", "revoked_at", "revoked_by"])
     return link
+
+
+def patient_link_email_queue(*, plan: Plan, base_url: str = "") -> str:
+    """Check the patient has an address, then leave the sending to a task worker; returns the
+    address the email goes to.
+
+    Raises ``ValidationError`` when the patient has no email address.
+    """
+    from rehab.tasks import email_patient_link  # the task calls back into this module
+
+    if not plan.patient.email:
+        raise ValidationError("This patient has no email address on record.")
+    email_patient_link.enqueue(plan_pk=plan.pk, base_url=base_url)
+    return plan.patient.email
 
 
 def patient_link_email_send(*, plan: Plan, base_url: str = "") -> str:
@@ -649,3 +806,53 @@ def questionnaire_answer(
     locked.measurement = measurement
     locked.save(update_fields=["answered_at", "measurement"])
     return measurement
+
+
+def worsening_digest_send(*, clinician, base_url: str) -> int:
+    """Email one PT the plans whose runners reported worsening (the dashboard's alerts), once a
+    day; returns how many plans it named (none: no email).
+
+    Email is not the record: it names each patient by record number only, with what was
+    reported and the plan's address behind the login, never a name, a diagnosis or a note.
+    """
+    plans = list(
+        plans_with_worsening_alerts(user=clinician)
+        .select_related(None)
+        .select_related("patient__clinic")
+        .order_by("patient__clinic__name", "patient__record_number", "pk")
+    )
+    if not plans or not clinician.email:
+        return 0
+    context = {
+        "clinician": clinician,
+        "alerts": [
+            {
+                "clinic": plan.patient.clinic.name,
+                "record_number": plan.patient.record_number,
+                "travelled": plan.travelled > 0,
+                "worse_mornings": plan.worse_mornings if plan.worse_mornings >= 2 else 0,
+                "url": base_url.rstrip("/") + plan.get_absolute_url(),
+            }
+            for plan in plans
+        ],
+    }
+    send_mail(
+        subject="".join(
+            render_to_string("rehab/email/worsening_digest_subject.txt", context).splitlines()
+        ),
+        message=render_to_string("rehab/email/worsening_digest_body.txt", context),
+        from_email=None,
+        recipient_list=[clinician.email],
+    )
+    return len(plans)
+
+
+def worsening_digest_recipients():
+    """Every active clinician with an email address, in a clinic: who the daily digest is for."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__role=Membership.Role.CLINICIAN)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )

@@ -22,6 +22,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/log/", views.session_log_create_view, name="session_log_create"),
     path("plans/<int:pk>/issue/", views.plan_issue_view, name="plan_issue"),
+    path("plans/<int:pk>/issue/status/", views.plan_issue_status, name="plan_issue_status"),
     path("plans/<int:pk>/preview.pdf", views.plan_pdf_preview, name="plan_pdf_preview"),
     path("plans/<int:pk>/next-phase/", views.plan_advance_phase_view, name="plan_advance_phase"),
     path("plans/<int:pk>/end/", views.plan_end_view, name="plan_end"),

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from assessments.selectors import get_assessment_for_user
 from clinic.audit import note_read, read_as
@@ -25,7 +25,7 @@ from rehab.forms import (
     SessionLogForm,
 )
 from rehab.forms_outcomes import questionnaire_context
-from rehab.models import IssuedDocument, PatientLinkAccess, SessionLog
+from rehab.models import IssuedDocument, IssueRequest, PatientLinkAccess, SessionLog
 from rehab.pdf import render_plan_pdf
 from rehab.pdf.context import call_groups, prescription_cards
 from rehab.selectors import (
@@ -38,6 +38,8 @@ from rehab.selectors import (
     get_prescription_for_user,
     get_runner_log,
     get_session_log_for_user,
+    issue_request_overdue,
+    latest_issue_request,
     link_base_url,
     link_documents,
     link_expires_on,
@@ -50,11 +52,14 @@ from rehab.selectors import (
     runner_changeable_logs,
 )
 from rehab.services import (
+    ISSUE_ATTEMPTS,
+    ISSUE_GIVEN_UP_AFTER,
     MAX_EXERCISES_PER_PHASE,
     RUNNER_WINDOW_CLOSED,
     CorrectionClosed,
     ReferFirstError,
-    patient_link_email_send,
+    issue_request_create,
+    patient_link_email_queue,
     patient_link_posts_left,
     patient_link_record_access,
     patient_link_renew,
@@ -63,7 +68,6 @@ from rehab.services import (
     phase_exercise_count,
     plan_advance_phase,
     plan_end,
-    plan_issue,
     plan_set_cleared_to_run,
     prescription_update,
     progression_decide,
@@ -156,6 +160,7 @@ def _plan_page(
         "link_accesses": link.accesses.all()[:10],
         "link_renewable": not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
+        **_issue_context(plan),
         **questionnaire_context(plan, form=questionnaire_form),
         **composer_context(plan, prescriptions),
     }
@@ -251,18 +256,58 @@ def progression_decide_view(request, pk):
 
 @require_POST
 def plan_issue_view(request, pk):
+    """Ask a task worker for the PDF; the plan page then says it is being prepared."""
     plan = get_plan_for_user(user=request.user, pk=pk)
-    large_print = request.POST.get("large_print") == "on"
     # The host the PT issues on (or the configured one) goes on the link first, so the PDF, its
     # QR code, the email and the plan page all print the same address.
     patient_link_set_base_url(link=plan.patient_link, base_url=link_base_url(request))
-    pdf = render_plan_pdf(plan=plan, large_print=large_print)
-    link_pdf = render_plan_pdf(plan=plan, large_print=large_print, for_link=True)
-    document = plan_issue(
-        plan=plan, clinician=request.user, pdf=pdf, link_pdf=link_pdf, large_print=large_print
+    issue_request = issue_request_create(
+        plan=plan, clinician=request.user, large_print=request.POST.get("large_print") == "on"
     )
-    messages.success(request, f"Version {document.version} issued.")
+    issue_request.refresh_from_db()  # run already when the tasks run in the request
+    _issue_message(request, issue_request)
     return redirect(plan)
+
+
+def _issue_message(request, issue_request: IssueRequest) -> None:
+    if issue_request.status == IssueRequest.Status.DONE:
+        messages.success(request, f"Version {issue_request.document.version} issued.")
+    elif issue_request.status == IssueRequest.Status.FAILED:
+        messages.error(request, issue_request.reason)
+
+
+@require_GET
+def plan_issue_status(request, pk):
+    """What the plan page polls (htmx) while its PDF is prepared: the same "preparing" block,
+    or, once the request is finished, a reload of the page (a redirect without htmx)."""
+    plan = get_plan_for_user(user=request.user, pk=pk)
+    issue_request = latest_issue_request(plan=plan)
+    if issue_request is not None and issue_request.is_open:
+        return render(request, "rehab/includes/issue_status.html", _issue_context(plan))
+    if not request.htmx:
+        return redirect(plan)
+    if issue_request is not None:
+        _issue_message(request, issue_request)
+    response = HttpResponse(status=204)
+    response["HX-Refresh"] = "true"
+    return response
+
+
+def _issue_context(plan) -> dict:
+    issue_request = latest_issue_request(plan=plan)
+    return {
+        "plan": plan,
+        "issue_request": issue_request,
+        "issue_overdue": issue_request_overdue(issue_request, after=ISSUE_GIVEN_UP_AFTER),
+        "issue_overdue_minutes": int(ISSUE_GIVEN_UP_AFTER.total_seconds() // 60),
+        # Tries made that did not issue it (the one running now is not counted).
+        "issue_failed_tries": (
+            issue_request.attempts - (issue_request.status == IssueRequest.Status.RUNNING)
+            if issue_request
+            else 0
+        ),
+        "issue_attempts": ISSUE_ATTEMPTS,
+    }
 
 
 @read_as(AccessEvent.What.PREVIEW)
@@ -344,11 +389,11 @@ def patient_link_action(request, pk, action):
             messages.success(request, "A new link was made; the old one stays dead.")
     elif action == "email":
         try:
-            address = patient_link_email_send(plan=plan, base_url=link_base_url(request))
+            address = patient_link_email_queue(plan=plan, base_url=link_base_url(request))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"Link emailed to {address}.")
+            messages.success(request, f"The link is on its way by email to {address}.")
     else:
         raise Http404
     return redirect(plan)

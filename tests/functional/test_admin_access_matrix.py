@@ -44,6 +44,7 @@ from clinic.models import AccessEvent, Membership
 from rehab import outcomes
 from rehab.composer import plan_template_save
 from rehab.models import (
+    IssueRequest,
     OutcomeMeasurement,
     PatientLinkAccess,
     ProgressionDecision,
@@ -102,6 +103,7 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
     flagged = signed_assessment(
         patient=patient, clinician=clinician, findings={**PHT_FINDINGS, "cancer_history": True}
     )
+    document = plan_issue(plan=plan, clinician=clinician, pdf=PDF)
     measurement = OutcomeMeasurement.objects.create(
         patient=patient,
         plan=plan,
@@ -147,7 +149,14 @@ def _clinic_world(clinic, *, clinician, patient_names, record_number):
             knowledge_version="test",
             decided_by=clinician,
         ),
-        "rehab.IssuedDocument": plan_issue(plan=plan, clinician=clinician, pdf=PDF),
+        "rehab.IssuedDocument": document,
+        "rehab.IssueRequest": IssueRequest.objects.create(
+            plan=plan,
+            requested_by=clinician,
+            status=IssueRequest.Status.DONE,
+            attempts=1,
+            document=document,
+        ),
         "rehab.PatientLink": link,
         "rehab.PatientLinkAccess": PatientLinkAccess.objects.create(link=link, what="page"),
         "rehab.OutcomeMeasurement": measurement,

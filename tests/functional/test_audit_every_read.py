@@ -25,6 +25,7 @@ from clinic.models import AccessEvent, Patient
 from clinic.patient_records import patient_records, record_for
 from rehab.selectors import progression_proposals
 from rehab.services import (
+    issue_request_create,
     patient_link_record_access,
     progression_decide,
     questionnaire_answer,
@@ -171,6 +172,7 @@ def every_record(clinic_a, alice):
     asked = questionnaire_request_create(plan=plan, measure="pain_rest", requested_by=alice)
     questionnaire_answer(request=asked, responses={"pain": 3}, measured_on=plan.starts_on)
     patient_link_record_access(link=plan.patient_link, what="page")
+    issue_request_create(plan=plan, clinician=alice)  # runs at once (the suite's tasks do)
     AccessEvent.objects.create(patient=clinic_a["patient"], user=alice, what=What.PATIENT)
     flagged = signed_assessment(
         patient=clinic_a["patient"],

@@ -176,6 +176,8 @@ ROUTES: dict[str, Route] = {
     "session_log_create": Route(_plan, member=(405, 400)),
     "session_log_edit": Route(lambda o: {"pk": _runner_log(o).pk}, member=(200, 400)),
     "plan_issue": Route(_plan, member=(405, 302)),
+    # No PDF being prepared: back to the plan page (htmx polls get the block or a reload).
+    "plan_issue_status": Route(_plan, member=(302, 405)),
     "plan_pdf_preview": Route(_plan, member=(200, 200)),
     "plan_advance_phase": Route(_plan, member=(405, 302)),
     "plan_end": Route(_plan, member=(405, 302)),
@@ -294,10 +296,12 @@ def objects(clinic, alice):
 def _quick_pdf(monkeypatch):
     """plan_issue renders a real PDF elsewhere (tests of rehab.pdf); here only access matters."""
     import rehab.pdf
+    import rehab.services
     import rehab.views
 
     monkeypatch.setattr(rehab.pdf, "render_plan_pdf", lambda **kwargs: PDF)
     monkeypatch.setattr(rehab.views, "render_plan_pdf", lambda **kwargs: PDF, raising=False)
+    monkeypatch.setattr(rehab.services, "render_plan_pdf", lambda **kwargs: PDF)  # the task's
     import rehab.referral_views
 
     for name in ("render_refer_runner_pdf", "render_refer_letter_pdf", "render_clinical_note_pdf"):
@@ -336,6 +340,8 @@ def expected(route: Route, role: str, method: str) -> int | str:
         return route.member[index]
     if method == "GET" and route.member[0] == 405:
         return 405  # require_POST answers before any record is read
+    if method == "POST" and route.member[1] == 405:
+        return 405  # require_GET likewise
     return 404
 
 

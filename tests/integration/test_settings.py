@@ -92,3 +92,21 @@ def test_the_readme_configuration_table_lists_every_variable_the_settings_read()
     read = _variables_read_by_the_settings()
     assert {"DJANGO_DEBUG", "DATABASE_URL", "DJANGO_PATIENT_LINK_BASE_URL"} <= read
     assert _variables_in_the_readme() == read
+
+
+def test_the_task_backend_is_chosen_by_the_environment():
+    def backend(**env):
+        result = _manage(
+            "shell", "-c", "from django.conf import settings; print(settings.TASKS)", **env
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "django_tasks_db.DatabaseBackend" in backend()  # the embedded default
+    assert "django_tasks_rq.RQBackend" in backend(DJANGO_TASKS_BACKEND="rq")
+    assert "ImmediateBackend" in backend(DJANGO_TASKS_BACKEND="immediate")
+    rq = _manage("check", DJANGO_TASKS_BACKEND="rq", DJANGO_TASKS_REDIS_URL="redis://cache:6379/2")
+    assert rq.returncode == 0, rq.stderr
+    refused = _manage("check", DJANGO_TASKS_BACKEND="celery")
+    assert refused.returncode != 0
+    assert "DJANGO_TASKS_BACKEND must be one of database, rq, immediate" in refused.stderr
