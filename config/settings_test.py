@@ -1,13 +1,18 @@
 """Test settings: only what makes the suite faster or hermetic."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Issued PDFs go to a folder of this test process, removed when the run ends (tests/conftest.py).
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="clinic-test-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "issued_documents": documents_storage("filesystem", MEDIA_ROOT),  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
