@@ -93,6 +93,10 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(bytes_to_storage, bytes_back_to_database),
+        # Only so that going back re-adds the column with a value for the existing rows.
+        migrations.AlterField(
+            model_name="issueddocument", name="pdf", field=models.BinaryField(default=b"")
+        ),
         migrations.RemoveField(
             model_name="issueddocument",
             name="link_pdf",
