@@ -55,6 +55,7 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "differential_knowledge": "the clinical knowledge, no patient",
     "assessment_preview": "the differential for findings being typed (htmx, per keystroke); "
     "nothing stored is shown — the form page around it is audited",
+    "health": "the load balancer's check of database, cache, queue and storage; no record",
 }
 
 # The admin views that show a declared patient record; the admin's other views (add, the

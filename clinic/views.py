@@ -1,8 +1,11 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from clinic import services
 from clinic.forms import PatientForm
+from clinic.health import health_response
 from clinic.integrity import StaleVersionError
 from clinic.selectors import get_patient_for_user
 from clinic.services import patient_update
@@ -33,3 +36,10 @@ def patient_edit(request, pk):
             messages.success(request, "Patient details saved.")
             return redirect(patient)
     return render(request, "clinic/patient_form.html", {"form": form, "patient": patient})
+
+
+@login_not_required
+@require_safe
+def health(request):
+    """For the load balancer: the one page without login (it shows no patient data)."""
+    return health_response()
