@@ -213,20 +213,25 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_MAX_AGE = 12 * 60 * 60
 
+
 # Several app servers: with REDIS_URL the cache and the sessions are in Redis, shared by every
 # instance; without it, each process caches in its own memory and sessions are in the database
 # (also shared). Login lockouts and the link's post limit are counted in the database either way.
+def redis_cache(url: str) -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "clinic",
+        # A stalled Redis fails a request in seconds instead of holding a worker.
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+    }
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "clinic",
-            # A stalled Redis fails a request in seconds instead of holding a worker.
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
+    # Sessions expire by Redis's own TTL (SESSION_COOKIE_AGE); Redis must not evict them early
+    # (maxmemory-policy noeviction: README, "Configuration").
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
