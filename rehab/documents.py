@@ -139,3 +139,17 @@ def issued_document_bytes(document: IssuedDocument, which: Copy = "pdf") -> byte
             "Issued document %s (%s) failed its integrity check", document.pk, which, exc_info=True
         )
         raise
+
+
+def stored_object_keys(folder: str = "") -> Iterator[str]:
+    """Every object's key in the documents storage (the health check's probes aside)."""
+    try:
+        folders, files = documents_storage().listdir(folder)
+    except FileNotFoundError:
+        return  # a filesystem storage before its first PDF has no folder yet
+    for name in files:
+        yield f"{folder}{name}"
+    for sub in folders:
+        if not folder and sub == "health":
+            continue
+        yield from stored_object_keys(f"{folder}{sub}/")

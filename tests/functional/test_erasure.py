@@ -15,7 +15,7 @@ from django.urls import reverse
 from assessments.models import Assessment
 from clinic.models import AccessEvent, Patient
 from records.services import patient_anonymise
-from rehab.documents import documents_storage, issued_document_bytes
+from rehab.documents import documents_storage, issued_document_bytes, stored_object_keys
 from rehab.models import IssuedDocument, OutcomeMeasurement, SessionLog
 from rehab.selectors import progression_proposals
 from rehab.services import (
@@ -123,15 +123,6 @@ class StoredObjects:
         label = "storage: issued_documents"
 
 
-def _stored_objects(storage, folder=""):
-    folders, files = storage.listdir(folder)
-    for name in files:
-        with storage.open(f"{folder}{name}", "rb") as handle:
-            yield handle.read()
-    for sub in folders:
-        yield from _stored_objects(storage, f"{folder}{sub}/")
-
-
 def _text_of_every_row():
     """Every value of every row of every table the ORM knows, and every stored PDF, as text."""
     for model in apps.get_models(include_auto_created=True):
@@ -143,9 +134,9 @@ def _text_of_every_row():
                 elif value is not None:
                     yield model, str(value)
     storage = documents_storage()
-    if storage.exists(""):
-        for data in _stored_objects(storage):
-            yield StoredObjects, data.decode("latin-1")
+    for key in stored_object_keys():
+        with storage.open(key, "rb") as handle:
+            yield StoredObjects, handle.read().decode("latin-1")
 
 
 def _found(strings):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -69,6 +69,7 @@ class Filesystem:
         return {str(p.relative_to(self.root)) for p in self.root.rglob("*") if p.is_file()}
 
     def put(self, key: str, data: bytes) -> None:
+        (self.root / key).parent.mkdir(parents=True, exist_ok=True)
         (self.root / key).write_bytes(data)
 
     def remove(self, key: str) -> None:
@@ -234,3 +235,22 @@ def test_filesystem_objects_are_readable_by_the_app_user_only(plan, alice):
     path = Path(documents_storage().path(document.pdf_key))
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_check_command_finds_altered_objects_and_clears_old_orphans(stored, plan, alice):
+    kept = plan_issue(plan=plan, clinician=alice, pdf=PDF, link_pdf=LINK_PDF)
+    spoiled = plan_issue(plan=plan, clinician=alice, pdf=PDF)
+    stored.put(spoiled.pdf_key, b"%PDF-1.4 altered")
+    stored.put("plan-999/v1-left-behind.pdf", b"%PDF-1.4 an issue that rolled back")
+
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=rf"document {spoiled.pk} \(pdf\).*SHA-256"):
+        call_command("issued_documents_check", stdout=out)
+    assert "orphan: plan-999/v1-left-behind.pdf (old enough" not in out.getvalue()
+
+    with pytest.raises(CommandError):
+        call_command(
+            "issued_documents_check", "--delete-orphans", "--older-than-minutes=-1", stdout=out
+        )
+    assert "Deleted 1 orphan(s)." in out.getvalue()
+    assert stored.keys() == {kept.pdf_key, kept.link_pdf_key, spoiled.pdf_key}
