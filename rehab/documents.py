@@ -112,7 +112,7 @@ def stored_object_read(key: str, expected_sha256: str) -> bytes:
     try:
         with documents_storage().open(key, "rb") as handle:
             data = handle.read()
-    except (FileNotFoundError, OSError) as error:
+    except OSError as error:
         raise IssuedDocumentUnreadable(f"The stored object {key} is missing.") from error
     except Exception as error:  # e.g. botocore's ClientError for a missing S3 object
         raise IssuedDocumentUnreadable(f"The stored object {key} could not be read.") from error
