@@ -70,9 +70,10 @@ def browser():
 
 
 def new_context(browser, **options):
-    """A browser context that waits at most 10 s and records CSP violations."""
+    """A browser context that records CSP violations and waits at most 30 s for an element or a
+    page (issuing renders two PDFs: seconds on a quiet machine, more on a loaded one)."""
     context = browser.new_context(**options)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)
     context.add_init_script(_RECORD_CSP_VIOLATIONS)
     return context
 
