@@ -59,6 +59,7 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "nothing stored is shown — the form page around it is audited",
     "plan_issue_status": "whether a requested PDF is ready (htmx, polled every 2 s): says "
     '"preparing" and names no one — the plan page around it is audited',
+    "health": "the load balancer's check of database, cache, queue and storage; no record",
 }
 
 # The admin views that show a declared patient record; the admin's other views (add, the

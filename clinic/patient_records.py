@@ -29,9 +29,10 @@ class PatientRecord:
     """One kind of row that belongs to a patient.
 
     ``erase`` names the free-text fields that may name the person, blanked by erasure (also in
-    the change history); ``document`` is a binary field holding a file handed to the patient,
-    with an ``erased_at`` beside it (backed up as a file; erasure deletes the bytes);
-    ``copies`` are binary fields holding other versions of that document, erased with it.
+    the change history); ``document`` is the field holding the storage key of a file handed to
+    the patient, with an ``erased_at`` beside it (backed up as a file; erasure deletes the
+    stored object and empties the key); ``copies`` are key fields of other versions of that
+    document, erased with it.
     """
 
     model_name: str

@@ -26,6 +26,8 @@ urlpatterns = [
     path("two-factor/setup/", views_two_factor.two_factor_setup, name="two_factor_setup"),
     path("two-factor/", views_two_factor.two_factor_verify, name="two_factor_verify"),
     path("patients/new/", views.patient_create, name="patient_create"),
+    # The load balancer's check (clinic/health.py): public, no patient data.
+    path("health/", views.health, name="health"),
     path("patients/<int:pk>/edit/", views.patient_edit, name="patient_edit"),
     path("clinics/<int:pk>/team/", views.team, name="team"),
     path(

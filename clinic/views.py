@@ -1,11 +1,13 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clinic import services
 from clinic.forms import InviteForm, PatientForm, RoleForm
+from clinic.health import health_response
 from clinic.integrity import StaleVersionError
 from clinic.models import Membership
 from clinic.selectors import (
@@ -116,3 +118,10 @@ def team_member(request, clinic_pk, pk, action):
         )
     messages.success(request, done)
     return redirect("team", pk=clinic.pk)
+
+
+@login_not_required
+@require_safe
+def health(request):
+    """For the load balancer: the one page without login (it shows no patient data)."""
+    return health_response()

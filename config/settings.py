@@ -139,8 +139,52 @@ STATIC_URL = "static/"
 # Collected files are for production; in debug WhiteNoise serves straight from the finders.
 STATIC_ROOT = None if DEBUG else BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files the app keeps (issued PDFs) live under MEDIA_ROOT unless object storage is configured.
+# There is no MEDIA_URL route: stored files reach a browser only through the views that check
+# access (rehab.documents), never from a public address.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "media")
+
+
+def documents_storage(kind: str, media_root: Path) -> dict:
+    """Where issued PDFs are stored: ``filesystem`` (one server) or ``s3`` (any S3-compatible
+    object store, so several app servers share them)."""
+    if kind == "filesystem":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": media_root / "issued-documents",
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        }
+    if kind == "s3":
+        bucket = os.environ.get("DJANGO_S3_BUCKET", "")
+        if not bucket:
+            raise ImproperlyConfigured("DJANGO_S3_BUCKET must be set when documents go to S3")
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "location": os.environ.get("DJANGO_S3_PREFIX", "issued-documents"),
+                "endpoint_url": os.environ.get("DJANGO_S3_ENDPOINT_URL", "") or None,
+                "region_name": os.environ.get("DJANGO_S3_REGION", "") or None,
+                # Empty: boto3's own lookup (AWS_* variables, the instance's role).
+                "access_key": os.environ.get("DJANGO_S3_ACCESS_KEY_ID", ""),
+                "secret_key": os.environ.get("DJANGO_S3_SECRET_ACCESS_KEY", ""),
+                # Private objects, never overwritten; the app streams them, no signed URLs.
+                "default_acl": "private",
+                "file_overwrite": False,
+                "querystring_auth": True,
+            },
+        }
+    raise ImproperlyConfigured(f"DJANGO_DOCUMENTS_STORAGE must be filesystem or s3, not {kind!r}")
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "issued_documents": documents_storage(
+        os.environ.get("DJANGO_DOCUMENTS_STORAGE", "filesystem").strip().lower(), MEDIA_ROOT
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -200,6 +244,30 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_MAX_AGE = 12 * 60 * 60
 
+
+# Several app servers: with REDIS_URL the cache and the sessions are in Redis, shared by every
+# instance; without it, each process caches in its own memory and sessions are in the database
+# (also shared). Login lockouts and the link's post limit are counted in the database either way.
+def redis_cache(url: str) -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "clinic",
+        # A stalled Redis fails a request in seconds instead of holding a worker.
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+    }
+
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
+    # Sessions expire by Redis's own TTL (SESSION_COOKIE_AGE); Redis must not evict them early
+    # (maxmemory-policy noeviction: README, "Configuration").
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # Login throttling (django-axes): 5 failures for one username from one address lock that pair
 # out for 15 minutes, whether or not the username exists.
 AXES_FAILURE_LIMIT = 5
@@ -208,6 +276,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "clinic.security.lockout_response"
+# Failures and lockouts are rows in the database, so every app server sees the same lockout.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # Behind reverse proxies REMOTE_ADDR is the last proxy's: say how many proxies append to
 # X-Forwarded-For, and the client's address is read from there (clinic.security.client_ip).
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
@@ -233,6 +303,8 @@ CONTENT_SECURITY_POLICY = {
 }
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", "true")
+    # A load balancer asks each instance over plain HTTP: /health/ answers it, not a redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -1,6 +1,8 @@
 """Test settings: only what makes the suite faster or hermetic."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from config.settings import *  # noqa: F403
 
@@ -14,8 +16,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Issued PDFs go to a folder of this test process, removed when the run ends (tests/conftest.py).
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="clinic-test-media-"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "issued_documents": documents_storage("filesystem", MEDIA_ROOT),  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 

@@ -11,6 +11,7 @@
   is returned, so an invalid bundle is an error here, not at the receiving end.
 """
 
+import base64
 import datetime as dt
 import json
 import uuid
@@ -24,7 +25,8 @@ from django.utils.formats import date_format
 from clinic.models import Patient
 from clinic.patient_records import patient_records, tracked_records
 from rehab import engine, outcomes
-from rehab.models import OutcomeMeasurement, Plan, SessionLog
+from rehab.documents import HASH_FIELD, KEY_FIELD, stored_object_read
+from rehab.models import IssuedDocument, OutcomeMeasurement, Plan, SessionLog
 
 EXPORT_FORMAT = "hamstring-clinic/patient-record"
 EXPORT_VERSION = 1
@@ -74,11 +76,28 @@ def _user_ids(model: type[models.Model], rows: list[dict]) -> set[int]:
     return {row["fields"][n] for row in rows for n in names if row["fields"].get(n) is not None}
 
 
+def _add_document_bytes(rows: list[dict]) -> None:
+    """Each issued PDF's bytes (base64) beside its storage key, read with the hash checked: an
+    export never carries a file that is not the one issued."""
+    for row in rows:
+        fields = row["fields"]
+        for copy, key_field in KEY_FIELD.items():
+            fields[copy] = (
+                base64.b64encode(
+                    stored_object_read(fields[key_field], fields[HASH_FIELD[copy]])
+                ).decode()
+                if fields[key_field]
+                else ""
+            )
+
+
 def patient_record(*, patient: Patient, exported_by=None, at: dt.datetime | None = None) -> dict:
     """Every row of the patient's record as JSON-ready data (see the module docstring)."""
     records, history, user_ids = {}, {}, set()
     for record in patient_records():
         rows = _serialize(record.rows(patient.pk))
+        if record.model is IssuedDocument:
+            _add_document_bytes(rows)
         records[record.label] = rows
         user_ids |= _user_ids(record.model, rows)
     for record in tracked_records():
@@ -101,7 +120,8 @@ def patient_record(*, patient: Patient, exported_by=None, at: dt.datetime | None
         "history": history,
         "people": people,
         "notes": {
-            "rehab.issueddocument.pdf": "The PDF exactly as issued, base64; sha256 is its hash.",
+            "rehab.issueddocument.pdf": "The PDF exactly as issued, base64; sha256 is its hash "
+            "(pdf_key: where the clinic stores it).",
             "rehab.issueddocument.link_pdf": "The same PDF naming the patient by first name "
             "only, as the link serves it; base64, link_sha256 is its hash.",
             "rehab.patientlink.token": "Left out: it is the key to the patient's page.",

@@ -10,6 +10,7 @@ when and why. What to blank in which model comes from the apps' declared patient
 import datetime as dt
 import re
 import secrets
+from functools import partial
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -21,6 +22,7 @@ from clinic.audit import describe
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import patient_records, tracked_records
 from clinic.selectors import is_anonymised, is_clinic_admin
+from rehab.documents import issued_document_objects_delete
 from rehab.models import PatientLink
 
 ANONYMISED_FIRST_NAME = "Anonymised"
@@ -65,8 +67,8 @@ def patient_anonymise(*, patient: Patient, by, reason: str) -> AccessEvent:
       email and notes emptied, record number → a random ``ANON-`` code.
     - Free text that may name them: assessment reasons, prescription notes, session notes,
       override reasons — emptied, also in every historical row.
-    - Issued PDFs (they print the name): the bytes are deleted; the SHA-256 stays as proof of
-      what was issued, ``erased_at`` says when.
+    - Issued PDFs (they print the name): the stored objects are deleted (after the commit) and
+      their keys emptied; the SHA-256 stays as proof of what was issued, ``erased_at`` says when.
     - The plan links are revoked; the addresses of the patient's own link visits are dropped.
     - The Django admin's log: names in its object descriptions are replaced.
     - The erasure is recorded (who, when, why — with the names taken out of the reason).
@@ -116,8 +118,11 @@ def patient_anonymise(*, patient: Patient, by, reason: str) -> AccessEvent:
             record.history_rows(patient.pk).update(**blank)
         if record.document:
             unerased = record.rows(patient.pk).filter(erased_at__isnull=True)
-            binaries = dict.fromkeys((record.document, *record.copies), b"")
-            unerased.erase_for(erasure, **binaries, erased_at=now)
+            key_fields = (record.document, *record.copies)
+            keys = [key for row in unerased.values_list(*key_fields) for key in row if key]
+            unerased.erase_for(erasure, **dict.fromkeys(key_fields, ""), erased_at=now)
+            # The objects go once the erasure is committed: a rollback keeps rows and bytes.
+            transaction.on_commit(partial(issued_document_objects_delete, keys))
     PatientLink.objects.filter(plan__patient=patient, revoked_at__isnull=True).update_with_history(
         revoked_at=now, revoked_by=by
     )

@@ -91,7 +91,7 @@ def _plans(patient: Patient) -> list[TimelineEntry]:
 
 
 def _documents(patient: Patient) -> list[TimelineEntry]:
-    documents = IssuedDocument.objects.filter(plan__patient=patient).defer("pdf")
+    documents = IssuedDocument.objects.filter(plan__patient=patient)
     return [
         TimelineEntry(
             kind="document",

@@ -84,7 +84,6 @@ class IssuedDocumentAdmin(AppRecordAdmin):
     list_display = ["plan", "version", "issued_at", "issued_by", "page_size", "large_print"]
     list_filter = ["page_size", "large_print"]
     search_fields = ["plan__patient__last_name", "sha256"]
-    exclude = ["pdf"]
     readonly_fields = [
         "plan", "version", "sha256", "page_size", "large_print", "issued_by", "issued_at",
     ]  # fmt: skip

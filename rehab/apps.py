@@ -10,7 +10,7 @@ class RehabConfig(AppConfig):
         PatientRecord("Prescription", via="plan", erase=("note", "outside_reason")),
         PatientRecord("SessionLog", via="plan", erase=("notes",)),
         PatientRecord("ProgressionDecision", via="prescription", erase=("override_reason",)),
-        PatientRecord("IssuedDocument", via="plan", document="pdf", copies=("link_pdf",)),
+        PatientRecord("IssuedDocument", via="plan", document="pdf_key", copies=("link_pdf_key",)),
         PatientRecord("PatientLink", via="plan"),
         PatientRecord("PatientLinkAccess", via="link"),
         PatientRecord("OutcomeMeasurement", via="patient"),

@@ -426,20 +426,31 @@ class IssuedDocumentError(Exception):
 
 
 class IssuedDocument(models.Model):
-    """A PDF exactly as handed to the patient; never changed after it is issued."""
+    """A PDF exactly as handed to the patient; never changed after it is issued.
+
+    The bytes are objects in the ``issued_documents`` storage (``rehab.documents``); the row
+    holds their keys and hashes and exists only once the objects are stored.
+    """
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="documents")
     version = models.PositiveSmallIntegerField()
-    pdf = models.BinaryField()
+    pdf_key = models.CharField(
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text="The PDF's object in the issued-documents storage (empty once erased).",
+    )
     sha256 = models.CharField(max_length=64)
     page_size = models.CharField(max_length=6)
     large_print = models.BooleanField(default=False)
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     issued_at = models.DateTimeField(auto_now_add=True)
-    link_pdf = models.BinaryField(
-        default=b"",
+    link_pdf_key = models.CharField(
+        max_length=255,
+        blank=True,
         editable=False,
-        help_text="The same document naming the patient by first name only, for the link.",
+        help_text="The same document naming the patient by first name only, for the link "
+        "(its object's key; empty: no link copy, or erased).",
     )
     link_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     erased_at = models.DateTimeField(
@@ -448,8 +459,8 @@ class IssuedDocument(models.Model):
         editable=False,
         help_text="When the patient's data was erased: the bytes are gone, the SHA-256 stays.",
     )
-    # The bytes are not copied into the history: they never change, the SHA-256 is kept.
-    history = HistoricalRecords(excluded_fields=["pdf", "link_pdf"])
+    # The keys are not copied into the history: the objects never change, the SHA-256 is kept.
+    history = HistoricalRecords(excluded_fields=["pdf_key", "link_pdf_key"])
 
     objects = GuardedManager()
 

@@ -74,7 +74,8 @@ def get_session_log_for_user(*, user, pk) -> SessionLog:
 
 
 def get_issued_document_for_user(*, user, pk) -> IssuedDocument:
-    """The issued PDF (bytes included, for download), or 404 outside the user's clinics."""
+    """The issued PDF's row (its bytes: ``rehab.documents``), or 404 outside the user's
+    clinics."""
     return _get_plan_record_for_user(IssuedDocument, user=user, pk=pk)
 
 
@@ -178,8 +179,8 @@ def issue_request_overdue(issue_request: IssueRequest | None, *, after: dt.timed
 
 def link_documents(*, plan: Plan) -> QuerySet[IssuedDocument]:
     """Issued versions with a first-name-only copy, newest first: the only ones the link serves
-    (the PT's full-name bytes are never loaded)."""
-    return plan.documents.exclude(link_sha256="").defer("pdf")
+    (the PT's full-name copy is never read for it)."""
+    return plan.documents.exclude(link_sha256="")
 
 
 def progression_proposals(*, plan: Plan) -> list[tuple[Prescription, engine.Proposal]]:

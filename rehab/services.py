@@ -5,7 +5,6 @@ the reasoning to the plain-Python engine in ``rehab.engine``.
 """
 
 import datetime as dt
-import hashlib
 import logging
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from assessments.models import Assessment
 from clinic.models import Membership
 from clinic.selectors import is_anonymised
 from rehab import engine, outcomes
+from rehab.documents import issued_document_store
 from rehab.models import (
     RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
@@ -425,17 +425,18 @@ def plan_issue(
         plan.status = Plan.Status.ISSUED
         plan.save(update_fields=["status", "updated_at"])
     latest = plan.documents.aggregate(latest=Max("version"))["latest"] or 0
-    document = IssuedDocument.objects.create(
-        plan=plan,
-        version=latest + 1,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        link_pdf=link_pdf,
-        link_sha256=hashlib.sha256(link_pdf).hexdigest() if link_pdf else "",
-        page_size=plan.patient.clinic.pdf_page_size,
-        large_print=large_print,
-        issued_by=clinician,
-    )
+    # The bytes are stored first; if the row fails, they are deleted (rehab.documents).
+    with issued_document_store(
+        plan_id=plan.pk, version=latest + 1, pdf=pdf, link_pdf=link_pdf
+    ) as stored:
+        document = IssuedDocument.objects.create(
+            plan=plan,
+            version=latest + 1,
+            **stored,
+            page_size=plan.patient.clinic.pdf_page_size,
+            large_print=large_print,
+            issued_by=clinician,
+        )
     return document
 
 

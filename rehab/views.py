@@ -17,6 +17,7 @@ from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
 from rehab.composer import plan_create_started_from
 from rehab.composer_views import composer_context, report_start
+from rehab.documents import IssuedDocumentUnreadable, issued_document_bytes
 from rehab.forms import (
     DecisionForm,
     NextMorningForm,
@@ -129,7 +130,7 @@ def _plan_page(
     proposals = proposal_states(plan=plan) if plan.session_logs.exists() else []
     decision_forms = decision_forms or {}
     link = plan.patient_link
-    documents = list(plan.documents.defer("pdf", "link_pdf").select_related("issued_by"))
+    documents = list(plan.documents.select_related("issued_by"))
     context = {
         "plan": plan,
         "patient": plan.patient,
@@ -328,8 +329,17 @@ def _pdf_response(document: IssuedDocument, *, for_link: bool = False) -> HttpRe
     if document.erased_at is not None:
         # The patient was anonymised on request: the bytes are gone, only their hash remains.
         return HttpResponse("This document was erased at the patient's request.", status=410)
-    pdf = document.link_pdf if for_link else document.pdf
-    response = HttpResponse(bytes(pdf), content_type="application/pdf")
+    try:
+        pdf = issued_document_bytes(document, "link_pdf" if for_link else "pdf")
+    except IssuedDocumentUnreadable:
+        # Missing or altered in storage: never hand over bytes that are not the issued ones.
+        return HttpResponse(
+            "This PDF cannot be shown: the stored copy is missing or is not the document that "
+            "was issued. The clinic's administrator has been told (see the error log).",
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="plan-{document.plan_id}-v{document.version}.pdf"'
     )
@@ -451,7 +461,7 @@ def _runner_page(request, plan, token, *, form=None, morning_form=None):
         "cards": [*exercises, *([running] if running else [])],
         # The phase's activities not yet carded (e.g. a bike session): listed, never hidden.
         "phase_other": protocol.phase(plan.current_phase).other,
-        "latest_document": link_documents(plan=plan).defer("link_pdf").first(),
+        "latest_document": link_documents(plan=plan).first(),
         "form": form,
         "morning_form": morning_form if question is not None else None,
         "token": token,

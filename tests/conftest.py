@@ -4,8 +4,11 @@ alice treats the patient; bob is her colleague in the same clinic; charlie works
 clinic and must never learn the patient exists.
 """
 
+import shutil
+
 import pytest
 import weasyprint
+from django.conf import settings
 
 from tests.factories import (
     AssessmentFactory,
@@ -74,3 +77,12 @@ def _pdf_renders_are_marked(request, monkeypatch):
 
 def _unmarked_pdf_render(*args, **kwargs):
     pytest.fail("This test renders a PDF with WeasyPrint: mark it @pytest.mark.pdf.")
+
+
+@pytest.fixture(autouse=True)
+def _stored_pdfs_go_with_the_test():
+    """A test's rows are rolled back; the PDFs it stored (config/settings_test.py's folder) are
+    removed with them, so no test sees another's objects."""
+    yield
+    if "clinic-test-media-" in str(settings.MEDIA_ROOT):
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)

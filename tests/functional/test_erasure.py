@@ -15,6 +15,7 @@ from django.urls import reverse
 from assessments.models import Assessment
 from clinic.models import AccessEvent, Patient
 from records.services import patient_anonymise
+from rehab.documents import documents_storage, issued_document_bytes, stored_object_keys
 from rehab.models import IssuedDocument, OutcomeMeasurement, SessionLog
 from rehab.selectors import progression_proposals
 from rehab.services import (
@@ -115,8 +116,15 @@ def zelda(clinic, alice, alice_client):
     return patient
 
 
+class StoredObjects:
+    """Stands for the issued-documents storage in the list of places that hold text."""
+
+    class _meta:  # read like a model's ``_meta``
+        label = "storage: issued_documents"
+
+
 def _text_of_every_row():
-    """Every value of every row of every table the ORM knows, as text."""
+    """Every value of every row of every table the ORM knows, and every stored PDF, as text."""
     for model in apps.get_models(include_auto_created=True):
         names = [f.attname for f in model._meta.concrete_fields]
         for row in model._base_manager.values_list(*names).iterator():
@@ -125,6 +133,10 @@ def _text_of_every_row():
                     yield model, bytes(value).decode("latin-1")
                 elif value is not None:
                     yield model, str(value)
+    storage = documents_storage()
+    for key in stored_object_keys():
+        with storage.open(key, "rb") as handle:
+            yield StoredObjects, handle.read().decode("latin-1")
 
 
 def _found(strings):
@@ -151,19 +163,22 @@ def test_the_fixture_really_spreads_the_identity_over_many_tables(zelda):
         "rehab.HistoricalSessionLog",
         "rehab.ProgressionDecision",
         "rehab.HistoricalProgressionDecision",
-        "rehab.IssuedDocument",
+        "storage: issued_documents",
         "admin.LogEntry",
     } <= tables
 
 
-def test_after_erasure_no_table_holds_the_name_email_or_record_number(dana_client, dana, zelda):
+def test_after_erasure_no_table_holds_the_name_email_or_record_number(
+    dana_client, dana, zelda, django_capture_on_commit_callbacks
+):
     client = Client()
     token = zelda.plans.get().patient_link.token
     url = reverse("patient_anonymise", args=[zelda.pk])
     assert dana_client.get(url).status_code == 200
-    response = dana_client.post(
-        url, {"reason": f"Written request from {FIRST} {LAST} ({EMAIL}).", "confirm": "on"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = dana_client.post(
+            url, {"reason": f"Written request from {FIRST} {LAST} ({EMAIL}).", "confirm": "on"}
+        )
     assert response.status_code == 302
 
     assert _found(IDENTIFYING) == []
@@ -190,21 +205,27 @@ def test_after_erasure_no_table_holds_the_name_email_or_record_number(dana_clien
     assert link_visits.exists() and not link_visits.exclude(ip=None).exists()
 
 
-def test_erasure_keeps_the_clinical_record_and_the_pdf_hash(dana, zelda):
+def test_erasure_keeps_the_clinical_record_and_the_pdf_hash(
+    dana, zelda, django_capture_on_commit_callbacks
+):
     document = IssuedDocument.objects.get(plan__patient=zelda)
     findings = {a.pk: a.to_findings() for a in zelda.assessments.all()}
     pain = list(SessionLog.objects.values_list("exercise_pain", "running_pain"))
     totals = list(OutcomeMeasurement.objects.values_list("measure", "total"))
+    assert documents_storage().exists(document.pdf_key)
 
-    patient_anonymise(patient=zelda, by=dana, reason="Request received 1 Dec")
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_anonymise(patient=zelda, by=dana, reason="Request received 1 Dec")
 
     assert {a.pk: a.to_findings() for a in zelda.assessments.all()} == findings
     assert zelda.assessments.filter(status="signed").count() == 2
     assert list(SessionLog.objects.values_list("exercise_pain", "running_pain")) == pain
     assert list(OutcomeMeasurement.objects.values_list("measure", "total")) == totals
     erased = IssuedDocument.objects.get(pk=document.pk)
-    assert (bytes(erased.pdf), erased.sha256) == (b"", document.sha256)
+    assert (erased.pdf_key, erased.sha256) == ("", document.sha256)
     assert erased.erased_at is not None
+    # The stored object itself is gone (deleted once the erasure committed).
+    assert document.pdf_key and not documents_storage().exists(document.pdf_key)
 
 
 def test_the_erasure_shows_on_the_history_page(dana, zelda, alice_client):
@@ -253,3 +274,20 @@ def test_an_erased_pdf_answers_gone_instead_of_an_empty_file(dana, zelda, alice_
     patient_anonymise(patient=zelda, by=dana, reason="Request received 1 Dec")
     response = alice_client.get(reverse("document_download", args=[document.pk]))
     assert response.status_code == 410
+
+
+def test_an_erasure_that_fails_keeps_the_pdf_and_its_stored_object(
+    dana, zelda, monkeypatch, django_capture_on_commit_callbacks
+):
+    document = IssuedDocument.objects.get(plan__patient=zelda)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the admin log could not be cleaned")
+
+    monkeypatch.setattr("records.services._redact_admin_log", broken)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        patient_anonymise(patient=zelda, by=dana, reason="Request received 1 Dec")
+
+    kept = IssuedDocument.objects.get(pk=document.pk)
+    assert kept.erased_at is None and kept.pdf_key == document.pdf_key
+    assert issued_document_bytes(kept).startswith(b"%PDF")

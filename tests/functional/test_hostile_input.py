@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from assessments.forms import NOTE_MAX_LENGTH
 from assessments.models import Assessment
 from clinic.models import Patient
+from rehab.documents import issued_document_bytes
 from rehab.models import NOTES_MAX_LENGTH, Plan, ProgressionDecision, SessionLog
 from rehab.selectors import progression_proposals
 from tests.factories import NOT_SCREENED, UserFactory, verified_login
@@ -324,7 +325,7 @@ def test_hostile_prescription_text_is_plain_text_in_the_issued_pdf(alice_client,
         _prescription_form(prescription, note=EVERYTHING),
     )
     assert alice_client.post(reverse("plan_issue", args=[plan.pk])).status_code == 302
-    pdf = bytes(plan.documents.get().pdf)
+    pdf = issued_document_bytes(plan.documents.get())
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     # The markup is printed as the characters typed (so nothing was fetched or run).
     flat = re.sub(r"\s+", "", text)

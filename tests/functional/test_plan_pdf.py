@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from rehab import engine
+from rehab.documents import issued_document_bytes
 from rehab.models import IssuedDocument, Prescription
 from rehab.pdf import (
     ASSET_BASE_URL,
@@ -520,7 +521,7 @@ def test_an_issued_pdf_keeps_its_bytes_when_the_plan_changes_later(plan, alice):
     bridge.save()
     assert render_plan_pdf(plan=plan) != pdf
     stored = IssuedDocument.objects.get(pk=document.pk)
-    assert bytes(stored.pdf) == pdf
+    assert issued_document_bytes(stored) == pdf
     assert stored.page_size == "A4"
 
 

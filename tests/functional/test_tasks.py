@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from rehab import services
+from rehab.documents import issued_document_bytes
 from rehab.models import IssuedDocument, IssueRequest
 from rehab.services import (
     ISSUE_ATTEMPTS,
@@ -89,9 +90,9 @@ def test_the_pt_sees_preparing_then_the_worker_issues_the_pdf(alice_client, plan
     assert issue_request.status == IssueRequest.Status.DONE
     assert issue_request.document == document and issue_request.attempts == 1
     assert document.large_print and document.issued_by.username == "alice"
-    assert document.sha256 == hashlib.sha256(bytes(document.pdf)).hexdigest()
-    assert document.link_sha256 == hashlib.sha256(bytes(document.link_pdf)).hexdigest()
-    text = PdfReader(io.BytesIO(bytes(document.pdf))).pages[0].extract_text()
+    assert document.sha256 == hashlib.sha256(issued_document_bytes(document)).hexdigest()
+    assert document.link_sha256 == hashlib.sha256(issued_document_bytes(document, "link_pdf")).hexdigest()
+    text = PdfReader(io.BytesIO(issued_document_bytes(document))).pages[0].extract_text()
     assert "Rosa" in text
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     # The next poll reloads the page, which lists the new version and polls no more.
@@ -266,7 +267,7 @@ def test_rq_on_redis_issues_the_pdf_through_an_rq_worker(alice_client, plan, set
     issue_request = IssueRequest.objects.get()
     assert issue_request.status == IssueRequest.Status.DONE
     document = issue_request.document
-    assert document.sha256 == hashlib.sha256(bytes(document.pdf)).hexdigest()
+    assert document.sha256 == hashlib.sha256(issued_document_bytes(document)).hexdigest()
 
 
 # --- The link email --------------------------------------------------------------------------

@@ -133,6 +133,9 @@ def _runner_questionnaire(o):
 ROUTES: dict[str, Route] = {
     "dashboard": Route(_none, member=(200, 200), scoped=False),
     "login": Route(_none, member=(302, 302), scoped=False, public=True, anonymous=(200, 200)),
+    # The one public page that is not the login's or the runner's: a load balancer asks it
+    # without an account; it names components, never a record (tests/functional/test_health.py).
+    "health": Route(_none, member=(200, 405), scoped=False, public=True, anonymous=(200, 405)),
     "logout": Route(_none, member=(405, 302), scoped=False),
     "password_reset": Route(
         _none, member=(200, 200), scoped=False, public=True, anonymous=(200, 200)

@@ -3,7 +3,7 @@ the views, the admin (change, delete, simple-history's revert), ``save``/``delet
 ``update``/``delete``/``bulk_update``, related managers and ``update_with_history``.
 
 Each attempt is made, then the stored row is compared field by field with what it was (and
-the PDF's bytes with its SHA-256).
+the PDF's stored bytes with its SHA-256).
 """
 
 import hashlib
@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment, SignedAssessmentError
 from clinic.integrity import BulkWriteError
+from rehab.documents import issued_document_bytes, stored_object_write
 from rehab.models import IssuedDocument, IssuedDocumentError
 from rehab.services import plan_create, plan_issue
 from tests.rehab_factories import signed_assessment
@@ -37,8 +38,8 @@ def document(signed, alice):
 def _stored(model, pk) -> dict:
     obj = model._base_manager.get(pk=pk)
     values = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
-    if "pdf" in values:
-        values["pdf"] = bytes(values["pdf"])
+    if model is IssuedDocument:
+        values["pdf"] = issued_document_bytes(obj)
     return values
 
 
@@ -148,13 +149,17 @@ def test_admin_revert_is_refused_even_on_a_draft_history_is_read_only(admin_clie
 def _document_attempts(document):
     def copy():
         found = IssuedDocument.objects.get(pk=document.pk)
-        found.pdf = b"%PDF-1.4 forged"
-        found.sha256 = hashlib.sha256(found.pdf).hexdigest()
+        found.pdf_key = stored_object_write("forged.pdf", b"%PDF-1.4 forged")
+        found.sha256 = hashlib.sha256(b"%PDF-1.4 forged").hexdigest()
         return found
 
     return [
         ("save()", lambda: copy().save(), IssuedDocumentError),
-        ("save(update_fields)", lambda: copy().save(update_fields=["pdf"]), IssuedDocumentError),
+        (
+            "save(update_fields)",
+            lambda: copy().save(update_fields=["pdf_key"]),
+            IssuedDocumentError,
+        ),
         (
             "delete()",
             lambda: IssuedDocument.objects.get(pk=document.pk).delete(),
@@ -162,7 +167,7 @@ def _document_attempts(document):
         ),
         (
             "QuerySet.update()",
-            lambda: IssuedDocument.objects.filter(pk=document.pk).update(pdf=b"forged"),
+            lambda: IssuedDocument.objects.filter(pk=document.pk).update(pdf_key="forged.pdf"),
             BulkWriteError,
         ),
         (
@@ -177,7 +182,7 @@ def _document_attempts(document):
         ),
         (
             "bulk_update()",
-            lambda: IssuedDocument.objects.bulk_update([copy()], ["pdf", "sha256"]),
+            lambda: IssuedDocument.objects.bulk_update([copy()], ["pdf_key", "sha256"]),
             BulkWriteError,
         ),
         (
@@ -190,7 +195,7 @@ def _document_attempts(document):
         ("deleting its plan", lambda: document.plan.delete(), ProtectedError),
         (
             "erase_for() without an erasure record",
-            lambda: IssuedDocument.objects.filter(pk=document.pk).erase_for(None, pdf=b""),
+            lambda: IssuedDocument.objects.filter(pk=document.pk).erase_for(None, pdf_key=""),
             BulkWriteError,
         ),
     ]

@@ -85,7 +85,7 @@ def _variables_read_by_the_settings() -> set[str]:
 def _variables_in_the_readme() -> set[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
+    return set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, flags=re.MULTILINE))
 
 
 def test_the_readme_configuration_table_lists_every_variable_the_settings_read():
@@ -110,3 +110,16 @@ def test_the_task_backend_is_chosen_by_the_environment():
     refused = _manage("check", DJANGO_TASKS_BACKEND="celery")
     assert refused.returncode != 0
     assert "DJANGO_TASKS_BACKEND must be one of database, rq, immediate" in refused.stderr
+
+
+def test_documents_storage_must_be_known_and_s3_needs_its_bucket():
+    unknown = _manage("check", DJANGO_DOCUMENTS_STORAGE="ftp")
+    assert unknown.returncode != 0
+    assert "DJANGO_DOCUMENTS_STORAGE must be filesystem or s3, not 'ftp'" in unknown.stderr
+    no_bucket = _manage("check", DJANGO_DOCUMENTS_STORAGE="s3")
+    assert no_bucket.returncode != 0
+    assert "DJANGO_S3_BUCKET must be set" in no_bucket.stderr
+    configured = _manage(
+        "check", DJANGO_DOCUMENTS_STORAGE="s3", DJANGO_S3_BUCKET="clinic-documents"
+    )
+    assert configured.returncode == 0, configured.stderr

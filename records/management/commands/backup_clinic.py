@@ -9,19 +9,21 @@ OUT_DIR (new or empty) receives:
   users, groups, the admin's log, login lockouts, two-factor devices; natural keys for content
   types and permissions (``migrate`` recreates those, with other ids), and times to the
   microsecond (``dumpdata`` itself keeps milliseconds). Left out: content types and
-  permissions themselves, and sessions (a restore logs everybody out). The PDFs' bytes are
-  taken out of the JSON:
-- ``documents/``: each issued PDF as its own file, exactly the stored bytes.
-- ``manifest.json``: the SHA-256 of ``data.json`` and of every PDF file (with the SHA-256
-  recorded when the PDF was issued), the number of rows per model, and the migrations the
-  database had, so ``restore_clinic`` can check everything before it writes a row.
+  permissions themselves, and sessions (a restore logs everybody out). The issued PDFs' rows
+  hold their storage keys; the bytes are read from the issued-documents storage into:
+- ``documents/``: each issued PDF (and its first-name link copy) as its own file, exactly the
+  stored bytes, each checked against the SHA-256 recorded at issue (an object missing or
+  altered in the storage stops the backup). Erased documents have no file.
+- ``manifest.json``: the SHA-256 of ``data.json`` and of every PDF file, the number of rows per
+  model, and the migrations the database had, so ``restore_clinic`` can check everything
+  before it writes a row or an object.
 
-Everything is read in one transaction (on PostgreSQL: REPEATABLE READ, READ ONLY), so the
-backup is one consistent moment even while the clinic works. The folder holds patient data in
-clear: store it encrypted (docs/security.md).
+The rows are read in one transaction (on PostgreSQL: REPEATABLE READ, READ ONLY), so the
+backup is one consistent moment even while the clinic works; the objects never change once
+issued, and erasure deletes an object only after its row says so. The folder holds patient
+data in clear: store it encrypted (docs/security.md).
 """
 
-import base64
 import hashlib
 import json
 from pathlib import Path
@@ -35,9 +37,11 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from records.export import FullPrecisionJSONEncoder
+from rehab.documents import HASH_FIELD, KEY_FIELD, IssuedDocumentUnreadable, stored_object_read
 
 BACKUP_FORMAT = "hamstring-clinic/backup"
-BACKUP_FORMAT_VERSION = 1
+# 2: the PDFs come from the storage (rows hold keys), the link copies are files too.
+BACKUP_FORMAT_VERSION = 2
 DATA_FILE = "data.json"
 MANIFEST_FILE = "manifest.json"
 DOCUMENTS_DIR = "documents"
@@ -89,9 +93,10 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def document_file_name(row: dict) -> str:
+def document_file_name(row: dict, copy: str) -> str:
     fields = row["fields"]
-    return f"{DOCUMENTS_DIR}/plan-{fields['plan']}-v{fields['version']}-doc{row['pk']}.pdf"
+    suffix = "-link" if copy == "link_pdf" else ""
+    return f"{DOCUMENTS_DIR}/plan-{fields['plan']}-v{fields['version']}-doc{row['pk']}{suffix}.pdf"
 
 
 class Command(BaseCommand):
@@ -123,22 +128,20 @@ class Command(BaseCommand):
             counts[row["model"]] = counts.get(row["model"], 0) + 1
             if row["model"] != DOCUMENT_MODEL:
                 continue
-            pdf = base64.b64decode(row["fields"].pop("pdf") or "")
-            name = document_file_name(row)
-            (out / name).write_bytes(pdf)
-            documents.append(
-                {
-                    "pk": row["pk"],
-                    "file": name,
-                    "sha256": sha256(pdf),
-                    "recorded_sha256": row["fields"]["sha256"],
-                    "erased": row["fields"].get("erased_at") is not None,
-                }
-            )
-            if not documents[-1]["erased"] and documents[-1]["sha256"] != row["fields"]["sha256"]:
-                raise CommandError(
-                    f"Issued document {row['pk']}: the stored bytes do not match the SHA-256 "
-                    "recorded when it was issued. Nothing was backed up."
+            for copy, key_field in KEY_FIELD.items():
+                key = row["fields"][key_field]
+                if not key:
+                    continue  # erased, or a version without a link copy
+                try:
+                    pdf = stored_object_read(key, row["fields"][HASH_FIELD[copy]])
+                except IssuedDocumentUnreadable as error:
+                    raise CommandError(
+                        f"Issued document {row['pk']}: {error} Nothing was backed up."
+                    ) from error
+                name = document_file_name(row, copy)
+                (out / name).write_bytes(pdf)
+                documents.append(
+                    {"pk": row["pk"], "copy": copy, "file": name, "sha256": sha256(pdf)}
                 )
         data = json.dumps(objects, ensure_ascii=False, indent=1).encode()
         (out / DATA_FILE).write_bytes(data)
