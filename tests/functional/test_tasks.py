@@ -91,7 +91,10 @@ def test_the_pt_sees_preparing_then_the_worker_issues_the_pdf(alice_client, plan
     assert issue_request.document == document and issue_request.attempts == 1
     assert document.large_print and document.issued_by.username == "alice"
     assert document.sha256 == hashlib.sha256(issued_document_bytes(document)).hexdigest()
-    assert document.link_sha256 == hashlib.sha256(issued_document_bytes(document, "link_pdf")).hexdigest()
+    assert (
+        document.link_sha256
+        == hashlib.sha256(issued_document_bytes(document, "link_pdf")).hexdigest()
+    )
     text = PdfReader(io.BytesIO(issued_document_bytes(document))).pages[0].extract_text()
     assert "Rosa" in text
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
