@@ -17,7 +17,7 @@ from django.utils import timezone
 from rehab import engine
 from rehab.engine.compose import StepFit, step_fit
 from rehab.models import Plan, PlanTemplate, Prescription
-from rehab.services import _dose_fields, plan_create, plan_touch
+from rehab.services import _dose_fields, check_cleared_to_run, plan_create, plan_touch
 
 DOSE_FIELDS = Prescription.DOSE_FIELDS
 _TEXT_DOSE = {"reps", "tempo", "load", "session"}  # blank, never None, when not set
@@ -41,6 +41,7 @@ def _check_item(*, plan: Plan, step_code: str, reason: str, field_name: str) -> 
         raise ValidationError({field_name: "Choose a step from the library."}) from None
     if fit.refusal:
         raise ValidationError({field_name: fit.refusal})
+    check_cleared_to_run(plan=plan, step=fit.step, field=field_name)
     if fit.needs_reason and not reason.strip():
         raise ValidationError(
             {

@@ -144,7 +144,8 @@ def _check_phase_allows(
     *, plan: Plan, step: engine.Step, field: str, phase: int | None = None
 ) -> None:
     """Refuse a step above the highest one the plan's phase allows (protocols.toml ceilings):
-    nothing a PT enters moves a plan past its phase; moving the phase on is its own action."""
+    nothing a PT enters moves a plan past its phase; moving the phase on is its own action.
+    Nor, before the clearance its protocol asks for (the hip, bone), a step with running in it."""
     phase = phase or plan.current_phase
     ceiling = engine.phase_ceiling(engine.protocol(plan.diagnosis), phase, step.ladder)
     if ceiling is not None and step.position > ceiling.step.position:
@@ -157,6 +158,7 @@ def _check_phase_allows(
                 f"{ceiling.step.name}. {ceiling.why}{move_on}"
             }
         )
+    check_cleared_to_run(plan=plan, step=step, field=field)
 
 
 def _before_clearance(*, plan: Plan, step: engine.Step) -> engine.Step:
@@ -171,7 +173,7 @@ def _before_clearance(*, plan: Plan, step: engine.Step) -> engine.Step:
     )
 
 
-def _check_cleared(*, plan: Plan, step: engine.Step, field: str) -> None:
+def check_cleared_to_run(*, plan: Plan, step: engine.Step, field: str) -> None:
     """Refuse a step with running in it until the plan records the clearance its protocol
     asks for (e.g. the hip: a femoral-neck stress fracture ruled out)."""
     if _before_clearance(plan=plan, step=step).code != step.code:
@@ -229,7 +231,6 @@ def prescription_set_step(
             {"step_code": f"{step.name} is not on the {prescription.ladder} ladder."}
         )
     _check_phase_allows(plan=prescription.plan, step=step, field="step_code", phase=phase)
-    _check_cleared(plan=prescription.plan, step=step, field="step_code")
     dose = carried_dose(
         prescription=prescription, old=engine.step(prescription.step_code), new=step
     )

@@ -13,7 +13,15 @@ from django.urls import reverse
 
 from rehab import engine
 from rehab.pdf import render_plan_pdf
-from rehab.services import plan_create, plan_set_cleared_to_run, prescription_set_step
+from rehab.composer import plan_start_from_template
+from rehab.models import PlanTemplate
+from rehab.services import (
+    plan_create,
+    plan_set_cleared_to_run,
+    prescription_set_step,
+    prescription_update,
+    progression_decide,
+)
 from tests.rehab_factories import plan_for, signed_assessment
 
 HIP = "hip_joint_referred_pain"
@@ -106,3 +114,43 @@ def test_the_strain_pdf_in_phase_3_cards_the_sprint_efforts_with_the_engines_cri
     assert rule.split(".")[0] in text and "no pain at all" in rule
     with pytest.raises(ValidationError):
         prescription_set_step(prescription=sprint, step_code="sprint_90")
+
+
+def test_no_way_in_sets_running_on_a_hip_plan_before_the_clearance(hip_plan, alice, patient):
+    """The PT's edit form, an override of a proposal and a clinic template all go through the
+    same refusal as moving the step: running waits for the femoral-neck rule-out."""
+    running = _running(hip_plan)
+    with pytest.raises(ValidationError) as edited:
+        prescription_update(prescription=running, step_code="run_continuous_easy")
+    assert "femoral-neck stress fracture" in str(edited.value.message_dict["step_code"])
+
+    proposal = engine.propose_progression(
+        tissue_or_diagnosis=hip_plan.diagnosis,
+        ladder="running",
+        current_step=running.step_code,
+        logs=[],
+        phase=hip_plan.current_phase,
+        cleared_to_run=False,
+    )
+    with pytest.raises(ValidationError) as overridden:
+        progression_decide(
+            prescription=running,
+            proposal=proposal,
+            clinician=alice,
+            to_step="run_continuous_easy",
+            override_reason="The runner feels fine.",
+        )
+    assert "clearance" in str(overridden.value.message_dict["to_step"])
+
+    template = PlanTemplate.objects.create(
+        clinic=patient.clinic,
+        name="Hip with running",
+        diagnosis=HIP,
+        phase=1,
+        items=[{"ladder": "running", "step_code": "run_continuous_easy"}],
+        created_by=alice,
+    )
+    report = plan_start_from_template(plan=hip_plan, template=template)
+    assert any("clearance" in refusal for refusal in report.refused), report.refused
+    running.refresh_from_db()
+    assert running.step_code == "run_brisk_walk"
