@@ -1,9 +1,11 @@
 """Reads of assessments, scoped to the user's clinics."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingField, Section, load_vocabulary
@@ -109,3 +111,32 @@ def leading_causes_at_signing(*, assessment: Assessment) -> list[dict]:
     """The causes the PT saw first when signing, with whole percentages, for printed documents."""
     causes = (assessment.ranking_at_signing or {}).get("causes", [])[:LEADING_CAUSES]
     return [{"name": c["name"], "percent": round(c["probability"] * 100)} for c in causes]
+
+
+# How long a draft counts as "just saved" when the same answers arrive again in a new form.
+RESENT_WITHIN = timedelta(minutes=30)
+
+
+def resent_draft(
+    *, patient, clinician, assessed_on, side: str, findings: dict, notes: tuple[str, str]
+) -> Assessment | None:
+    """The draft this clinician saved for this patient in the last half hour with exactly these
+    answers, or None.
+
+    Back after saving makes the browser fetch the form again (pages are never cached), with a
+    new one-time key, so the key alone cannot tell a resend from a second assessment; the same
+    answers from the same PT minutes later can (issue 14).
+    """
+    answered = {name: value for name, value in findings.items() if value is not None}
+    recent = Assessment.objects.filter(
+        patient=patient,
+        clinician=clinician,
+        status=Assessment.Status.DRAFT,
+        created_at__gte=timezone.now() - RESENT_WITHIN,
+    )
+    for draft in recent:
+        same_visit = (draft.assessed_on, draft.side) == (assessed_on, side)
+        same_notes = (draft.note_subjective, draft.note_plan) == notes
+        if same_visit and same_notes and draft.to_findings() == answered:
+            return draft
+    return None

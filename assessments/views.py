@@ -14,6 +14,7 @@ from assessments.selectors import (
     get_assessment_for_user,
     questions_not_asked,
     red_flag_statuses,
+    resent_draft,
 )
 from assessments.services import (
     assessment_amend,
@@ -68,6 +69,20 @@ def assessment_create(request, patient_pk):
         initial={"assessed_on": today, "sex": patient.sex, "age": _age_answer(patient, today)},
     )
     if request.method == "POST" and form.is_valid():
+        resent = resent_draft(
+            patient=patient,
+            clinician=request.user,
+            assessed_on=form.cleaned_data["assessed_on"],
+            side=form.cleaned_data["side"],
+            findings=form.findings(),
+            notes=(form.cleaned_data["note_subjective"], form.cleaned_data["note_plan"]),
+        )
+        if resent is not None:
+            submission_made(request, resent)
+            messages.info(
+                request, "These answers were already saved as this draft: no second one was made."
+            )
+            return redirect(resent)
         assessment = form.save()
         submission_made(request, assessment)
         messages.success(request, "Assessment saved as a draft.")

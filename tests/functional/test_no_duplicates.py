@@ -4,6 +4,7 @@ Each create form carries a one-time key (``clinic.submissions``); the tests read
 the page the PT was shown, post it twice, and count rows.
 """
 
+import datetime as dt
 import re
 import threading
 import uuid
@@ -12,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.utils import get_history_model_for_model
 
 from assessments.models import Assessment
@@ -206,3 +208,49 @@ def test_a_namesake_with_another_birthday_or_clinic_is_not_questioned(
         {**same_name, "date_of_birth": patient.date_of_birth.isoformat()},
     )
     assert other_clinic.status_code == 302
+
+
+BACK_AND_SAVE = {
+    "assessed_on": "2026-03-02",
+    "side": "left",
+    "onset": "gradual",
+    "pain_locations": ["sit_bone", "deep_buttock"],
+    "weekly_distance_km": "42.5",
+    "aggravated_by_sitting": "True",
+    "note_subjective": "Sitting at work niggles.",
+}
+
+
+def _save_new_assessment(client, patient, answers):
+    """Open the form afresh (what Back does: pages are never cached) and save it."""
+    url = reverse("assessment_create", args=[patient.pk])
+    key = _key_on(client.get(url).content.decode())
+    return client.post(url, {**answers, "submission_key": key})
+
+
+def test_back_then_save_again_with_a_new_form_makes_one_draft(alice_client, patient):
+    first = _save_new_assessment(alice_client, patient, BACK_AND_SAVE)
+    second = _save_new_assessment(alice_client, patient, BACK_AND_SAVE)
+    draft = Assessment.objects.get()
+    assert first.url == second.url == draft.get_absolute_url()
+    page = alice_client.get(second.url).content.decode()
+    assert "already saved as this draft" in page
+
+
+def test_other_answers_or_a_later_hour_make_a_second_assessment(alice_client, patient):
+    _save_new_assessment(alice_client, patient, BACK_AND_SAVE)
+    _save_new_assessment(alice_client, patient, {**BACK_AND_SAVE, "onset": "sudden_sprint"})
+    assert Assessment.objects.count() == 2
+    for draft in Assessment.objects.all():  # saved 31 minutes ago
+        draft.created_at = timezone.now() - dt.timedelta(minutes=31)
+        draft.save()
+    _save_new_assessment(alice_client, patient, BACK_AND_SAVE)
+    assert Assessment.objects.count() == 3
+
+
+def test_another_pt_saving_the_same_answers_makes_their_own_draft(alice_client, patient, bob):
+    _save_new_assessment(alice_client, patient, BACK_AND_SAVE)
+    bob_client = Client()
+    bob_client.force_login(bob)
+    _save_new_assessment(bob_client, patient, BACK_AND_SAVE)
+    assert Assessment.objects.count() == 2
