@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from rehab import engine
-from rehab.pdf import render_plan_pdf
 from rehab.composer import plan_start_from_template
 from rehab.models import PlanTemplate
+from rehab.pdf import render_plan_pdf
 from rehab.services import (
     plan_create,
     plan_set_cleared_to_run,
