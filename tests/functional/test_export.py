@@ -100,6 +100,7 @@ def test_json_export_holds_every_row_of_the_patient_and_none_of_another(
         "rehab.patientlinkaccess": 0,
         "rehab.outcomemeasurement": 3,  # one answered by the runner on their link
         "rehab.questionnairerequest": 1,
+        "rehab.issuerequest": 0,  # the PDF above was issued by the service, not through a request
         "clinic.accessevent": 0,  # this export is recorded once answered (test_audit_reads)
     }
     assert records["clinic.patient"][0]["fields"]["last_name"] == "Runner"

@@ -147,9 +147,15 @@ def test_assessment_form_never_errors_and_saves_only_what_it_accepts(alice_clien
     if not spoiled:
         assert response.status_code == 302, response.context["form"].errors
     if response.status_code == 302:
-        assert Assessment.objects.count() == before + 1
-        saved = Assessment.objects.latest("pk")
-        assert response.url == saved.get_absolute_url()
+        if Assessment.objects.count() == before:
+            # The same answers as a draft saved minutes ago: the resend guard sends the PT to it.
+            saved = next(
+                a for a in Assessment.objects.all() if a.get_absolute_url() == response.url
+            )
+        else:
+            assert Assessment.objects.count() == before + 1
+            saved = Assessment.objects.latest("pk")
+            assert response.url == saved.get_absolute_url()
         # What was saved passes the model's own validation (vocabulary ranges included).
         saved.full_clean(exclude=["patient", "clinician", "amends", "signed_by"])
     else:

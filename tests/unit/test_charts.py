@@ -178,5 +178,5 @@ def test_data_uri_round_trips_the_svg(svgs):
 
 def test_alt_text_lists_the_data_in_words():
     alt = charts.describe({"Exercise pain": [(D(2026, 11, 2), 4)]}, unit="/10")
-    assert alt == "Exercise pain: 4/10 on 02 Nov 2026."
+    assert alt == "Exercise pain: 4/10 on 2 Nov 2026."
     assert charts.describe({}) == "No data yet."

@@ -178,7 +178,7 @@ def test_every_step_has_a_plain_printable_svg_with_a_title(step):
     text = path.read_text(encoding="utf-8")
     root = ET.fromstring(text)  # noqa: S314 - our own files, checked into the repo
     assert root.tag == f"{SVG_NS}svg"
-    assert root.get("viewBox") == "0 0 240 160"
+    assert root.get("viewBox") == "0 0 420 160"  # two panels: start | end
     title = root.find(f"{SVG_NS}title")
     assert title is not None and title.text == step.name
     lowered = text.lower()
