@@ -5,6 +5,8 @@ clinic's size and at 10,000 patients, on PostgreSQL.
     .venv/bin/python benchmarks/pages.py --patients 2000    # a smaller second size
     .venv/bin/python benchmarks/pages.py --quick            # fewer repetitions, a smoke test
     .venv/bin/python benchmarks/pages.py --profile plan     # where one page's time goes
+    .venv/bin/python benchmarks/pages.py --keep             # keep the 10,000-patient database
+    .venv/bin/python benchmarks/pages.py --reuse --profile plan   # and profile it again, no copy
 
 It makes a scratch database (``bench_pages`` on ``BENCH_DATABASE_URL``, by default
 ``postgres://postgres@127.0.0.1:5432/bench_pages``), migrates it, loads ``seed_demo``, times
@@ -261,6 +263,11 @@ def main() -> None:
     parser.add_argument("--profile", metavar="PAGE", help="cProfile the pages whose name has PAGE")
     parser.add_argument("--queries", metavar="PAGE", help="time each query of the pages with PAGE")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time a database kept by --keep as it is (no seeding, no copy), and keep it",
+    )
     args = parser.parse_args()
     repetitions = 5 if args.quick else 15
 
@@ -270,13 +277,14 @@ def main() -> None:
     # No setup_test_environment(): it instruments every template render for the test client's
     # context capture (a copy of the context per template), which would weigh on the pages and
     # not on the bare view. "testserver" is allowed by hand instead.
-    create_database()
+    if not args.reuse:
+        create_database()
     results = []
     try:
         with override_settings(ROOT_URLCONF=URLCONF, ALLOWED_HOSTS=["testserver"], DEBUG=False):
             user, pages = clinician_pages()
             bench = Bench(user)
-            sizes = [patient_count(), args.patients]
+            sizes = [patient_count()] if args.reuse else [patient_count(), args.patients]
             for size in sizes:
                 if size > patient_count():
                     from clinic.models import Clinic
@@ -300,7 +308,7 @@ def main() -> None:
             print()
             print_table(results)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             drop_database()
 
 
