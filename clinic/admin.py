@@ -8,16 +8,22 @@ never changes after it is created. ``tests/functional/test_admin_access_matrix.p
 admin registry and fails on any model or relation field this does not cover.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.options import BaseModelAdmin
-from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.admin.utils import get_fields_from_path, quote, unquote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.models import AccessEvent, Clinic, Membership, Patient
+from clinic.services import clinic_admins_kept
 
 
 def admin_clinic_ids(user) -> list[int] | None:
@@ -214,8 +220,77 @@ class ClinicAdmin(ClinicScopedAdmin):
     list_filter = ["pdf_page_size"]
 
 
+# --- The team's last clinic admin: the team page's rule (clinic.services), here too ---------
+
+
+def delete_keeping_clinic_admins(modeladmin, request, queryset):
+    """Django's "delete selected" action, refused when it would leave a clinic without an
+    active clinic admin."""
+    with transaction.atomic(using=queryset.db):
+        try:
+            clinic_admins_kept(leaving=modeladmin.memberships_of(queryset))
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            return None  # back to the list
+        return delete_selected(modeladmin, request, queryset)
+
+
+class KeepsClinicAdminsMixin(admin.ModelAdmin):
+    """Deleting rows (one, or with the list's action) never leaves a clinic without an active
+    clinic admin: refused with the reason, back on the row's page or the list."""
+
+    membership_path = "pk"  # from a Membership to this admin's row
+
+    def memberships_of(self, rows):
+        """The memberships the rows take with them when deleted."""
+        pks = [row.pk for row in rows]
+        return Membership.objects.filter(**{f"{self.membership_path}__in": pks})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _, name, description = actions["delete_selected"]
+            actions[name] = (delete_keeping_clinic_admins, name, description)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and self.has_delete_permission(request, obj):
+                try:
+                    clinic_admins_kept(leaving=self.memberships_of([obj]))
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    opts = self.opts
+                    return redirect(
+                        reverse(
+                            f"admin:{opts.app_label}_{opts.model_name}_change",
+                            args=[quote(obj.pk)],
+                            current_app=self.admin_site.name,
+                        )
+                    )
+            return super().delete_view(request, object_id, extra_context)
+
+
+class MembershipForm(forms.ModelForm):
+    """A role or account that takes the row out of its clinic's active clinic admins is
+    refused on that field when no other active clinic admin is left (``clinic_admins_kept``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        saved = Membership.objects.select_related("user").get(pk=self.instance.pk)
+        role = cleaned.get("role") or saved.role
+        user = cleaned.get("user") or saved.user
+        if role != Membership.Role.CLINIC_ADMIN or not user.is_active:
+            clinic_admins_kept(leaving=[saved], field="role" if role != saved.role else "user")
+        return cleaned
+
+
 @admin.register(Membership)
-class MembershipAdmin(ClinicScopedAdmin):
+class MembershipAdmin(KeepsClinicAdminsMixin, ClinicScopedAdmin):
+    form = MembershipForm
     list_display = ["user", "clinic", "role"]
     list_filter = ["role", "clinic"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "clinic__name"]

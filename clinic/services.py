@@ -1,6 +1,8 @@
 """Writes to patients (numbered by the clinic when asked, and an edit that cannot overwrite a
 colleague's) and to the clinic's team (invitations, roles, accounts)."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -61,6 +63,39 @@ def _active_admins(clinic: Clinic):
     return Membership.objects.filter(
         clinic=clinic, role=Membership.Role.CLINIC_ADMIN, user__is_active=True
     )
+
+
+def _error(message: str, field: str | None) -> ValidationError:
+    return ValidationError({field: message} if field else message)
+
+
+def clinic_admins_kept(*, leaving: Iterable[Membership], field: str | None = None) -> None:
+    """Refuse a change that takes the ``leaving`` memberships out of their clinics' active
+    clinic admins (another role, a closed or another account, a deletion) when it would leave
+    a clinic with none. The one rule for the team page and the Django admin.
+
+    Raises ``ValidationError`` naming ``field`` (the whole form when None). Locks the clinics'
+    rows (on PostgreSQL) so two changes at once cannot each remove the other's last admin: call
+    it inside the transaction that saves the change.
+    """
+    leaving = list(leaving)
+    clinics = Clinic.objects.select_for_update().filter(pk__in={m.clinic_id for m in leaving})
+    for clinic in clinics.order_by("pk"):
+        admins = _active_admins(clinic)
+        if admins.exists() and not admins.exclude(pk__in=[m.pk for m in leaving]).exists():
+            raise _error(
+                f"This is the last clinic admin of {clinic.name}. "
+                "Make someone else clinic admin there first.",
+                field,
+            )
+
+
+def account_deactivate_check(*, user, by, field: str | None = None) -> None:
+    """Refuse closing your own account, or one that is the last active clinic admin of any of
+    its clinics (``clinic_admins_kept``); inside the transaction that saves it."""
+    if user.pk == by.pk:
+        raise _error("You cannot deactivate your own account.", field)
+    clinic_admins_kept(leaving=Membership.objects.filter(user=user), field=field)
 
 
 @transaction.atomic
@@ -132,17 +167,8 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
         raise ValidationError({"role": "Choose clinician or clinic admin."})
     if role == membership.role:
         return membership
-    Clinic.objects.select_for_update().get(pk=membership.clinic_id)  # one change at a time
-    if (
-        membership.role == Membership.Role.CLINIC_ADMIN
-        and not _active_admins(membership.clinic).exclude(pk=membership.pk).exists()
-    ):
-        raise ValidationError(
-            {
-                "role": "This is the clinic's last clinic admin. "
-                "Make someone else clinic admin first."
-            }
-        )
+    if role != Membership.Role.CLINIC_ADMIN:
+        clinic_admins_kept(leaving=[membership], field="role")
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -152,21 +178,13 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 def member_set_active(*, membership: Membership, active: bool, by) -> Membership:
     """Deactivate (cannot log in; their sessions end at the next request) or reactivate.
 
-    Refused for yourself, for the clinic's last active clinic admin, and for an account that
-    also works in a clinic where ``by`` is not a clinic admin (it is not theirs to close).
+    Refused for a software administrator's account, for an account that also works in a
+    clinic where ``by`` is not a clinic admin (it is not theirs to close), and, to deactivate,
+    for yourself and for the last active clinic admin of any of the account's clinics.
     """
     user = membership.user
     if user.is_active == active:
         return membership
-    if not active:
-        if user.pk == by.pk:
-            raise ValidationError("You cannot deactivate your own account.")
-        Clinic.objects.select_for_update().get(pk=membership.clinic_id)
-        if (
-            membership.role == Membership.Role.CLINIC_ADMIN
-            and not _active_admins(membership.clinic).exclude(pk=membership.pk).exists()
-        ):
-            raise ValidationError("This is the clinic's last clinic admin; it stays active.")
     if user.is_superuser:
         raise ValidationError("A software administrator's account is managed in the admin.")
     elsewhere = (
@@ -182,6 +200,8 @@ def member_set_active(*, membership: Membership, active: bool, by) -> Membership
         raise ValidationError(
             "This person also works in another clinic; ask the software administrator."
         )
+    if not active:  # every clinic of the account is ``by``'s, so the refusal may name it
+        account_deactivate_check(user=user, by=by)
     user.is_active = active
     user.save(update_fields=["is_active"])
     return membership
