@@ -27,7 +27,7 @@ from assessments.services import (
 )
 from assessments.vocabulary import load_vocabulary
 from clinic.integrity import StaleVersionError
-from clinic.selectors import get_patient_for_user
+from clinic.selectors import distance_unit_for_user, get_patient_for_user
 from clinic.submissions import once_per_submission, submission_made
 
 # While the PT types, the panel explains the leading causes; the saved assessment explains all.
@@ -203,9 +203,12 @@ def assessment_amend_view(request, pk):
 
 
 def differential_knowledge(request):
-    """Every prior, weight and rule with its source, so a PT can audit the reasoning."""
+    """Every prior, weight and rule with its source, so a PT can audit the reasoning; its
+    distances in the unit of the PT's clinics."""
     return render(
-        request, "assessments/differential_knowledge.html", {"report": knowledge_report()}
+        request,
+        "assessments/differential_knowledge.html",
+        {"report": knowledge_report(), "unit": distance_unit_for_user(user=request.user)},
     )
 
 

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from clinic import units
 from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic, Membership, Patient
 
@@ -22,6 +23,13 @@ def is_anonymised(patient: Patient) -> bool:
 
 def clinics_for_user(*, user) -> QuerySet[Clinic]:
     return Clinic.objects.filter(memberships__user=user)
+
+
+def distance_unit_for_user(*, user) -> str:
+    """The unit for a page of no one clinic: miles when every clinic of the user uses miles,
+    else km (the stored unit, and what a km clinic reads)."""
+    used = set(clinics_for_user(user=user).values_list("distance_unit", flat=True))
+    return units.MILES if used == {units.MILES} else units.KM
 
 
 def patients_for_user(*, user, search: str = "") -> QuerySet[Patient]:

@@ -13,6 +13,8 @@ MILES = "mi"
 KM_PER_MILE = 1.609344
 # A distance as the knowledge and the engine write it: a number, a space, "km".
 _KM_IN_TEXT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) km\b")
+# A rule of the differential's knowledge on a distance field: "weekly_distance_km >= 50".
+_KM_RULE = re.compile(r"\b(\w+)_km (>=|<=|>|<|!=|=) (\d+(?:\.\d+)?)\b")
 
 
 def unit_label(unit: str) -> str:
@@ -48,3 +50,12 @@ def in_unit(text: str, unit: str) -> str:
     if unit != MILES or not text:
         return text
     return _KM_IN_TEXT.sub(lambda match: format_distance(float(match.group(1)), unit), text)
+
+
+def rules_in_unit(text: str, unit: str) -> str:
+    """``in_unit``, and every rule on a km field said in ``unit`` too: "weekly_distance_km >= 50"
+    is "weekly_distance >= 31.1 miles" in a miles clinic (unchanged for a km clinic)."""
+    if unit != MILES or not text:
+        return text
+    text = _KM_RULE.sub(lambda m: f"{m[1]} {m[2]} {format_distance(float(m[3]), unit)}", text)
+    return in_unit(text, unit)

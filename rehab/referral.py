@@ -26,6 +26,7 @@ from assessments.selectors import (
     red_flag_statuses,
 )
 from assessments.vocabulary import load_vocabulary
+from clinic import units
 from clinic.knowledge import REFERRAL_URGENCIES, RedFlagInfo, RedFlagSign, red_flags
 from rehab import engine
 from rehab.selectors import plan_preview
@@ -66,10 +67,14 @@ def get_refusal_for_user(*, user, pk) -> Refusal:
 
 def _reasons(assessment: Assessment) -> tuple[ReferReason, ...]:
     vocabulary = load_vocabulary()
+    unit = assessment.patient.clinic.distance_unit
     reasons = [
         ReferReason(
             info=status.info,
-            because=tuple(_in_words(assessment, name, vocabulary) for name in status.because),
+            because=tuple(
+                units.in_unit(_in_words(assessment, name, vocabulary), unit)
+                for name in status.because
+            ),
             raised=True,
         )
         for status in red_flag_statuses(assessment=assessment)

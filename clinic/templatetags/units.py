@@ -18,5 +18,11 @@ def in_unit(text: str, unit: str) -> str:
 
 
 @register.filter
+def rules_in_unit(text: str, unit: str) -> str:
+    """``{{ cell|rules_in_unit:unit }}``: the knowledge's rules on distances in the unit too."""
+    return units.rules_in_unit(text, unit)
+
+
+@register.filter
 def unit_label(unit: str) -> str:
     return units.unit_label(unit)

@@ -36,7 +36,7 @@ PAGE_QUERIES = {
     "prescription edit": 8,
     "outcomes": 8,
     "outcome form (LEFS)": 9,
-    "differential knowledge": 5,
+    "differential knowledge": 6,
 }
 
 

@@ -9,7 +9,8 @@ written. The sessions file is a JSON list; each entry takes the fields of the ru
 ``load_used``, ``weekly_distance_km``, ``notes``), or is ``{"session_date": ...,
 "advance_phase": true}`` where the physio moved the plan to its next phase, or
 ``{"session_date": ..., "cleared_to_run": true}`` where the physio recorded the clearance to
-run that the hip and bone plans wait for (false undoes it).
+run that the hip and bone plans wait for (false undoes it). ``--unit mi`` prints the texts'
+distances in miles, as a miles clinic reads them (``--weekly-km`` and the JSON numbers stay km).
 """
 
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from clinic import units
 from rehab import engine
 
 
@@ -41,8 +43,15 @@ class Command(BaseCommand):
             "running now). Sets where the running ladder starts and its first weeks' volume; "
             "left out, running starts at the protocol's phase-1 step.",
         )
+        parser.add_argument(
+            "--unit",
+            choices=[units.KM, units.MILES],
+            default=units.KM,
+            help="The unit of the distances in the printed texts, as the clinic's setting "
+            "(default km). The numbers (--weekly-km, weekly_km) stay in km.",
+        )
 
-    def handle(self, *args, diagnosis, sessions, weekly_km, **_):
+    def handle(self, *args, diagnosis, sessions, weekly_km, unit, **_):
         if diagnosis not in engine.knowledge().protocols:
             known = ", ".join(engine.knowledge().protocols)
             raise CommandError(f"Unknown diagnosis {diagnosis!r}; known: {known}.")
@@ -59,8 +68,9 @@ class Command(BaseCommand):
             "diagnosis": diagnosis,
             "knowledge_version": engine.knowledge_version(),
             "weekly_km": weekly_km,
-            "running_start": _running_start(diagnosis, weekly_km),
-            "events": [event.as_json() for event in events],
+            "unit": unit,
+            "running_start": _running_start(diagnosis, weekly_km, unit),
+            "events": [_in_unit(event.as_json(), unit) for event in events],
         }
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
 
@@ -79,9 +89,14 @@ class Command(BaseCommand):
             ) from error
 
 
-def _running_start(diagnosis: str, weekly_km: float | None) -> dict | None:
+def _running_start(diagnosis: str, weekly_km: float | None, unit: str) -> dict | None:
     """Where the running ladder starts for ``weekly_km``, and what the runner is told."""
     draft = engine.build_plan(diagnosis=diagnosis, weekly_km=weekly_km)
     if isinstance(draft, engine.ReferFirst):
         return None
-    return {"step": draft.running.step.code, "note": draft.running.start_note or None}
+    note = units.in_unit(draft.running.start_note, unit)
+    return {"step": draft.running.step.code, "note": note or None}
+
+
+def _in_unit(event: dict, unit: str) -> dict:
+    return {**event, "reason": units.in_unit(event["reason"], unit)}
