@@ -2,8 +2,9 @@
 
 WeasyPrint writes PDF/UA-1 (rehab/pdf/render.py); this reads the structure tree back with pypdf,
 for the normal and the large-print handout: the language is set, headings start at H1 and never
-skip a level, and every figure has alternative text. Not checked yet (docs/accessibility.md): the
-one-row timeline and pain-scale tables have no header cells, and reading order against the page.
+skip a level, every figure has alternative text, and every table's data cell has its header
+cells (the timeline and the pain scale are lists drawn as bands, not tables). Not checked yet
+(docs/accessibility.md): reading order against the page.
 """
 
 from __future__ import annotations
@@ -50,3 +51,13 @@ def test_the_handout_is_tagged_with_its_language_headings_in_order_and_figure_te
     assert not jumps, f"heading levels skipped: {jumps}"
     figures = [e for e in elements if str(e["/S"]) == "/Figure"]
     assert figures and all(str(figure.get("/Alt", "")).strip() for figure in figures)
+    cells = [e for e in elements if str(e["/S"]) == "/TD"]
+    headerless = [e for e in cells if not e.get("/A", {}).get("/Headers")]
+    assert cells and not headerless, f"{len(headerless)} of {len(cells)} data cells have no header"
+    lists = [e["/K"] for e in elements if str(e["/S"]) == "/L"]
+    items = [
+        sum(str(k.get_object()["/S"]) == "/LI" for k in kids)
+        for kids in lists
+        if isinstance(kids, pypdf.generic.ArrayObject)
+    ]
+    assert 11 in items  # the pain scale, 0 to 10, is read as a list
