@@ -608,6 +608,11 @@ def _definite_latest(plan: Plan) -> dt.datetime | None:
     return max((t for t in times if t is not None), default=None)
 
 
+def _inbox_key(plan: Plan, latest: dt.datetime | None) -> tuple[bool, float]:
+    """The inbox's order: worsening first, then the newest news."""
+    return (not _worsens(plan), -(latest or EPOCH).timestamp())
+
+
 @dataclass(frozen=True)
 class Dashboard:
     """The dashboard's plan lists, each the first few of the list and the count of all."""
@@ -654,21 +659,38 @@ def dashboard_plans(
         (plan for plan in plans if _is_due(plan, cutoff)),
         key=lambda plan: (plan.last_session is not None, plan.last_session, plan.starts_on),
     )
-    # A waiting proposal counts only when the engine proposes a move: decide it where it
-    # changes whether the plan is listed or when its news came in. Whatever the engine says,
-    # the entries shown are among those plans and the first of the others.
+    # A waiting proposal counts only when the engine proposes a move, and it can only move a
+    # plan up (its news came in when the plan last changed): decide it where that changes
+    # whether the plan is listed at all, or could bring it among the entries shown. Whatever
+    # the engine says, the entries shown are among those plans and the first of the others.
     for plan in plans:
         plan.definite_latest = _definite_latest(plan)
+    ranked = sorted(
+        (plan for plan in plans if _worsens(plan) or plan.definite_latest is not None),
+        key=lambda plan: _inbox_key(plan, plan.definite_latest),
+    )
+    window = inbox_start + inbox_size
+    last_shown = (
+        _inbox_key(ranked[window - 1], ranked[window - 1].definite_latest)
+        if (window and len(ranked) >= window)
+        else None
+    )
+
+    def may_matter(plan: Plan) -> bool:
+        if plan.definite_latest is None and not _worsens(plan):
+            return True  # listed only when a proposal waits
+        if not window:
+            return False  # no entry shown, and listed either way
+        moved = _inbox_key(plan, max(plan.definite_latest or EPOCH, plan.updated_at))
+        return last_shown is None or moved <= last_shown
+
     undecided = [
         plan
         for plan in plans
         if plan.may_wait
         and (plan.definite_latest is None or plan.updated_at > plan.definite_latest)
+        and may_matter(plan)
     ]
-    ranked = sorted(
-        (plan for plan in plans if _worsens(plan) or plan.definite_latest is not None),
-        key=lambda plan: (not _worsens(plan), -(plan.definite_latest or EPOCH).timestamp()),
-    )
     candidates = {plan.pk: plan for plan in undecided}
     undecided_pks = set(candidates)
     candidates.update((plan.pk, plan) for plan in ranked[: inbox_start + inbox_size])
@@ -685,9 +707,9 @@ def dashboard_plans(
         if plan.pk in undecided_pks and waiting[plan.pk]:
             latest = max(latest or EPOCH, plan.updated_at)
         if _worsens(plan) or latest is not None:
-            keys.append((not _worsens(plan), -(latest or EPOCH).timestamp(), plan))
+            keys.append((*_inbox_key(plan, latest), plan))
     keys.sort(key=lambda key: key[:2])  # stable: worsening first, newest within
-    shown = [plan for _, _, plan in keys[inbox_start : inbox_start + inbox_size]]
+    shown = [plan for _, _, plan in keys[inbox_start:window]]
     questionnaires = _questionnaires(shown, user=user)
     entries = [
         _inbox_entry(

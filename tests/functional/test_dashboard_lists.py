@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.views import DASHBOARD_LIST_SIZE, FULL_LIST_PER_PAGE, INBOX_SIZE, PATIENTS_PER_PAGE
-from rehab.services import session_log_create
+from rehab.services import plan_advance_phase, session_log_create
 from tests.factories import PatientFactory
 from tests.rehab_factories import plan_for
 
@@ -119,3 +119,16 @@ def test_search_finds_part_of_a_name_in_the_users_clinic_only(alice_client, clin
     PatientFactory(clinic=other_clinic, first_name="Tim", last_name="Archer")
     page = alice_client.get(reverse("dashboard"), {"q": "rche"}).context["page"]
     assert [patient.first_name for patient in page.object_list] == ["Tom"]
+
+
+def test_a_waiting_proposal_brings_an_older_plan_among_the_entries_shown(
+    alice_client, alice, clinic, patient
+):
+    waiting = plan_advance_phase(plan=plan_for(patient=patient, clinician=alice), clinician=alice)
+    for _ in range(2):
+        session_log_create(plan=waiting, session_date=TODAY, exercise_pain=1, next_morning="same")
+    _plans(clinic, alice, INBOX_SIZE)  # newer news than the waiting plan's runner logs
+    waiting.save(update_fields=["updated_at"])  # the plan changed last: its proposal is newest
+    entries = alice_client.get(reverse("dashboard")).context["plans"].inbox.entries
+    assert entries[0].plan.pk == waiting.pk and entries[0].waiting
+    assert len(entries) == INBOX_SIZE
