@@ -482,7 +482,8 @@ def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
     """Every active plan of the user's clinics with its patient and, in one query, what the
     dashboard's three lists need: the worsening counts, the last session (due for follow-up),
     when the user last opened it, its latest issue, the newest runner log and returned
-    questionnaire since then, and whether a ladder has a session logged after its latest
+    questionnaire (news when newer than the opening: compared here, so the opening's subquery
+    is not repeated inside theirs), and whether a ladder has a session logged after its latest
     decision (a proposal may be waiting). Ordered newest plan first."""
     seen = (
         AccessEvent.objects.filter(
@@ -505,16 +506,13 @@ def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
         .order_by("-session_date")
         .values("session_date")[:1]
     )
-    since = Coalesce(OuterRef("seen_at"), Value(EPOCH))
     newest_log = (
-        SessionLog.objects.filter(
-            plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.PATIENT, created_at__gt=since
-        )
+        SessionLog.objects.filter(plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.PATIENT)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
     newest_questionnaire = (
-        OutcomeMeasurement.objects.filter(patient=OuterRef("patient_id"), created_at__gt=since)
+        OutcomeMeasurement.objects.filter(patient=OuterRef("patient_id"))
         .filter(Q(plan__isnull=True) | Q(plan=OuterRef("pk")))
         .exclude(recorded_by=user)
         .order_by("-created_at")
@@ -535,12 +533,12 @@ def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
         .annotate(last_decided_at=Subquery(last_decision))
         .filter(Exists(logged_since_decision))
     )
-    return list(
+    plans = list(
         Plan.objects.filter(patient__clinic__memberships__user=user, status__in=ACTIVE)
         .select_related("patient")
         .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
-        .annotate(seen_at=Subquery(seen))
         .annotate(
+            seen_at=Subquery(seen),
             last_session=Subquery(last_session),
             last_issued_at=Subquery(last_issue),
             newest_log_at=Subquery(newest_log),
@@ -548,6 +546,13 @@ def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
             may_wait=Exists(undecided),
         )
     )
+    for plan in plans:
+        since = plan.seen_at or EPOCH
+        if plan.newest_log_at is not None and plan.newest_log_at <= since:
+            plan.newest_log_at = None
+        if plan.newest_questionnaire_at is not None and plan.newest_questionnaire_at <= since:
+            plan.newest_questionnaire_at = None
+    return plans
 
 
 @dataclass
@@ -710,13 +715,15 @@ def dashboard_plans(
             keys.append((*_inbox_key(plan, latest), plan))
     keys.sort(key=lambda key: key[:2])  # stable: worsening first, newest within
     shown = [plan for _, _, plan in keys[inbox_start:window]]
-    questionnaires = _questionnaires(shown, user=user)
+    questionnaires = _questionnaires(
+        [plan for plan in shown if plan.newest_questionnaire_at is not None], user=user
+    )
     entries = [
         _inbox_entry(
             plan,
             logs=rows[plan.pk].logs,
             waiting=waiting[plan.pk],
-            questionnaires=questionnaires[plan.patient_id],
+            questionnaires=questionnaires.get(plan.patient_id, []),
         )
         for plan in shown
     ]
