@@ -478,7 +478,7 @@ class Inbox:
     total: int
 
 
-def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
+def _active_plans_query(*, user, today: dt.date) -> QuerySet[Plan]:
     """Every active plan of the user's clinics with its patient and, in one query, what the
     dashboard's three lists need: the worsening counts, the last session (due for follow-up),
     when the user last opened it, its latest issue, the newest runner log and returned
@@ -533,7 +533,7 @@ def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
         .annotate(last_decided_at=Subquery(last_decision))
         .filter(Exists(logged_since_decision))
     )
-    plans = list(
+    return (
         Plan.objects.filter(patient__clinic__memberships__user=user, status__in=ACTIVE)
         .select_related("patient")
         .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
@@ -546,6 +546,12 @@ def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
             may_wait=Exists(undecided),
         )
     )
+
+
+def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
+    """The active plans of ``_active_plans_query``, a runner log or questionnaire counting as
+    news only when newer than the plan's last opening."""
+    plans = list(_active_plans_query(user=user, today=today))
     for plan in plans:
         since = plan.seen_at or EPOCH
         if plan.newest_log_at is not None and plan.newest_log_at <= since:
