@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import (
@@ -478,17 +479,22 @@ class Inbox:
     total: int
 
 
-def _active_plans_query(*, user, today: dt.date) -> QuerySet[Plan]:
+@lru_cache(maxsize=256)
+def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
     """Every active plan of the user's clinics with its patient and, in one query, what the
     dashboard's three lists need: the worsening counts, the last session (due for follow-up),
     when the user last opened it, its latest issue, the newest runner log and returned
     questionnaire (news when newer than the opening: compared here, so the opening's subquery
     is not repeated inside theirs), and whether a ladder has a session logged after its latest
-    decision (a proposal may be waiting). Ordered newest plan first."""
+    decision (a proposal may be waiting). Ordered newest plan first.
+
+    Kept per user and day (its shape and values are the same all day): building its dozen
+    subqueries cost as much as running it. Callers read a clone (``.all()``), never this one.
+    """
     seen = (
         AccessEvent.objects.filter(
             patient=OuterRef("patient_id"),  # the audit's (patient, -at) index
-            user=user,
+            user=user_id,
             view=PLAN_PAGE,
             object_type=Plan._meta.label_lower,
             object_id=OuterRef("pk"),
@@ -514,7 +520,7 @@ def _active_plans_query(*, user, today: dt.date) -> QuerySet[Plan]:
     newest_questionnaire = (
         OutcomeMeasurement.objects.filter(patient=OuterRef("patient_id"))
         .filter(Q(plan__isnull=True) | Q(plan=OuterRef("pk")))
-        .exclude(recorded_by=user)
+        .exclude(recorded_by=user_id)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
@@ -534,7 +540,7 @@ def _active_plans_query(*, user, today: dt.date) -> QuerySet[Plan]:
         .filter(Exists(logged_since_decision))
     )
     return (
-        Plan.objects.filter(patient__clinic__memberships__user=user, status__in=ACTIVE)
+        Plan.objects.filter(patient__clinic__memberships__user=user_id, status__in=ACTIVE)
         .select_related("patient")
         .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
         .annotate(
@@ -551,7 +557,7 @@ def _active_plans_query(*, user, today: dt.date) -> QuerySet[Plan]:
 def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
     """The active plans of ``_active_plans_query``, a runner log or questionnaire counting as
     news only when newer than the plan's last opening."""
-    plans = list(_active_plans_query(user=user, today=today))
+    plans = list(_active_plans_query(user.pk, today).all())
     for plan in plans:
         since = plan.seen_at or EPOCH
         if plan.newest_log_at is not None and plan.newest_log_at <= since:
