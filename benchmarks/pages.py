@@ -7,11 +7,13 @@ clinic's size and at 10,000 patients, on PostgreSQL.
     .venv/bin/python benchmarks/pages.py --profile plan     # where one page's time goes
     .venv/bin/python benchmarks/pages.py --keep             # keep the 10,000-patient database
     .venv/bin/python benchmarks/pages.py --reuse --profile plan   # and profile it again, no copy
+    .venv/bin/python benchmarks/pages.py --reuse --only dashboard # time only the pages named so
 
 It makes a scratch database (``bench_pages`` on ``BENCH_DATABASE_URL``, by default
 ``postgres://postgres@127.0.0.1:5432/bench_pages``), migrates it, loads ``seed_demo``, times
 every page, then copies the demo clinic's patients with all their records and history
-(``benchmarks/volume.py``, bulk inserts) up to ``--patients``, runs ANALYZE and times them
+(``benchmarks/volume.py``: one ``INSERT ... SELECT`` per table, each copy a few days further
+back in the clinic's history) up to ``--patients``, runs ANALYZE and times them
 again; the database is dropped at the end.
 
 Each request is paired with a request to a view returning "ok" (``benchmarks/trivial.py``,
@@ -262,6 +264,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--profile", metavar="PAGE", help="cProfile the pages whose name has PAGE")
     parser.add_argument("--queries", metavar="PAGE", help="time each query of the pages with PAGE")
+    parser.add_argument("--only", metavar="PAGE", help="time only the pages whose name has PAGE")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument(
         "--reuse",
@@ -283,6 +286,7 @@ def main() -> None:
     try:
         with override_settings(ROOT_URLCONF=URLCONF, ALLOWED_HOSTS=["testserver"], DEBUG=False):
             user, pages = clinician_pages()
+            pages = [page for page in pages if (args.only or "") in page.name]
             bench = Bench(user)
             sizes = [patient_count()] if args.reuse else [patient_count(), args.patients]
             for size in sizes:

@@ -149,7 +149,13 @@ class Patient(VersionedModel):
                 fields=["clinic", "record_number"], name="record_number_unique_in_clinic"
             )
         ]
-        indexes = [models.Index(fields=["clinic", "last_name", "first_name"])]
+        indexes = [
+            # The dashboard's patient list: one clinic, by name, then id (a page never repeats
+            # a patient), read in index order up to the page (clinic.selectors.patient_list).
+            models.Index(
+                fields=["clinic", "last_name", "first_name", "id"], name="patient_list_idx"
+            )
+        ]
         ordering = ["last_name", "first_name"]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from records import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("lists/<slug:which>/", views.dashboard_list, name="dashboard_list"),
     path("patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("patients/<int:pk>/history/", views.patient_history, name="patient_history"),
     path("patients/<int:pk>/export.json", views.patient_export_json, name="patient_export_json"),

@@ -19,8 +19,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -30,38 +30,72 @@ from clinic.selectors import (
     get_patient_for_user,
     is_anonymised,
     is_clinic_admin,
-    patients_for_user,
+    patient_list,
     patients_seen_recently,
 )
 from records import export
 from records.history import patient_audit_entries, patient_audit_stream
 from records.services import patient_anonymise
 from records.timeline import patient_timeline
-from rehab.selectors import plan_inbox, plans_due_for_follow_up, plans_with_worsening_alerts
+from rehab.selectors import dashboard_plans
 
 PATIENTS_PER_PAGE = 25
 DASHBOARD_LIST_SIZE = 8
-INBOX_SIZE = 20
+INBOX_SIZE = 10
+FULL_LIST_PER_PAGE = 50
 HISTORY_PER_PAGE = 50
+# The dashboard's plan lists, each shown in full on its own page (the dashboard shows the first).
+DASHBOARD_LISTS = {
+    "alerts": "Worsening reported by patients",
+    "inbox": "Inbox: new since you last opened each plan",
+    "due": "Due for follow-up (no session for a week)",
+}
 
 
 def dashboard(request):
     """Where a PT's day starts: alerts first, the inbox (what came in since the PT last opened
-    each plan), then who was seen and who is due, then search."""
+    each plan), then who was seen and who is due, then search. Each plan list shows its first
+    entries, how many there are and a link to the whole list (``dashboard_list``)."""
     search = request.GET.get("q", "").strip()
-    patients = patients_for_user(user=request.user, search=search)
+    patients = patient_list(user=request.user, search=search)
     page = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    inbox = plan_inbox(user=request.user, size=INBOX_SIZE)
     context = {
         "page": page,
-        "inbox": inbox.entries,
-        "inbox_more": inbox.total - len(inbox.entries),
         "search": search,
-        "alerts": list(plans_with_worsening_alerts(user=request.user)[:DASHBOARD_LIST_SIZE]),
+        "plans": dashboard_plans(
+            user=request.user, size=DASHBOARD_LIST_SIZE, inbox_size=INBOX_SIZE
+        ),
         "seen_recently": patients_seen_recently(user=request.user, size=DASHBOARD_LIST_SIZE),
-        "due": list(plans_due_for_follow_up(user=request.user)[:DASHBOARD_LIST_SIZE]),
     }
     return render(request, "records/dashboard.html", context)
+
+
+def dashboard_list(request, which):
+    """One of the dashboard's plan lists in full, a page at a time."""
+    if which not in DASHBOARD_LISTS:
+        raise Http404
+    try:
+        number = max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        number = 1
+    start = (number - 1) * FULL_LIST_PER_PAGE
+    plans = dashboard_plans(
+        user=request.user,
+        size=None,
+        inbox_size=FULL_LIST_PER_PAGE if which == "inbox" else 0,
+        inbox_start=start,
+    )
+    if which == "inbox":
+        total, items = plans.inbox.total, plans.inbox.entries
+    else:
+        everything = plans.alerts if which == "alerts" else plans.due
+        total, items = len(everything), everything[start : start + FULL_LIST_PER_PAGE]
+    try:
+        page = Paginator(range(total), FULL_LIST_PER_PAGE).page(number)
+    except InvalidPage as error:
+        raise Http404 from error
+    context = {"which": which, "title": DASHBOARD_LISTS[which], "page": page, "items": items}
+    return render(request, "records/dashboard_list.html", context)
 
 
 def patient_detail(request, pk):

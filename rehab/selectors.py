@@ -2,15 +2,14 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
-    F,
     Max,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -334,27 +333,17 @@ FOLLOW_UP_AFTER_DAYS = 7
 ALERT_WINDOW_DAYS = 14
 
 
+ACTIVE = (Plan.Status.DRAFT, Plan.Status.ISSUED)
+
+
 def active_plans_for_user(*, user) -> QuerySet[Plan]:
-    return plans_for_user(user=user).filter(status__in=[Plan.Status.DRAFT, Plan.Status.ISSUED])
+    return plans_for_user(user=user).filter(status__in=ACTIVE)
 
 
-def plans_due_for_follow_up(*, user, today: dt.date | None = None) -> QuerySet[Plan]:
-    """Active plans with no session logged in the last week, longest waiting first."""
-    today = today or timezone.localdate()
-    cutoff = today - dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
-    return (
-        active_plans_for_user(user=user)
-        .annotate(last_session=Max("session_logs__session_date"))
-        .filter(Q(last_session__lt=cutoff) | Q(last_session__isnull=True, starts_on__lte=cutoff))
-        .order_by(F("last_session").asc(nulls_first=True), "starts_on")
-    )
-
-
-def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QuerySet[Plan]:
-    """Active plans where recent patient logs show the next morning worse twice, or pain that
-    travelled down the leg, since the clinician last acted on the plan (a log or a decision)."""
-    today = today or timezone.localdate()
-    since = today - dt.timedelta(days=ALERT_WINDOW_DAYS)
+def _worsening(since: dt.date) -> dict:
+    """The annotations of the worsening alert: the clinician's last action on the plan (a log or
+    a decision), and how many runner logs of the window since then had the next morning worse
+    (``worse_mornings``) or pain travelling down the leg (``travelled``)."""
     last_clinician_log = (
         SessionLog.objects.filter(plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.CLINICIAN)
         .order_by("-created_at")
@@ -388,14 +377,24 @@ def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QueryS
         )
         return Coalesce(Subquery(logs), 0)
 
+    return {
+        "last_clinician_action": last_clinician_action,
+        "worse_mornings": recent_patient_logs(next_morning="worse"),
+        "travelled": recent_patient_logs(pain_travelled_down_leg=True),
+    }
+
+
+WORSENING = Q(worse_mornings__gte=2) | Q(travelled__gte=1)
+
+
+def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QuerySet[Plan]:
+    """Active plans where recent patient logs show the next morning worse twice, or pain that
+    travelled down the leg, since the clinician last acted on the plan (a log or a decision)."""
+    today = today or timezone.localdate()
     return (
         active_plans_for_user(user=user)
-        .annotate(last_clinician_action=last_clinician_action)
-        .annotate(
-            worse_mornings=recent_patient_logs(next_morning="worse"),
-            travelled=recent_patient_logs(pain_travelled_down_leg=True),
-        )
-        .filter(Q(worse_mornings__gte=2) | Q(travelled__gte=1))
+        .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
+        .filter(WORSENING)
     )
 
 
@@ -480,14 +479,22 @@ class Inbox:
     total: int
 
 
-def _inbox_news(*, user) -> list[dict]:
-    """Per active plan, in one query of plain values: when the user last opened it, its latest
-    issue, the newest runner log and returned questionnaire since then, and whether a ladder has
-    a session logged after its latest decision (a proposal may be waiting)."""
+@lru_cache(maxsize=256)
+def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
+    """Every active plan of the user's clinics with its patient and, in one query, what the
+    dashboard's three lists need: the worsening counts, the last session (due for follow-up),
+    when the user last opened it, its latest issue, the newest runner log and returned
+    questionnaire (news when newer than the opening: compared here, so the opening's subquery
+    is not repeated inside theirs), and whether a ladder has a session logged after its latest
+    decision (a proposal may be waiting). Ordered newest plan first.
+
+    Kept per user and day (its shape and values are the same all day): building its dozen
+    subqueries cost as much as running it. Callers read a clone (``.all()``), never this one.
+    """
     seen = (
         AccessEvent.objects.filter(
             patient=OuterRef("patient_id"),  # the audit's (patient, -at) index
-            user=user,
+            user=user_id,
             view=PLAN_PAGE,
             object_type=Plan._meta.label_lower,
             object_id=OuterRef("pk"),
@@ -500,18 +507,20 @@ def _inbox_news(*, user) -> list[dict]:
         .order_by("-issued_at")
         .values("issued_at")[:1]
     )
-    since = Coalesce(OuterRef("seen_at"), Value(EPOCH))
+    last_session = (
+        SessionLog.objects.filter(plan=OuterRef("pk"))
+        .order_by("-session_date")
+        .values("session_date")[:1]
+    )
     newest_log = (
-        SessionLog.objects.filter(
-            plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.PATIENT, created_at__gt=since
-        )
+        SessionLog.objects.filter(plan=OuterRef("pk"), reported_by=SessionLog.ReportedBy.PATIENT)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
     newest_questionnaire = (
-        OutcomeMeasurement.objects.filter(patient=OuterRef("patient_id"), created_at__gt=since)
+        OutcomeMeasurement.objects.filter(patient=OuterRef("patient_id"))
         .filter(Q(plan__isnull=True) | Q(plan=OuterRef("pk")))
-        .exclude(recorded_by=user)
+        .exclude(recorded_by=user_id)
         .order_by("-created_at")
         .values("created_at")[:1]
     )
@@ -525,124 +534,228 @@ def _inbox_news(*, user) -> list[dict]:
         session_date__gte=OuterRef("step_since"),
         created_at__gt=Coalesce(OuterRef("last_decided_at"), Value(EPOCH)),
     )
-    undecided = (
-        Prescription.objects.filter(plan=OuterRef("pk"))
+    undecided = (  # of active plans: a hashed plan of this stays the size of the caseload
+        Prescription.objects.filter(plan=OuterRef("pk"), plan__status__in=ACTIVE)
         .annotate(last_decided_at=Subquery(last_decision))
         .filter(Exists(logged_since_decision))
     )
-    return list(
-        active_plans_for_user(user=user)
-        .annotate(seen_at=Subquery(seen))
+    return (
+        Plan.objects.filter(patient__clinic__memberships__user=user_id, status__in=ACTIVE)
+        .select_related("patient")
+        .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
         .annotate(
+            seen_at=Subquery(seen),
+            last_session=Subquery(last_session),
             last_issued_at=Subquery(last_issue),
             newest_log_at=Subquery(newest_log),
             newest_questionnaire_at=Subquery(newest_questionnaire),
             may_wait=Exists(undecided),
         )
-        .values(
-            "pk",
-            "updated_at",
-            "seen_at",
-            "last_issued_at",
-            "newest_log_at",
-            "newest_questionnaire_at",
-            "may_wait",
-        )
     )
 
 
-def _inbox_plans(*, user, pks) -> list[Plan]:
-    """The plans with what their entries show: prescriptions (with the latest decision), logs,
-    and the patient's questionnaires not entered by ``user``."""
-    return list(
-        active_plans_for_user(user=user)
-        .filter(pk__in=pks)
-        .prefetch_related(
-            Prefetch(
-                "prescriptions",
-                queryset=Prescription.objects.annotate(
-                    last_decided_at=Max("decisions__decided_at")
-                ),
-            ),
-            Prefetch("session_logs", queryset=SessionLog.objects.order_by("created_at")),
-            Prefetch(
-                "patient__outcome_measurements",
-                queryset=OutcomeMeasurement.objects.exclude(recorded_by=user)
-                .defer("responses")
-                .order_by("created_at"),
-            ),
-        )
+def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
+    """The active plans of ``_active_plans_query``, a runner log or questionnaire counting as
+    news only when newer than the plan's last opening."""
+    plans = list(_active_plans_query(user.pk, today).all())
+    for plan in plans:
+        since = plan.seen_at or EPOCH
+        if plan.newest_log_at is not None and plan.newest_log_at <= since:
+            plan.newest_log_at = None
+        if plan.newest_questionnaire_at is not None and plan.newest_questionnaire_at <= since:
+            plan.newest_questionnaire_at = None
+    return plans
+
+
+@dataclass
+class _EntryRows:
+    """The rows an inbox entry is worked out from, loaded for a few plans at once."""
+
+    prescriptions: list[Prescription]
+    logs: list[SessionLog]
+
+
+def _entry_rows(plans: list[Plan]) -> dict[int, _EntryRows]:
+    """Per plan: its prescriptions (with the latest decision) and its logs, oldest first (two
+    queries, grouped here rather than prefetched: no queryset per plan)."""
+    rows = {plan.pk: _EntryRows([], []) for plan in plans}
+    if not rows:
+        return rows
+    prescriptions = Prescription.objects.filter(plan__in=rows).annotate(
+        last_decided_at=Max("decisions__decided_at")
     )
+    for prescription in prescriptions:
+        rows[prescription.plan_id].prescriptions.append(prescription)
+    for log in SessionLog.objects.filter(plan__in=rows).order_by("created_at", "pk"):
+        rows[log.plan_id].logs.append(log)
+    return rows
 
 
-def plan_inbox(*, user, size: int) -> Inbox:
-    """Per active plan of the user's clinics: the runner's logs and notes and the questionnaires
-    returned since ``user`` last opened the plan page (the read audit records each opening),
-    proposals waiting for a decision, an issued PDF older than the plan's last change;
-    worsening first, then the newest; the first ``size`` entries and the count of all.
+def _questionnaires(plans: list[Plan], *, user) -> dict[int, list[OutcomeMeasurement]]:
+    """Per patient of ``plans``: the outcome measurements not entered by ``user``, oldest first."""
+    found: dict[int, list[OutcomeMeasurement]] = {plan.patient_id: [] for plan in plans}
+    if found:
+        measurements = (
+            OutcomeMeasurement.objects.filter(patient__in=found)
+            .exclude(recorded_by=user)
+            .defer("responses")
+            .order_by("created_at", "pk")
+        )
+        for measurement in measurements:
+            found[measurement.patient_id].append(measurement)
+    return found
 
-    What each plan has new is worked out in the database for every plan (one query of plain
-    values, plus the worsening alerts); the rows an entry shows (prescriptions, logs,
-    questionnaires) are loaded only for the entries shown and for the plans whose place
-    depends on a proposal waiting, which the engine decides from the loaded rows. Seven
+
+def _worsens(plan: Plan) -> bool:
+    return plan.worse_mornings >= 2 or plan.travelled >= 1
+
+
+def _is_due(plan: Plan, cutoff: dt.date) -> bool:
+    """No session since ``cutoff`` (or none at all, on a plan started by then)."""
+    if plan.last_session is None:
+        return plan.starts_on <= cutoff
+    return plan.last_session < cutoff
+
+
+def _definite_latest(plan: Plan) -> dt.datetime | None:
+    """When the newest item came in, counting everything but a waiting proposal."""
+    times = [plan.newest_log_at, plan.newest_questionnaire_at]
+    if pdf_out_of_date(plan=plan, issued_at=plan.last_issued_at):
+        times.append(plan.updated_at)
+    return max((t for t in times if t is not None), default=None)
+
+
+def _inbox_key(plan: Plan, latest: dt.datetime | None) -> tuple[bool, float]:
+    """The inbox's order: worsening first, then the newest news."""
+    return (not _worsens(plan), -(latest or EPOCH).timestamp())
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The dashboard's plan lists, each the first few of the list and the count of all."""
+
+    alerts: list[Plan]
+    alerts_total: int
+    due: list[Plan]
+    due_total: int
+    inbox: Inbox
+
+
+def dashboard_plans(
+    *,
+    user,
+    size: int | None,
+    inbox_size: int,
+    inbox_start: int = 0,
+    today: dt.date | None = None,
+) -> Dashboard:
+    """The active plans of the user's clinics, as the dashboard lists them (the first ``size``
+    alerts and plans due, all with None, and the count of each):
+
+    - alerts: worsening reported by the runner (``plans_with_worsening_alerts``), newest plan
+      first;
+    - due for follow-up: no session for ``FOLLOW_UP_AFTER_DAYS``, longest waiting first (a plan
+      never logged counts from its start);
+    - the inbox: per plan, the runner's logs and notes and the questionnaires returned since
+      ``user`` last opened the plan page (the read audit records each opening), proposals
+      waiting for a decision, an issued PDF older than the plan's last change; worsening
+      first, then the newest; ``inbox_size`` entries from ``inbox_start``.
+
+    What each plan has is worked out in the database in one query for every active plan; the
+    rows an inbox entry shows (prescriptions, logs, questionnaires) are loaded in three more,
+    only for the entries shown and for the plans whose place depends on a proposal waiting,
+    which the engine decides from the loaded rows (its answer kept for the entry). Four
     queries however many plans.
     """
-    alerts = {
-        row["pk"]: row
-        for row in plans_with_worsening_alerts(user=user).values(
-            "pk", "worse_mornings", "travelled"
-        )
-    }
-    news = _inbox_news(user=user)
+    today = today or timezone.localdate()
+    plans = _active_plans_with_news(user=user, today=today)
     now = timezone.now()
+    alerts = [plan for plan in plans if _worsens(plan)]
+    cutoff = today - dt.timedelta(days=FOLLOW_UP_AFTER_DAYS)
+    due = sorted(
+        (plan for plan in plans if _is_due(plan, cutoff)),
+        key=lambda plan: (plan.last_session is not None, plan.last_session, plan.starts_on),
+    )
+    # A waiting proposal counts only when the engine proposes a move, and it can only move a
+    # plan up (its news came in when the plan last changed): decide it where that changes
+    # whether the plan is listed at all, or could bring it among the entries shown. Whatever
+    # the engine says, the entries shown are among those plans and the first of the others.
+    for plan in plans:
+        plan.definite_latest = _definite_latest(plan)
+    ranked = sorted(
+        (plan for plan in plans if _worsens(plan) or plan.definite_latest is not None),
+        key=lambda plan: _inbox_key(plan, plan.definite_latest),
+    )
+    window = inbox_start + inbox_size
+    last_shown = (
+        _inbox_key(ranked[window - 1], ranked[window - 1].definite_latest)
+        if (window and len(ranked) >= window)
+        else None
+    )
 
-    def definite_latest(row) -> dt.datetime | None:
-        """When the newest item came in, counting everything but a waiting proposal."""
-        times = [row["newest_log_at"], row["newest_questionnaire_at"]]
-        issued_at = row["last_issued_at"]
-        if issued_at is not None and row["updated_at"] > issued_at:  # pdf_out_of_date
-            times.append(row["updated_at"])
-        return max((t for t in times if t is not None), default=None)
+    def may_matter(plan: Plan) -> bool:
+        if plan.definite_latest is None and not _worsens(plan):
+            return True  # listed only when a proposal waits
+        if not window:
+            return False  # no entry shown, and listed either way
+        moved = _inbox_key(plan, max(plan.definite_latest or EPOCH, plan.updated_at))
+        return last_shown is None or moved <= last_shown
 
-    # A waiting proposal counts only when the engine proposes a move: decide it where it
-    # changes whether the plan is listed or when its news came in.
     undecided = [
-        row["pk"]
-        for row in news
-        if row["may_wait"]
-        and (definite_latest(row) is None or row["updated_at"] > definite_latest(row))
+        plan
+        for plan in plans
+        if plan.may_wait
+        and (plan.definite_latest is None or plan.updated_at > plan.definite_latest)
+        and may_matter(plan)
     ]
-    loaded = {plan.pk: plan for plan in _inbox_plans(user=user, pks=undecided)} if undecided else {}
+    candidates = {plan.pk: plan for plan in undecided}
+    undecided_pks = set(candidates)
+    candidates.update((plan.pk, plan) for plan in ranked[: inbox_start + inbox_size])
+    rows = _entry_rows(list(candidates.values()))
     waiting = {
-        pk: _waiting_proposals(plan=plan, logs=list(plan.session_logs.all()), now=now)
-        for pk, plan in loaded.items()
+        plan.pk: _waiting_proposals(
+            plan=plan, prescriptions=rows[plan.pk].prescriptions, logs=rows[plan.pk].logs, now=now
+        )
+        for plan in candidates.values()
     }
-    ranked = []
-    for row in news:
-        alert = alerts.get(row["pk"], {})
-        worsening = alert.get("worse_mornings", 0) >= 2 or alert.get("travelled", 0) >= 1
-        latest = definite_latest(row)
-        if waiting.get(row["pk"]):
-            latest = max(latest or EPOCH, row["updated_at"])
-        if worsening or latest is not None:
-            ranked.append((not worsening, -(latest or EPOCH).timestamp(), row["pk"]))
-    ranked.sort(key=lambda key: key[:2])  # stable: worsening first, newest within
-    shown = [pk for _, _, pk in ranked[:size]]
-    missing = [pk for pk in shown if pk not in loaded]
-    if missing:
-        loaded.update((plan.pk, plan) for plan in _inbox_plans(user=user, pks=missing))
-    entries = []
-    for pk in shown:
-        plan = loaded[pk]
-        row = next(row for row in news if row["pk"] == pk)
-        plan.seen_at, plan.last_issued_at = row["seen_at"], row["last_issued_at"]
-        entries.append(_inbox_entry(plan, alert=alerts.get(pk, {}), now=now))
-    return Inbox(entries=entries, total=len(ranked))
+    keys = []
+    for plan in plans:
+        latest = plan.definite_latest
+        if plan.pk in undecided_pks and waiting[plan.pk]:
+            latest = max(latest or EPOCH, plan.updated_at)
+        if _worsens(plan) or latest is not None:
+            keys.append((*_inbox_key(plan, latest), plan))
+    keys.sort(key=lambda key: key[:2])  # stable: worsening first, newest within
+    shown = [plan for _, _, plan in keys[inbox_start:window]]
+    questionnaires = _questionnaires(
+        [plan for plan in shown if plan.newest_questionnaire_at is not None], user=user
+    )
+    entries = [
+        _inbox_entry(
+            plan,
+            logs=rows[plan.pk].logs,
+            waiting=waiting[plan.pk],
+            questionnaires=questionnaires.get(plan.patient_id, []),
+        )
+        for plan in shown
+    ]
+    return Dashboard(
+        alerts=alerts[:size],
+        alerts_total=len(alerts),
+        due=due[:size],
+        due_total=len(due),
+        inbox=Inbox(entries=entries, total=len(keys)),
+    )
 
 
-def _inbox_entry(plan: Plan, *, alert: dict, now: dt.datetime) -> InboxEntry:
+def _inbox_entry(
+    plan: Plan,
+    *,
+    logs: list[SessionLog],
+    waiting: list[ProposalState],
+    questionnaires: list[OutcomeMeasurement],
+) -> InboxEntry:
     since = plan.seen_at or EPOCH
-    logs = list(plan.session_logs.all())
     return InboxEntry(
         plan=plan,
         seen_at=plan.seen_at,
@@ -651,24 +764,24 @@ def _inbox_entry(plan: Plan, *, alert: dict, now: dt.datetime) -> InboxEntry:
             for log in logs
             if log.reported_by == SessionLog.ReportedBy.PATIENT and log.created_at > since
         ],
-        waiting=_waiting_proposals(plan=plan, logs=logs, now=now),
+        waiting=waiting,
         questionnaires=[
             measurement
-            for measurement in plan.patient.outcome_measurements.all()
+            for measurement in questionnaires
             if measurement.created_at > since and measurement.plan_id in (None, plan.pk)
         ],
         pdf_out_of_date=pdf_out_of_date(plan=plan, issued_at=plan.last_issued_at),
-        worse_mornings=alert.get("worse_mornings", 0),
-        travelled=alert.get("travelled", 0),
+        worse_mornings=plan.worse_mornings,
+        travelled=plan.travelled,
     )
 
 
-def _waiting_proposals(*, plan: Plan, logs, now) -> list[ProposalState]:
+def _waiting_proposals(*, plan: Plan, prescriptions, logs, now) -> list[ProposalState]:
     """The undecided proposals asking for a move, from loaded rows; the engine runs only for
     ladders with a session logged after their latest decision."""
     prescriptions = [
         prescription
-        for prescription in plan.prescriptions.all()
+        for prescription in prescriptions
         if not _answered(prescription, logs, prescription.last_decided_at)
         and _logs_at_step(prescription, logs)
     ]

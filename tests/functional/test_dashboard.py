@@ -29,7 +29,7 @@ def _patient_log(plan, days_ago, **fields):
 
 
 def _alerts(client):
-    return client.get(reverse("dashboard")).context["alerts"]
+    return client.get(reverse("dashboard")).context["plans"].alerts
 
 
 def test_next_morning_worse_twice_raises_an_alert_until_the_clinician_acts(
@@ -62,9 +62,9 @@ def test_another_clinics_alerts_are_not_shown(client, charlie, plan):
 def test_plan_without_a_session_for_a_week_is_due_for_follow_up(alice_client, plan):
     plan.starts_on = TODAY - dt.timedelta(days=8)
     plan.save()
-    assert alice_client.get(reverse("dashboard")).context["due"] == [plan]
+    assert alice_client.get(reverse("dashboard")).context["plans"].due == [plan]
     _patient_log(plan, 1)
-    assert alice_client.get(reverse("dashboard")).context["due"] == []
+    assert alice_client.get(reverse("dashboard")).context["plans"].due == []
 
 
 def test_seen_recently_lists_the_clinicians_own_patients(client, alice, bob, plan, patient):

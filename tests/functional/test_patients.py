@@ -75,8 +75,9 @@ def test_dashboard_searches_by_name_and_record_number(alice_client, clinic):
     assert "Stone" in by_number and "Quill" not in by_number
 
 
-# The patient list, alerts, due list and the inbox (its plans query; the inbox's other four run
-# only when there are active plans: tests/functional/test_inbox.py bounds those).
+# The patient list (the user's clinics, count, page), seen recently (two), and the active plans
+# behind alerts, due list and inbox (the inbox's other three run only when there are active
+# plans: tests/functional/test_inbox.py bounds those).
 DASHBOARD_QUERIES = 12
 
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from rehab import services
 from rehab.models import RUNNER_CORRECTION_WINDOW, PatientLinkAccess, SessionLog
 from rehab.pdf.context import plan_pdf_context
-from rehab.selectors import plans_due_for_follow_up, progression_proposals
+from rehab.selectors import dashboard_plans, progression_proposals
 from rehab.services import plan_create, session_log_create
 from tests.rehab_factories import signed_assessment
 
@@ -133,7 +133,7 @@ def test_an_unanswered_morning_is_treated_as_unknown_after_48_hours(alice_client
 
 def test_dashboard_follow_up_does_not_wait_for_an_unanswered_morning(alice, plan):
     _log(plan, 9, logged_hours_ago=9 * 24)  # no morning answer, ever
-    assert list(plans_due_for_follow_up(user=alice)) == [plan]
+    assert dashboard_plans(user=alice, size=8, inbox_size=0).due == [plan]
 
 
 # --- 3. Corrections: the runner for 48 hours, then only the PT ------------------------------

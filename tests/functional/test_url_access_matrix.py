@@ -89,6 +89,10 @@ def _none(o):
     return {}
 
 
+def _dashboard_list(o):
+    return {"which": "alerts"}
+
+
 def _runner_log(o):
     """A session the runner logged just now (so still theirs to correct), made on first use."""
     if "log" not in o:
@@ -132,6 +136,7 @@ def _runner_questionnaire(o):
 # (and, for forms, the field errors) without relying on valid data.
 ROUTES: dict[str, Route] = {
     "dashboard": Route(_none, member=(200, 200), scoped=False),
+    "dashboard_list": Route(_dashboard_list, member=(200, 200), scoped=False),
     "login": Route(_none, member=(302, 302), scoped=False, public=True, anonymous=(200, 200)),
     # The one public page that is not the login's or the runner's: a load balancer asks it
     # without an account; it names components, never a record (tests/functional/test_health.py).
