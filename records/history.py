@@ -143,7 +143,7 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
         ids = [row for kind, row, _ in rows if kind == number]
         if not ids:
             continue
-        historical = model.history.model
+        historical = kind.historical_model
         earlier = historical.objects.filter(
             models.Q(history_date__lt=OuterRef("history_date"))
             | models.Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("pk")),

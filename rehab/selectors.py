@@ -247,23 +247,39 @@ class ProposalState:
         return self.decision is None and self.proposal.action in ACTIONS_TO_DECIDE
 
 
-def proposal_states(*, plan: Plan) -> list[ProposalState]:
-    """Each prescription's proposal and, when the PT has answered it, their latest decision
-    (who, when, what); three queries whatever the number of ladders."""
-    prescriptions = list(plan.prescriptions.all())
-    logs = list(SessionLog.objects.filter(plan=plan))
-    latest: dict[int, ProgressionDecision] = {}
-    decisions = ProgressionDecision.objects.filter(prescription__plan=plan).select_related(
-        "decided_by"
+@dataclass(frozen=True)
+class PlanRows:
+    """A plan's prescriptions, session logs (newest first) and progression decisions, loaded
+    once for the plan page: its proposals, session table and charts all read them."""
+
+    prescriptions: list[Prescription]
+    logs: list[SessionLog]
+    decisions: list[ProgressionDecision]
+
+
+def plan_rows(*, plan: Plan) -> PlanRows:
+    """Three queries, whatever the number of ladders, sessions and decisions."""
+    return PlanRows(
+        prescriptions=list(plan.prescriptions.all()),
+        logs=list(plan.session_logs.all()),
+        decisions=list(
+            ProgressionDecision.objects.filter(prescription__plan=plan).select_related("decided_by")
+        ),
     )
-    for decision in decisions.order_by("decided_at"):
+
+
+def proposal_states(*, plan: Plan, rows: PlanRows) -> list[ProposalState]:
+    """Each prescription's proposal and, when the PT has answered it, their latest decision
+    (who, when, what), from the plan's loaded rows (no query)."""
+    latest: dict[int, ProgressionDecision] = {}
+    for decision in sorted(rows.decisions, key=lambda decision: decision.decided_at):
         latest[decision.prescription_id] = decision
     states = []
     for prescription, proposal in _proposals(
-        plan=plan, prescriptions=prescriptions, logs=logs, now=timezone.now()
+        plan=plan, prescriptions=rows.prescriptions, logs=rows.logs, now=timezone.now()
     ):
         decision = latest.get(prescription.pk)
-        answered = decision is not None and _answered(prescription, logs, decision.decided_at)
+        answered = decision is not None and _answered(prescription, rows.logs, decision.decided_at)
         states.append(ProposalState(prescription, proposal, decision if answered else None))
     return states
 
