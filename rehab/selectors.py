@@ -48,7 +48,8 @@ def plans_for_user(*, user) -> QuerySet[Plan]:
 
 
 def get_plan_for_user(*, user, pk) -> Plan:
-    plan = get_object_or_404(plans_for_user(user=user), pk=pk)
+    # The runner's link comes along: the plan page and most plan actions show or use it.
+    plan = get_object_or_404(plans_for_user(user=user).select_related("patient_link"), pk=pk)
     note_read(plan)  # the get_*_for_* reads are noted for the request's access record
     return plan
 
