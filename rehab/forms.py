@@ -246,6 +246,7 @@ class SessionLogForm(DistanceFieldsMixin, forms.ModelForm):
             Submit("save", submit_label),
         )
         self.helper.form_tag = False
+        self.helper.include_media = False  # no widget has media: nothing to collect
 
     def clean_session_date(self):
         return date_within_plan(

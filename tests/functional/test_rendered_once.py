@@ -81,6 +81,8 @@ def test_a_field_showing_free_text_is_rendered_each_time_and_never_kept(plan):
     assert "My knee hurts" not in kept
 
 
-def test_the_assessment_form_has_no_widget_media_to_include():
-    """The form's helper leaves crispy's media include out: nothing may be lost by that."""
-    assert str(AssessmentForm().media) == ""
+def test_the_assessment_and_session_forms_have_no_widget_media_to_include(plan):
+    """Their helpers leave crispy's media include out: nothing may be lost by that."""
+    for form in (AssessmentForm(), SessionLogForm(plan=plan)):
+        assert not form.helper.include_media
+        assert str(form.media) == ""
