@@ -8,12 +8,14 @@ attributes), the value shown and the layout's settings, so the HTML made the fir
 and reused for the same key. Crispy's templates stay the only source of the markup: an
 overridden template is what gets cached. Never cached: a field with an error (rare, and it
 carries the typed value's message), a model choice (its choices are rows) and a field showing
-free text (a patient's words are not kept in memory beyond the request).
+anything but a number or a date (a patient's words, a one-time key) beyond the request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from threading import Lock
 from typing import Any
 
@@ -38,6 +40,7 @@ _HELPER_KEYS = (
     "form_tag",
     "include_media",
 )
+_KEPT_VALUES = (bool, int, float, Decimal, dt.date)
 _rendered: dict[tuple, SafeString] = {}
 _lock = Lock()
 
@@ -47,8 +50,9 @@ def _cacheable(bound: forms.BoundField) -> bool:
         return False
     if isinstance(bound.field, forms.ChoiceField):
         return True
+    # Empty, a number or a date: a text (a patient's words) or a one-time key is never kept.
     value = bound.value()
-    return not (isinstance(value, str) and value)
+    return value is None or value == "" or isinstance(value, _KEPT_VALUES)
 
 
 def _field_state(bound: forms.BoundField) -> tuple:

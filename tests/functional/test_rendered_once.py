@@ -2,6 +2,7 @@
 once per data. Nothing kept may show a PT stale data or keep a patient's words."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -69,7 +70,7 @@ def test_the_session_form_shows_todays_date_and_a_posted_error_afresh(alice_clie
     )
 
 
-def test_a_field_showing_free_text_is_rendered_each_time_and_never_kept(plan):
+def test_a_field_showing_free_text_or_a_one_time_key_is_never_kept(plan, alice_client):
     form = SessionLogForm(
         data={"notes": "My knee hurts after the 5 km run.", "exercise_pain": "3"}, plan=plan
     )
@@ -77,8 +78,11 @@ def test_a_field_showing_free_text_is_rendered_each_time_and_never_kept(plan):
     bound = form["notes"]
     assert not bound.errors
     form_rendering.as_crispy_field_once(bound)
+    page = _page(alice_client, plan)
     kept = " ".join(repr(key) + html for key, html in form_rendering._rendered.items())
     assert "My knee hurts" not in kept
+    keys = re.findall(r'name="submission_key" value="([^"]+)"', page)
+    assert keys and not any(key in kept for key in keys)
 
 
 def test_the_assessment_and_session_forms_have_no_widget_media_to_include(plan):
