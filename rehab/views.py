@@ -36,6 +36,7 @@ from rehab.selectors import (
     cleared_red_flags,
     get_issued_document_for_user,
     get_plan_for_patient_token,
+    get_plan_for_plan_page,
     get_plan_for_user,
     get_plan_template_for_clinic,
     get_prescription_for_user,
@@ -188,7 +189,7 @@ def _decision_ids(prescription) -> str:
 
 def plan_detail(request, pk):
     """The plan page; its audited opening is what the dashboard's inbox counts news from."""
-    plan = get_plan_for_user(user=request.user, pk=pk)
+    plan = get_plan_for_plan_page(user=request.user, pk=pk)
     return _plan_page(request, plan)
 
 
