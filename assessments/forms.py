@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 
 from assessments.models import Assessment, RedFlagClearance
 from assessments.vocabulary import FindingsError, load_vocabulary, validate_findings
-from clinic.form_rendering import ChoiceCheckboxes, ChoiceRadios
+from clinic.form_rendering import ChoiceCheckboxes, ChoiceRadios, FieldOnce
 from clinic.forms import DistanceFieldsMixin
 from clinic.integrity import VersionFormMixin
 from clinic.submissions import SUBMISSION_KEY, submission_key_field
@@ -166,20 +166,23 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
             once = (SUBMISSION_KEY,)
         self.helper = FormHelper()
         self.helper.form_id = "assessment-form"
+        # No widget of the form has media; collecting it from seventy widgets took longer
+        # than any section.
+        self.helper.include_media = False
         self.helper.layout = Layout(
-            "version",
+            FieldOnce("version"),
             *once,
             Fieldset(
                 "Visit",
-                Div("assessed_on", css_class="col-md-4"),
+                Div(FieldOnce("assessed_on"), css_class="col-md-4"),
                 ChoiceRadios("side"),
                 css_class="finding-section",
             ),
             *self._sections(vocabulary),
             Fieldset(
                 "Clinical note",
-                "note_subjective",
-                "note_plan",
+                FieldOnce("note_subjective"),
+                FieldOnce("note_plan"),
                 css_id="section-note",
                 css_class="finding-section",
             ),
@@ -277,7 +280,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
             return ChoiceCheckboxes(finding.name)
         if finding.type in ("boolean", "enum", "result"):
             return ChoiceRadios(finding.name)
-        return Div(finding.name, css_class="col-md-4")
+        return Div(FieldOnce(finding.name), css_class="col-md-4")
 
 
 def _finding_fields() -> None:

@@ -17,6 +17,7 @@ so no app imports upwards to be listed.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from functools import cache
 
@@ -52,7 +53,14 @@ class PatientRecord:
 
     @property
     def has_history(self) -> bool:
-        return hasattr(self.model, "history")
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
+    @property
+    def historical_model(self) -> type[models.Model]:
+        """The model's change-history table (django-simple-history). Read from the descriptor
+        itself: every read of ``Model.history`` builds a new manager class, about a millisecond
+        each, and the history page made some forty of them."""
+        return inspect.getattr_static(self.model, "history").model
 
     @property
     def parent(self) -> PatientRecord | None:
@@ -84,11 +92,13 @@ class PatientRecord:
             return models.Q(id=patient_pk)
         if parent.parent is None:
             return models.Q(**{f"{self.via}_id": patient_pk})
-        parent_ids = parent.model.history.filter(parent.history_filter(patient_pk)).values("id")
+        parent_ids = parent.historical_model._default_manager.filter(
+            parent.history_filter(patient_pk)
+        ).values("id")
         return models.Q(**{f"{self.via}_id__in": parent_ids})
 
     def history_rows(self, patient_pk: int) -> models.QuerySet:
-        return self.model.history.filter(self.history_filter(patient_pk))
+        return self.historical_model._default_manager.filter(self.history_filter(patient_pk))
 
 
 @cache

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery, Value
 
 from assessments.vocabulary import load_vocabulary
+from clinic import units
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import tracked_records
 
@@ -78,17 +79,38 @@ def _who(user, *, nobody: str) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _shown(field: models.Field, value, findings=None) -> str:
+def _is_distance(field: models.Field) -> bool:
+    """A running distance, stored in km (``clinic.units``): ``weekly_km``, ``*_distance_km``."""
+    return field.name.endswith("_km")
+
+
+def _label(field: models.Field, unit: str) -> str:
+    """The field's name as the history shows it; a distance's "(km)" in the clinic's unit."""
+    label = str(field.verbose_name)
+    if _is_distance(field):
+        return label.replace("(km)", f"({units.unit_label(unit)})")
+    return label
+
+
+# Texts the plan page says in the clinic's unit ("3 km" in a running session or a note).
+TEXTS_IN_UNIT = {"rehab.prescription": frozenset({"session", "reps", "note"})}
+
+
+def _shown(field: models.Field, value, findings=None, unit: str = units.KM) -> str:
     if value is None or value == "":
         return "—"
     if findings and field.name in findings:  # an assessment's answer, in the clinic's words
-        return findings[field.name].words(value)
+        return units.in_unit(findings[field.name].words(value), unit)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if _is_distance(field) and unit != units.KM:
+        return units.number(units.from_km(value, unit))
+    if field.name in TEXTS_IN_UNIT.get(field.model._meta.label_lower, ()):
+        return units.in_unit(str(value), unit)
     return str(value)
 
 
-def _changes(model, record, previous) -> tuple[Change, ...]:
+def _changes(model, record, previous, unit: str = units.KM) -> tuple[Change, ...]:
     fields = {f.name: f for f in model._meta.fields}
     findings = load_vocabulary().fields_by_name if model._meta.app_label == "assessments" else None
     if record.history_type == "~" and previous is not None:
@@ -109,9 +131,9 @@ def _changes(model, record, previous) -> tuple[Change, ...]:
         pairs = []
     return tuple(
         Change(
-            field=str(fields[name].verbose_name) if name in fields else name,
-            old=_shown(fields[name], old, findings) if name in fields else str(old),
-            new=_shown(fields[name], new, findings) if name in fields else str(new),
+            field=_label(fields[name], unit) if name in fields else name,
+            old=_shown(fields[name], old, findings, unit) if name in fields else str(old),
+            new=_shown(fields[name], new, findings, unit) if name in fields else str(new),
         )
         for name, old, new in pairs
     )
@@ -125,6 +147,7 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
     the length of the history.
     """
     rows = list(rows)
+    unit = patient.clinic.distance_unit  # distances said as the clinic's other pages say them
     found: dict[tuple[int, int], TrailEntry] = {}
     read_ids = [row for kind, row, _ in rows if kind == READS]
     if read_ids:
@@ -143,7 +166,7 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
         ids = [row for kind, row, _ in rows if kind == number]
         if not ids:
             continue
-        historical = model.history.model
+        historical = kind.historical_model
         earlier = historical.objects.filter(
             models.Q(history_date__lt=OuterRef("history_date"))
             | models.Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("pk")),
@@ -164,7 +187,7 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
                 action=ACTIONS.get(record.history_type, record.history_type),
                 record=f"{label} #{record.id}",
                 who=_who(record.history_user, nobody="no login (the patient's link or a command)"),
-                changes=_changes(model, record, previous.get(record.previous_id)),
+                changes=_changes(model, record, previous.get(record.previous_id), unit),
                 reason=record.history_change_reason or "",
             )
     return [found[kind, row] for kind, row, _ in rows if (kind, row) in found]

@@ -177,16 +177,26 @@ def step_series(
 
 
 def plan_chart_data(*, plan: Plan) -> PlanChartData:
-    """Everything the plan page's charts draw, in five queries."""
-    logs = list(plan.session_logs.all())
+    """Everything the plan's charts draw, in five queries."""
+    return plan_chart_data_from_rows(
+        plan=plan,
+        logs=list(plan.session_logs.all()),
+        prescriptions=list(plan.prescriptions.all()),
+        decisions=list(ProgressionDecision.objects.filter(prescription__plan=plan)),
+    )
+
+
+def plan_chart_data_from_rows(*, plan: Plan, logs, prescriptions, decisions) -> PlanChartData:
+    """The charts' data from the plan's session logs, prescriptions and decisions already
+    loaded (the plan page reads them once for all its parts): two queries, the patient's
+    outcome measurements and when each prescription was created."""
     measurements = list(
         OutcomeMeasurement.objects.filter(patient_id=plan.patient_id).order_by(
             "measured_on", "created_at"
         )
     )
     # Advice and checks (sitting, crutches, the morning check) have no steps to climb.
-    prescriptions = [p for p in plan.prescriptions.all() if p.is_progressed]
-    decisions = list(ProgressionDecision.objects.filter(prescription__plan=plan))
+    progressed = [p for p in prescriptions if p.is_progressed]
     created = (
         Prescription.history.filter(plan_id=plan.pk, history_type="+")
         .order_by("history_date")
@@ -195,9 +205,9 @@ def plan_chart_data(*, plan: Plan) -> PlanChartData:
     starts = {pk: (timezone.localdate(when), step) for pk, when, step in created}
     today = timezone.localdate()
     end = min(today, plan.ends_on) if plan.ends_on else today
-    steps = step_series(prescriptions=prescriptions, decisions=decisions, starts=starts, end=end)
+    steps = step_series(prescriptions=progressed, decisions=decisions, starts=starts, end=end)
     step_max = max(
-        (len(engine.ladder_steps(p.ladder)) for p in prescriptions),
+        (len(engine.ladder_steps(p.ladder)) for p in progressed),
         default=1,
     )
     function = [h for h in outcome_history(measurements) if h.measure.group == "function"]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from clinic import units
-from clinic.form_rendering import ChoiceRadios
+from clinic.form_rendering import ChoiceRadios, FieldOnce
 from clinic.forms import DistanceFieldsMixin
 from clinic.integrity import VersionFormMixin
 from rehab import engine
@@ -231,21 +231,22 @@ class SessionLogForm(DistanceFieldsMixin, forms.ModelForm):
         self.fields["running_pain_pattern"].required = False
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "session_date",
+            FieldOnce("session_date"),
             Div(ChoiceRadios("exercise_pain"), css_class="pain-scale"),
             Div(ChoiceRadios("running_pain"), css_class="pain-scale"),
             Div(ChoiceRadios("running_pain_pattern"), css_class="choice-buttons"),
             Div(ChoiceRadios("next_morning"), css_class="choice-buttons"),
-            Div("pain_travelled_down_leg", css_class="big-check"),
+            Div(FieldOnce("pain_travelled_down_leg"), css_class="big-check"),
             Div(ChoiceRadios("completed"), css_class="choice-buttons"),
             Row(
-                Div("load_used", css_class="col-sm-8"),
-                Div("weekly_distance_km", css_class="col-sm-4"),
+                Div(FieldOnce("load_used"), css_class="col-sm-8"),
+                Div(FieldOnce("weekly_distance_km"), css_class="col-sm-4"),
             ),
-            "notes",
+            FieldOnce("notes"),
             Submit("save", submit_label),
         )
         self.helper.form_tag = False
+        self.helper.include_media = False  # no widget has media: nothing to collect
 
     def clean_session_date(self):
         return date_within_plan(

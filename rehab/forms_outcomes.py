@@ -10,7 +10,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from clinic.form_rendering import StackedChoice
+from clinic.form_rendering import FieldOnce
 from rehab import outcomes
 from rehab.forms import date_within_plan
 from rehab.selectors import plan_questionnaire_requests
@@ -40,7 +40,7 @@ class OutcomeMeasurementForm(forms.Form):
             Fieldset(
                 measure.short_name,
                 HTML(format_html('<p class="small text-muted">{}</p>', measure.instructions)),
-                *(StackedChoice(code) for code in self.item_codes),
+                *(FieldOnce(code) for code in self.item_codes),
             ),
             Submit("save", f"Save {measure.short_name}"),
         )

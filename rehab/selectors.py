@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
+from assessments.vocabulary import load_vocabulary
 from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
@@ -47,8 +48,23 @@ def plans_for_user(*, user) -> QuerySet[Plan]:
 
 
 def get_plan_for_user(*, user, pk) -> Plan:
-    plan = get_object_or_404(plans_for_user(user=user), pk=pk)
+    # The runner's link comes along: the plan page and most plan actions show or use it.
+    plan = get_object_or_404(plans_for_user(user=user).select_related("patient_link"), pk=pk)
     note_read(plan)  # the get_*_for_* reads are noted for the request's access record
+    return plan
+
+
+def get_plan_for_plan_page(*, user, pk) -> Plan:
+    """``get_plan_for_user`` without the assessment's findings and notes: the plan page shows
+    only its date and red flags, and the eighty finding columns were a tenth of its time."""
+    findings = [f"assessment__{field.name}" for field in load_vocabulary().fields]
+    plan = get_object_or_404(
+        plans_for_user(user=user)
+        .select_related("patient_link")
+        .defer(*findings, "assessment__note_subjective", "assessment__note_plan"),
+        pk=pk,
+    )
+    note_read(plan)
     return plan
 
 
@@ -246,23 +262,39 @@ class ProposalState:
         return self.decision is None and self.proposal.action in ACTIONS_TO_DECIDE
 
 
-def proposal_states(*, plan: Plan) -> list[ProposalState]:
-    """Each prescription's proposal and, when the PT has answered it, their latest decision
-    (who, when, what); three queries whatever the number of ladders."""
-    prescriptions = list(plan.prescriptions.all())
-    logs = list(SessionLog.objects.filter(plan=plan))
-    latest: dict[int, ProgressionDecision] = {}
-    decisions = ProgressionDecision.objects.filter(prescription__plan=plan).select_related(
-        "decided_by"
+@dataclass(frozen=True)
+class PlanRows:
+    """A plan's prescriptions, session logs (newest first) and progression decisions, loaded
+    once for the plan page: its proposals, session table and charts all read them."""
+
+    prescriptions: list[Prescription]
+    logs: list[SessionLog]
+    decisions: list[ProgressionDecision]
+
+
+def plan_rows(*, plan: Plan) -> PlanRows:
+    """Three queries, whatever the number of ladders, sessions and decisions."""
+    return PlanRows(
+        prescriptions=list(plan.prescriptions.all()),
+        logs=list(plan.session_logs.all()),
+        decisions=list(
+            ProgressionDecision.objects.filter(prescription__plan=plan).select_related("decided_by")
+        ),
     )
-    for decision in decisions.order_by("decided_at"):
+
+
+def proposal_states(*, plan: Plan, rows: PlanRows) -> list[ProposalState]:
+    """Each prescription's proposal and, when the PT has answered it, their latest decision
+    (who, when, what), from the plan's loaded rows (no query)."""
+    latest: dict[int, ProgressionDecision] = {}
+    for decision in sorted(rows.decisions, key=lambda decision: decision.decided_at):
         latest[decision.prescription_id] = decision
     states = []
     for prescription, proposal in _proposals(
-        plan=plan, prescriptions=prescriptions, logs=logs, now=timezone.now()
+        plan=plan, prescriptions=rows.prescriptions, logs=rows.logs, now=timezone.now()
     ):
         decision = latest.get(prescription.pk)
-        answered = decision is not None and _answered(prescription, logs, decision.decided_at)
+        answered = decision is not None and _answered(prescription, rows.logs, decision.decided_at)
         states.append(ProposalState(prescription, proposal, decision if answered else None))
     return states
 

@@ -15,6 +15,8 @@ from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
 from clinic.submissions import once_per_submission, submission_made
 from rehab import engine
+from rehab.chart_data import plan_chart_data_from_rows
+from rehab.charts import plan_charts
 from rehab.composer import plan_create_started_from
 from rehab.composer_views import composer_context, report_start
 from rehab.documents import IssuedDocumentUnreadable, issued_document_bytes
@@ -34,6 +36,7 @@ from rehab.selectors import (
     cleared_red_flags,
     get_issued_document_for_user,
     get_plan_for_patient_token,
+    get_plan_for_plan_page,
     get_plan_for_user,
     get_plan_template_for_clinic,
     get_prescription_for_user,
@@ -48,6 +51,7 @@ from rehab.selectors import (
     open_questionnaire_requests,
     patient_link_url,
     pdf_out_of_date,
+    plan_rows,
     progression_proposals,
     proposal_states,
     runner_changeable_logs,
@@ -126,8 +130,9 @@ def _plan_page(
 ):
     protocol = engine.protocol(plan.diagnosis)
     phase = protocol.phases[plan.current_phase - 1]
-    prescriptions = list(plan.prescriptions.all())
-    proposals = proposal_states(plan=plan) if plan.session_logs.exists() else []
+    rows = plan_rows(plan=plan)
+    prescriptions = rows.prescriptions
+    proposals = proposal_states(plan=plan, rows=rows) if rows.logs else []
     decision_forms = decision_forms or {}
     link = plan.patient_link
     documents = list(plan.documents.select_related("issued_by"))
@@ -148,7 +153,15 @@ def _plan_page(
             )
             for state in proposals
         ],
-        "logs": plan.session_logs.select_related("recorded_by")[:20],
+        "logs": rows.logs[:20],
+        "charts": plan_charts(
+            plan_chart_data_from_rows(
+                plan=plan,
+                logs=rows.logs,
+                prescriptions=prescriptions,
+                decisions=rows.decisions,
+            )
+        ),
         "log_form": log_form
         or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
         "documents": documents,
@@ -159,7 +172,8 @@ def _plan_page(
         "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
         "link_accesses": link.accesses.all()[:10],
-        "link_renewable": not is_anonymised(plan.patient),
+        # Asked only of a revoked link (a query to the audit): the page offers a new one.
+        "link_renewable": bool(link.revoked_at) and not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
         **_issue_context(plan),
         **questionnaire_context(plan, form=questionnaire_form),
@@ -175,7 +189,7 @@ def _decision_ids(prescription) -> str:
 
 def plan_detail(request, pk):
     """The plan page; its audited opening is what the dashboard's inbox counts news from."""
-    plan = get_plan_for_user(user=request.user, pk=pk)
+    plan = get_plan_for_plan_page(user=request.user, pk=pk)
     return _plan_page(request, plan)
 
 

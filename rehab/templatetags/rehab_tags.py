@@ -25,7 +25,9 @@ def assessment_plan_actions(assessment):
 
 @register.inclusion_tag("rehab/includes/patient_plans.html")
 def patient_plans(patient):
-    return {"patient": patient, "plans": patient.plans.select_related("assessment")}
+    # Only the plans' own fields are shown: joining their assessments (some eighty columns and
+    # the ranking's JSON each) was most of the patient page's time.
+    return {"patient": patient, "plans": patient.plans.all()}
 
 
 @register.filter

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import re
 import xml.etree.ElementTree as ET
+from html import unescape
 
 import pytest
 from django.template import Context, Template
@@ -14,8 +15,9 @@ from pypdf import PdfReader
 
 from assessments.services import assessment_sign
 from rehab import charts, engine
-from rehab.chart_data import plan_chart_data
+from rehab.chart_data import plan_chart_data, plan_chart_data_from_rows
 from rehab.models import ProgressionDecision
+from rehab.selectors import plan_rows
 from rehab.services import (
     outcome_measurement_record,
     plan_create,
@@ -154,14 +156,26 @@ def test_chart_data_for_a_plan_is_five_queries_and_drawing_costs_none(
     assert [chart.key for chart in drawn] == ["pain", "lefs", "steps"]
 
 
-def test_template_tag_gives_the_same_charts_for_any_template(progressed_plan):
-    html = Template(
-        "{% load chart_tags %}{% plan_progress_charts plan as charts %}"
-        '{% for c in charts %}<img src="{{ c.data_uri }}" alt="{{ c.alt }}">{% endfor %}'
-        "{{ \"<svg xmlns='http://www.w3.org/2000/svg'/>\"|svg_data_uri }}"
-    ).render(Context({"plan": progressed_plan}))
-    assert len(DATA_URI.findall(html)) == 3
-    assert html.endswith(charts.svg_data_uri("<svg xmlns='http://www.w3.org/2000/svg'/>"))
+def test_chart_data_from_the_plan_pages_rows_is_two_queries_and_the_same(
+    progressed_plan, django_assert_num_queries
+):
+    rows = plan_rows(plan=progressed_plan)
+    # outcome measurements, prescription history: the rest is the page's rows
+    with django_assert_num_queries(2):
+        data = plan_chart_data_from_rows(
+            plan=progressed_plan,
+            logs=rows.logs,
+            prescriptions=rows.prescriptions,
+            decisions=rows.decisions,
+        )
+    assert data == plan_chart_data(plan=progressed_plan)
+
+
+def test_the_plan_page_draws_the_charts_the_pdf_draws(alice_client, progressed_plan):
+    page = alice_client.get(reverse("plan_detail", args=[progressed_plan.pk])).content.decode()
+    drawn = charts.plan_charts(plan_chart_data(plan=progressed_plan))
+    shown = [(svg, unescape(alt)) for svg, alt in decoded_images(page)]
+    assert shown == [(chart.svg, chart.alt) for chart in drawn]
 
 
 @pytest.mark.pdf
