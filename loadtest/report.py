@@ -1,0 +1,83 @@
+"""One load run's table, as ``loadtest/run.sh`` prints it: per kind of request the count, errors,
+requests/s and p50/p95/p99, whether its p95 meets the target, the errors by kind, and how
+nginx spread the requests over the gunicorn instances (from its access log).
+
+    python loadtest/report.py STATS_CSV FAILURES_CSV ACCESS_LOG FIRST_LINE TARGET_MS
+
+Locust's percentiles are rounded to two significant figures above 100 ms (e.g. 290, 310).
+Two rows have no page target: the PDF issue's whole wait ("asked → downloaded": the task
+worker's time plus the 2 s polls), and the login post, which hashes the password on purpose
+(Django's PBKDF2, 1,000,000 iterations: about 0.45 s of CPU on the 2-core test machine).
+"""
+
+import csv
+import re
+import sys
+from collections import Counter
+
+NO_TARGET = ("PDF issue: asked → downloaded", "/login/ [POST]")
+UPSTREAM = re.compile(r" upstream=(\S+) ")
+
+
+def table(stats_csv: str, target_ms: int) -> list[str]:
+    lines = [
+        f"{'request':34} {'count':>6} {'fail':>5} {'req/s':>6} {'p50':>6} {'p95':>6} {'p99':>6}"
+        f"  p95 < {target_ms} ms"
+    ]
+    misses = []
+    with open(stats_csv, encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            name = "ALL" if row["Name"] == "Aggregated" else row["Name"]
+            if name == "ALL" or name in NO_TARGET:
+                verdict = "-"
+            elif int(row["95%"]) < target_ms:
+                verdict = "yes"
+            else:
+                verdict = "NO"
+                misses.append(name)
+            lines.append(
+                f"{name[:34]:34} {row['Request Count']:>6} {row['Failure Count']:>5} "
+                f"{float(row['Requests/s']):6.1f} {row['50%']:>6} {row['95%']:>6} "
+                f"{row['99%']:>6}  {verdict}"
+            )
+    lines.append("(times in ms)")
+    lines.append(
+        f"pages over the target: {', '.join(misses)}" if misses else "every page meets the target"
+    )
+    return lines
+
+
+def failures(failures_csv: str) -> list[str]:
+    with open(failures_csv, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows:
+        return ["errors: none"]
+    return ["errors:"] + [
+        f"  {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error']}" for row in rows
+    ]
+
+
+def upstreams(access_log: str, first_line: int) -> list[str]:
+    """Requests per gunicorn instance during this run (lines from ``first_line`` on)."""
+    served: Counter[str] = Counter()
+    with open(access_log, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if number >= first_line and (match := UPSTREAM.search(line)):
+                served[match.group(1)] += 1
+    total = sum(served.values())
+    if not total:
+        return ["nginx: no request reached an instance"]
+    spread = ", ".join(f"{addr} {n} ({100 * n / total:.0f}%)" for addr, n in sorted(served.items()))
+    return [f"nginx sent {total} requests to: {spread}"]
+
+
+def main(argv: list[str]) -> None:
+    stats_csv, failures_csv, access_log, first_line, target_ms = argv
+    lines = table(stats_csv, int(target_ms))
+    lines += failures(failures_csv)
+    lines += upstreams(access_log, int(first_line))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
