@@ -89,7 +89,15 @@ cpu_seconds() {
 PIDS=()
 GUNICORN_PIDS=()
 stop_all() {
+  local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # The worker finishes the PDF it is rendering; past 15 s (a starved render) it is killed.
+  for _ in $(seq 30); do
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && break; pid=; done
+    [[ -z $pid ]] && break
+    sleep 0.5
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap stop_all EXIT
@@ -138,13 +146,16 @@ echo "   PostgreSQL $PGHOST:$PGPORT/$DB; Redis $REDIS; issued PDFs in $DJANGO_ME
   "every instance healthy (/health/)"
 echo "   machine: $(nproc) cores, $(uname -r); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-for users in $USERS_LIST; do
+runs=($USERS_LIST)
+for i in "${!runs[@]}"; do
+  users=${runs[$i]}
   run=$OUT/users-$users
   mkdir -p "$run"
   first_line=$(( $(wc -l <"$OUT/nginx/access.log") + 1 ))
   web_cpu=$(cpu_seconds "${GUNICORN_PIDS[@]}")
   worker_cpu=$(cpu_seconds "$WORKER_PID")
   started=$SECONDS
+  since=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
   echo
   echo "== locust: $users users, spawn rate $SPAWN_RATE/s, $RUN_TIME" \
     "(load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -161,13 +172,12 @@ for users in $USERS_LIST; do
     "task worker $(( worker_cpu / 100 )) s; the rest of the machine's load is not this test's"
   "$PY" loadtest/report.py "$run/locust_stats.csv" "$run/locust_failures.csv" \
     "$OUT/nginx/access.log" "$first_line" "$TARGET_MS"
+  "$PY" loadtest/worker_report.py "$since"
+  if (( i + 1 < ${#runs[@]} )); then
+    # The next run starts with an empty queue (at most 2 minutes' wait), so runs do not mix.
+    "$PY" loadtest/worker_report.py --drain 120
+  fi
 done
 
 echo
-"$PY" manage.py shell -v0 -c '
-from django.db.models import Count
-from django_tasks_db.models import DBTaskResult
-from rehab.models import IssueRequest
-print("task worker:", dict(DBTaskResult.objects.values_list("status").annotate(n=Count("pk"))),
-      "| PDF issue requests:", dict(IssueRequest.objects.values_list("status").annotate(n=Count("pk"))))'
 echo "logs: $OUT (nginx/access.log names the instance of every request)"
