@@ -30,6 +30,13 @@ TARGETS = json.loads(open(os.environ["LOAD_TARGETS"], encoding="utf-8").read()) 
 USERNAME = os.environ.get("LOAD_USERNAME", "demo.pt")
 PASSWORD = os.environ.get("LOAD_PASSWORD", "hamstring-demo")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# Session cookies of users logged in before the run (loadtest/sessions.py, which says why);
+# without them each user logs in as it starts.
+SESSIONS = (
+    json.loads(open(os.environ["LOAD_SESSIONS"], encoding="utf-8").read())  # noqa: SIM115
+    if os.environ.get("LOAD_SESSIONS")
+    else []
+)
 VERSION = re.compile(r'name="version" value="(\d+)"')
 DOCUMENT_LINK = re.compile(r'href="/documents/(\d+)/">Version (\d+)</a>')
 # The message the status answer leaves for the reloaded plan page (rehab.views._issue_message).
@@ -59,6 +66,10 @@ class Clinician(HttpUser):
         drafts = TARGETS["drafts"]
         self.draft = drafts[number % len(drafts)]
         self.plan = TARGETS["plans"][number % len(TARGETS["plans"])]
+        if number < len(SESSIONS):
+            for cookie in SESSIONS[number]:
+                self.client.cookies.set(**cookie)
+            return
         login = self.client.get("/login/", name="/login/")
         token = CSRF.search(login.text).group(1)
         self._plain_cookies()

@@ -48,13 +48,20 @@ def table(stats_csv: str, target_ms: int) -> list[str]:
 
 
 def failures(failures_csv: str) -> list[str]:
+    """Failed requests, and exceptions raised inside the simulated users (locust counts those
+    apart: a task that crashed before its request would otherwise just be missing)."""
     with open(failures_csv, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    if not rows:
+    exceptions_csv = failures_csv.replace("_failures.csv", "_exceptions.csv")
+    with open(exceptions_csv, encoding="utf-8") as handle:
+        crashes = list(csv.DictReader(handle))
+    if not rows and not crashes:
         return ["errors: none"]
-    return ["errors:"] + [
-        f"  {row['Occurrences']} × {row['Method']} {row['Name']}: {row['Error']}" for row in rows
-    ]
+    return (
+        ["errors:"]
+        + [f"  {r['Occurrences']} × {r['Method']} {r['Name']}: {r['Error']}" for r in rows]
+        + [f"  {r['Count']} × exception in a user: {r['Message']}" for r in crashes]
+    )
 
 
 def upstreams(access_log: str, first_line: int) -> list[str]:

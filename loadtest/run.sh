@@ -7,8 +7,9 @@
 #
 # Fresh PostgreSQL database with the demo data and extra patients; cache and sessions in Redis
 # (REDIS_URL, its own db number, flushed first); tasks in PostgreSQL run by `manage.py db_worker`;
-# issued PDFs in one storage folder every process shares. Then locust headless, once per user
-# count (at most 2 minutes each), with PDF issues in the mix, and per kind of request:
+# issued PDFs in one storage folder every process shares. The users log in before the runs
+# (loadtest/sessions.py times it: password hashing is slow on purpose). Then locust headless,
+# once per user count (at most 2 minutes each), with PDF issues in the mix, and per kind of request:
 # requests/s, p50/p95/p99, errors, whether p95 meets the target, and which instance nginx sent
 # the requests to. Stops everything it started at exit.
 #
@@ -140,6 +141,10 @@ for port in "${upstream_ports[@]}" "$PORT"; do
     echo "127.0.0.1:$port/health/ is not healthy:" >&2
     curl -s "http://127.0.0.1:$port/health/" >&2; exit 1; }
 done
+# WhiteNoise answers the static files through nginx, hashed names cached for good.
+static=$("$PY" -c 'import json; print(next(iter(json.load(open("staticfiles/staticfiles.json"))["paths"].values())))')
+curl -fsS -D - -o /dev/null "http://127.0.0.1:$PORT/static/$static" | grep -qi "^cache-control:.*immutable" || {
+  echo "static file $static not served immutable through nginx" >&2; exit 1; }
 echo "== shape: nginx 127.0.0.1:$PORT -> $INSTANCES gunicorn instance(s) on" \
   "${upstream_ports[*]/#/127.0.0.1:} ($WORKERS workers each); task worker: db_worker (nice $WORKER_NICE);"
 echo "   PostgreSQL $PGHOST:$PGPORT/$DB; Redis $REDIS; issued PDFs in $DJANGO_MEDIA_ROOT;" \
@@ -147,6 +152,10 @@ echo "   PostgreSQL $PGHOST:$PGPORT/$DB; Redis $REDIS; issued PDFs in $DJANGO_ME
 echo "   machine: $(nproc) cores, $(uname -r); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 runs=($USERS_LIST)
+export LOAD_SESSIONS=$OUT/sessions.json
+"$PY" loadtest/sessions.py "http://127.0.0.1:$PORT" "$max_users" "$LOAD_SESSIONS"
+echo "   (each user starts logged in with one of these sessions; the runs time the pages)"
+
 for i in "${!runs[@]}"; do
   users=${runs[$i]}
   run=$OUT/users-$users
