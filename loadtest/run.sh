@@ -168,7 +168,8 @@ for i in "${!runs[@]}"; do
   echo
   echo "== locust: $users users, spawn rate $SPAWN_RATE/s, $RUN_TIME" \
     "(load average at start: $(cut -d' ' -f1-3 /proc/loadavg))"
-  "$BIN/locust" -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
+  LOAD_ISSUE_WAITS=$run/issue_waits.json \
+    "$BIN/locust" -f loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
     --users "$users" --spawn-rate "$SPAWN_RATE" --run-time "$RUN_TIME" --stop-timeout 5 \
     --csv "$run/locust" --only-summary --loglevel WARNING >"$run/locust.log" 2>&1 || true
   web_cpu=$(( $(cpu_seconds "${GUNICORN_PIDS[@]}") - web_cpu ))
@@ -180,7 +181,7 @@ for i in "${!runs[@]}"; do
     "($(( served ? web_cpu * 10 / served : 0 )) ms per request, $served requests)," \
     "task worker $(( worker_cpu / 100 )) s; the rest of the machine's load is not this test's"
   "$PY" loadtest/report.py "$run/locust_stats.csv" "$run/locust_failures.csv" \
-    "$OUT/nginx/access.log" "$first_line" "$TARGET_MS"
+    "$OUT/nginx/access.log" "$first_line" "$TARGET_MS" "$run/issue_waits.json"
   "$PY" loadtest/worker_report.py "$since"
   if (( i + 1 < ${#runs[@]} )); then
     # The next run starts with an empty queue (at most 2 minutes' wait), so runs do not mix.
