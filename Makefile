@@ -85,6 +85,6 @@ previews: install-dev ## Render the demo plan's PDF pages to docs/pdf-preview/ (
 illustrations: install-dev ## Redraw the exercise drawings (SVG) from the ladders; tests/unit/test_draw_illustrations.py checks them
 	$(PY) scripts/draw_illustrations.py
 
-load: install-dev ## Load test: PostgreSQL, gunicorn on 127.0.0.1, locust headless (at most 2 min); not in make test
+load: install-dev ## Load test of docs/deploy.md's shape: nginx, 2 gunicorn, worker, PostgreSQL, Redis; 20 then 60 users (2 min each max); not in make test
 	$(PY) -m pip install -q -c constraints.txt -e '.[load]'
 	loadtest/run.sh

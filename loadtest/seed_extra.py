@@ -1,8 +1,9 @@
-"""Extra data for the load test, on top of ``seed_demo``: one draft per simulated user (so no
-two users edit the same draft: a version conflict is counted as a failure), more patients for
-the dashboard, and a few more issued PDFs. Writes the ids the locustfile needs as JSON.
+"""Extra data for the load test, on top of ``seed_demo``: one draft and one plan per simulated
+user (so no two users edit the same draft, where a version conflict is counted as a failure, or
+issue the same plan, where the second request would join the first), more patients for the
+dashboard, and a few more issued PDFs. Writes the ids the locustfile needs as JSON.
 
-    python loadtest/seed_extra.py TARGETS_JSON [DRAFTS]
+    python loadtest/seed_extra.py TARGETS_JSON [DRAFTS] [PLANS]
 """
 
 import json
@@ -44,11 +45,11 @@ EXTRA_PLANS_WITH_PDF = 3
 
 
 @transaction.atomic
-def main(targets_path: str, drafts: int) -> None:
+def main(targets_path: str, drafts: int, plans: int) -> None:
     clinic = Clinic.objects.get(name=DEMO_CLINIC)
     clinician = get_user_model().objects.get(username=CLINICIAN["username"])
-    draft_ids = []
-    for n in range(drafts + EXTRA_PLANS_WITH_PDF):
+    draft_ids, plan_ids = [], []
+    for n in range(drafts + plans + EXTRA_PLANS_WITH_PDF):
         patient = Patient.objects.create(
             clinic=clinic,
             first_name=f"Load{n:03d}",
@@ -69,19 +70,27 @@ def main(targets_path: str, drafts: int) -> None:
             red_flag_screen_reason=DEMO_SCREEN_REASON,
         )
         plan = plan_create(assessment=assessment, clinician=clinician)
+        if n < drafts + plans:
+            plan_ids.append(plan.pk)  # issued during the run, by the task worker
+            continue
         plan_issue(plan=plan, clinician=clinician, pdf=render_plan_pdf(plan=plan))
     targets = {
         "patients": list(Patient.objects.filter(clinic=clinic).values_list("pk", flat=True)),
         "drafts": draft_ids,
+        "plans": plan_ids,
         "documents": list(IssuedDocument.objects.values_list("pk", flat=True)),
         "findings": FINDINGS,
     }
     Path(targets_path).write_text(json.dumps(targets), encoding="utf-8")
     print(
         f"Load-test data: {len(targets['patients'])} patients, {len(draft_ids)} drafts, "
-        f"{len(targets['documents'])} issued PDFs."
+        f"{len(plan_ids)} plans to issue, {len(targets['documents'])} issued PDFs."
     )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 40)
+    main(
+        sys.argv[1],
+        int(sys.argv[2]) if len(sys.argv) > 2 else 40,
+        int(sys.argv[3]) if len(sys.argv) > 3 else 30,
+    )
