@@ -51,6 +51,8 @@ NOT_PATIENT_DATA: dict[str, str] = {
     "two_factor_verify": "account pages",
     "dashboard": "lists the user's own clinic's patients by name, with the inbox's one-line "
     "news on their active plans (opening a plan is audited); search terms are never stored",
+    "dashboard_list": "the dashboard's alerts, inbox or due list in full: the same names and "
+    "one-line news as the dashboard (opening a plan is audited)",
     "patient_create": "an empty form, or the patient just typed in (its creation is in history)",
     "differential_knowledge": "the clinical knowledge, no patient",
     "team": "the clinic's staff and their roles, no patient",
