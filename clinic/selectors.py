@@ -64,15 +64,16 @@ def patients_seen_recently(*, user, size: int, days: int = 30) -> list[Patient]:
     merged here, instead of aggregating every assessment and session of the clinic.
     """
     since = timezone.localdate() - dt.timedelta(days=days)
+    patients = Patient.objects.filter(clinic__memberships__user=user)  # no clinic: not shown
     assessed = (
-        patients_for_user(user=user)
-        .filter(assessments__clinician=user, assessments__assessed_on__gte=since)
+        patients.filter(assessments__clinician=user, assessments__assessed_on__gte=since)
         .annotate(day=Max("assessments__assessed_on"))
         .order_by("-day", "pk")[:size]
     )
     followed_up = (
-        patients_for_user(user=user)
-        .filter(plans__session_logs__recorded_by=user, plans__session_logs__session_date__gte=since)
+        patients.filter(
+            plans__session_logs__recorded_by=user, plans__session_logs__session_date__gte=since
+        )
         .annotate(day=Max("plans__session_logs__session_date"))
         .order_by("-day", "pk")[:size]
     )
