@@ -55,12 +55,13 @@ def get_plan_for_user(*, user, pk) -> Plan:
 
 
 def get_plan_for_plan_page(*, user, pk) -> Plan:
-    """``get_plan_for_user`` without the assessment's findings and notes: the plan page shows
-    only its date and red flags, and the eighty finding columns were a tenth of its time."""
+    """``get_plan_for_user`` without the assessment's findings and notes (the plan page shows
+    only its date and red flags, and the eighty finding columns were a tenth of its time) and
+    without its author, whom the page never names (each join costs the planner some time)."""
     findings = [f"assessment__{field.name}" for field in load_vocabulary().fields]
     plan = get_object_or_404(
-        plans_for_user(user=user)
-        .select_related("patient_link")
+        Plan.objects.filter(patient__clinic__memberships__user=user)
+        .select_related("patient", "patient__clinic", "assessment", "patient_link")
         .defer(*findings, "assessment__note_subjective", "assessment__note_plan"),
         pk=pk,
     )
