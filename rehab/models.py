@@ -181,6 +181,11 @@ class Prescription(VersionedModel):
     def __str__(self) -> str:
         return f"{self.get_ladder_display()}: {self.step_code}"
 
+    def get_ladder_display(self) -> str:
+        """Django's own, from the ladder's name: its lookup normalised the callable choices
+        on every call (0.1 ms each, ten a plan page)."""
+        return dict(ladder_choices()).get(self.ladder, self.ladder)
+
     def clean(self):
         """The step is one the knowledge defines, on this prescription's ladder."""
         super().clean()

@@ -6,8 +6,11 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import (
+    CharField,
     Count,
+    DateField,
     Exists,
+    F,
     Max,
     OuterRef,
     Q,
@@ -27,6 +30,7 @@ from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
 from rehab.models import (
+    CAUSE_CHOICES,
     RUNNER_CORRECTION_WINDOW,
     IssuedDocument,
     IssueRequest,
@@ -55,12 +59,13 @@ def get_plan_for_user(*, user, pk) -> Plan:
 
 
 def get_plan_for_plan_page(*, user, pk) -> Plan:
-    """``get_plan_for_user`` without the assessment's findings and notes: the plan page shows
-    only its date and red flags, and the eighty finding columns were a tenth of its time."""
+    """``get_plan_for_user`` without the assessment's findings and notes (the plan page shows
+    only its date and red flags, and the eighty finding columns were a tenth of its time) and
+    without its author, whom the page never names (each join costs the planner some time)."""
     findings = [f"assessment__{field.name}" for field in load_vocabulary().fields]
     plan = get_object_or_404(
-        plans_for_user(user=user)
-        .select_related("patient_link")
+        Plan.objects.filter(patient__clinic__memberships__user=user)
+        .select_related("patient", "patient__clinic", "assessment", "patient_link")
         .defer(*findings, "assessment__note_subjective", "assessment__note_plan"),
         pk=pk,
     )
@@ -826,36 +831,72 @@ def _waiting_proposals(*, plan: Plan, prescriptions, logs, now) -> list[Proposal
     return [state for state in states if state.waiting]
 
 
-def plan_templates_for_clinic(*, clinic_id, diagnosis: str) -> list[PlanTemplate]:
-    """The clinic's templates, those made for ``diagnosis`` first, then by name."""
-    templates = PlanTemplate.objects.filter(clinic_id=clinic_id)
-    return sorted(templates, key=lambda t: (t.diagnosis != diagnosis, t.name.lower()))
-
-
 def get_plan_template_for_clinic(*, clinic_id, pk) -> PlanTemplate:
     """A template of the clinic (404 otherwise: the caller's record is already scoped)."""
     return get_object_or_404(PlanTemplate, clinic_id=clinic_id, pk=pk)
 
 
+def _start_from_rows(queryset, *, kind: str, name, phase: str, starts_on) -> QuerySet:
+    """(kind, pk, name, diagnosis, phase, start date) of a template or a plan, for the UNION."""
+    return (
+        queryset.order_by()
+        .annotate(
+            start_kind=Value(kind, output_field=CharField()),
+            start_pk=F("pk"),
+            start_name=name,
+            start_diagnosis=F("diagnosis"),
+            start_phase=F(phase),
+            start_on=starts_on,
+        )
+        .values_list(
+            "start_kind", "start_pk", "start_name", "start_diagnosis", "start_phase", "start_on"
+        )
+    )
+
+
 def start_from_choices(
     *, clinic_id, patient_id, diagnosis: str, exclude_plan_pk=None
 ) -> list[tuple[str, str]]:
-    """What a phase may start from: the clinic's templates and the patient's other plans
-    (newest first), as ``template-<pk>`` / ``plan-<pk>`` choices."""
-    templates = [
-        (f"template-{t.pk}", f"Template: {t.name} ({t.get_diagnosis_display()}, phase {t.phase})")
-        for t in plan_templates_for_clinic(clinic_id=clinic_id, diagnosis=diagnosis)
+    """What a phase may start from: the clinic's templates (those made for ``diagnosis``
+    first, then by name) and the patient's other plans (newest first), as ``template-<pk>`` /
+    ``plan-<pk>`` choices. One UNION query (the plan page's two were a query each)."""
+    templates = _start_from_rows(
+        PlanTemplate.objects.filter(clinic_id=clinic_id),
+        kind="template",
+        name=F("name"),
+        phase="phase",
+        starts_on=Value(None, output_field=DateField()),
+    )
+    plans = _start_from_rows(
+        Plan.objects.filter(patient_id=patient_id).exclude(pk=exclude_plan_pk),
+        kind="plan",
+        name=Value("", output_field=CharField()),
+        phase="current_phase",
+        starts_on=F("starts_on"),
+    )
+    rows = list(templates.union(plans, all=True))
+    causes = dict(CAUSE_CHOICES)
+    chosen = sorted(
+        (row for row in rows if row[0] == "template"),
+        key=lambda row: (row[3] != diagnosis, row[2].lower(), row[2], row[1]),
+    )
+    earlier = sorted(
+        (row for row in rows if row[0] == "plan"), key=lambda row: (row[5], row[1]), reverse=True
+    )
+    return [
+        *(
+            (f"template-{pk}", f"Template: {name} ({causes.get(cause, cause)}, phase {phase})")
+            for _, pk, name, cause, phase, _ in chosen
+        ),
+        *(
+            (
+                f"plan-{pk}",
+                f"Earlier plan: {causes.get(cause, cause)} from {starts_on:%d %b %Y}, "
+                f"phase {phase}",
+            )
+            for _, pk, _, cause, phase, starts_on in earlier
+        ),
     ]
-    plans = Plan.objects.filter(patient_id=patient_id).exclude(pk=exclude_plan_pk)
-    earlier = [
-        (
-            f"plan-{p.pk}",
-            f"Earlier plan: {p.get_diagnosis_display()} from {p.starts_on:%d %b %Y}, "
-            f"phase {p.current_phase}",
-        )
-        for p in plans.order_by("-starts_on", "-pk")
-    ]
-    return [*templates, *earlier]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import AccessEvent
-from records.history import patient_audit_stream
+from records.history import CompiledStream, patient_audit_stream
 from records.views import HISTORY_PER_PAGE
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.rehab_factories import signed_assessment
@@ -157,3 +157,18 @@ def test_the_stream_is_one_union_query_counted_and_sliced_in_the_database(patien
         assert len(list(stream[:10])) == 1
     assert len(captured.captured_queries) == 2
     assert "UNION" in captured.captured_queries[1]["sql"].upper()
+
+
+def test_the_compiled_stream_counts_and_pages_as_the_queryset_does(patient, alice):
+    for number in range(7):
+        patient.notes = f"Note {number}"
+        patient.save()
+        AccessEvent.objects.create(patient=patient, user=alice, what=AccessEvent.What.PATIENT)
+    stream = patient_audit_stream(patient=patient)
+    compiled = CompiledStream(stream)
+    with CaptureQueriesContext(connection) as captured:
+        assert compiled.count() == stream.count() > 10
+        for window in (slice(0, 5), slice(5, 10), slice(10, 100)):
+            rows = [(kind, row) for kind, row, _ in compiled[window]]
+            assert rows == [(kind, row) for kind, row, _ in stream[window]]
+    assert len(captured.captured_queries) == 2 + 2 * 3

@@ -1,6 +1,7 @@
 """Composing a plan's phase: the library, add, reorder, remove, clinic templates and copying an
 earlier plan, each within the tissue and phase rules (rehab/engine/compose.py)."""
 
+import datetime as dt
 import io
 import uuid
 
@@ -17,9 +18,9 @@ from rehab.composer import (
     plan_start_from_template,
     plan_template_save,
 )
-from rehab.models import PlanTemplate, Prescription
+from rehab.models import CAUSE_CHOICES, PlanTemplate, Prescription
 from rehab.pdf import render_plan_pdf
-from rehab.selectors import progression_proposals
+from rehab.selectors import progression_proposals, start_from_choices
 from rehab.services import plan_advance_phase, plan_end, session_log_create
 from tests.factories import PatientFactory
 from tests.rehab_factories import plan_for, signed_assessment
@@ -281,6 +282,45 @@ def test_copying_the_patients_earlier_plan_keeps_its_notes(patient, alice):
             plan=plan,
             source=plan_for(patient=PatientFactory(clinic=patient.clinic), clinician=alice),
         )
+
+
+def test_a_phase_starts_from_the_diagnosis_templates_first_then_the_patients_newest_plans(
+    patient, alice, charlie
+):
+    plan = plan_for(patient=patient, clinician=alice)
+    other_cause = next(code for code, _ in CAUSE_CHOICES if code != plan.diagnosis)
+    for name, cause in (
+        ("zebra", plan.diagnosis),
+        ("Apple", other_cause),
+        ("mango", plan.diagnosis),
+    ):
+        PlanTemplate.objects.create(
+            clinic=patient.clinic, name=name, diagnosis=cause, phase=2, items=[], created_by=alice
+        )
+    older = plan_for(patient=patient, clinician=alice, starts_on=dt.date(2026, 1, 5))
+    newer = plan_for(patient=patient, clinician=alice, phase=2, starts_on=dt.date(2026, 3, 9))
+    plan_for(patient=PatientFactory(clinic=patient.clinic), clinician=alice)  # another runner's
+    theirs = plan_for(
+        patient=PatientFactory(clinic=charlie.memberships.first().clinic), clinician=charlie
+    )
+    plan_template_save(plan=theirs, name="Theirs", clinician=charlie)
+    causes = dict(CAUSE_CHOICES)
+    labels = [
+        label
+        for _, label in start_from_choices(
+            clinic_id=patient.clinic_id,
+            patient_id=patient.pk,
+            diagnosis=plan.diagnosis,
+            exclude_plan_pk=plan.pk,
+        )
+    ]
+    assert labels == [
+        f"Template: mango ({causes[plan.diagnosis]}, phase 2)",
+        f"Template: zebra ({causes[plan.diagnosis]}, phase 2)",
+        f"Template: Apple ({causes[other_cause]}, phase 2)",
+        f"Earlier plan: {causes[newer.diagnosis]} from 09 Mar 2026, phase 2",
+        f"Earlier plan: {causes[older.diagnosis]} from 05 Jan 2026, phase 1",
+    ]
 
 
 def test_another_clinics_template_or_plan_cannot_be_chosen(alice_client, plan, charlie):
