@@ -571,10 +571,13 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
         session_date__gte=OuterRef("step_since"),
         created_at__gt=Coalesce(OuterRef("last_decided_at"), Value(EPOCH)),
     )
-    undecided = (  # of active plans: a hashed plan of this stays the size of the caseload
-        Prescription.objects.filter(plan=OuterRef("pk"), plan__status__in=ACTIVE)
+    # The first such ladder's id, as a scalar subquery: run per active plan on the plan index.
+    # PostgreSQL turned an EXISTS here into a hash of every prescription and session log.
+    undecided = (
+        Prescription.objects.filter(plan=OuterRef("pk"))
         .annotate(last_decided_at=Subquery(last_decision))
         .filter(Exists(logged_since_decision))
+        .values("pk")[:1]
     )
     return (
         Plan.objects.filter(patient__clinic__memberships__user=user_id, status__in=ACTIVE)
@@ -586,7 +589,7 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
             last_issued_at=Subquery(last_issue),
             newest_log_at=Subquery(newest_log),
             newest_questionnaire_at=Subquery(newest_questionnaire),
-            may_wait=Exists(undecided),
+            undecided_prescription=Subquery(undecided),
         )
     )
 
@@ -741,7 +744,7 @@ def dashboard_plans(
     undecided = [
         plan
         for plan in plans
-        if plan.may_wait
+        if plan.undecided_prescription is not None
         and (plan.definite_latest is None or plan.updated_at > plan.definite_latest)
         and may_matter(plan)
     ]
