@@ -178,7 +178,8 @@ class AccessEvent(models.Model):
     """Who read, exported or erased a patient's record, and when (append-only).
 
     Written by ``clinic.audit.ReadAuditMiddleware`` for every answered request to a URL that
-    shows patient data (app and admin), and by ``records.services.patient_anonymise``. ``user``
+    shows patient data (app and admin), by ``records.services.patient_anonymise``, and by
+    ``rehab.services.worsening_digest_send`` for each record an email names. ``user``
     is empty when the patient used their plan link; ``view`` is the URL's name.
     ``object_repr`` names the kind and id only, never the patient.
     """
@@ -198,6 +199,7 @@ class AccessEvent(models.Model):
         ERASURE = "erasure", "Anonymised the record"
         ADMIN = "admin", "Opened in the admin"
         ADMIN_LIST = "admin_list", "Listed in the admin"
+        DIGEST = "digest", "Named in the worsening digest email"
 
     # No database constraint: the audit outlives a deleted patient row (the id stays).
     patient = models.ForeignKey(

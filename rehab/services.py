@@ -17,7 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment
-from clinic.models import Membership
+from clinic.audit import describe
+from clinic.models import AccessEvent, Membership
 from clinic.selectors import is_anonymised
 from rehab import engine, outcomes
 from rehab.documents import issued_document_store
@@ -816,6 +817,8 @@ def worsening_digest_send(*, clinician, base_url: str) -> int:
 
     Email is not the record: it names each patient by record number only, with what was
     reported and the plan's address behind the login, never a name, a diagnosis or a note.
+    Still a disclosure: each record named gets an access event for the PT, written with the
+    send (a failed send records nothing and is tried again).
     """
     plans = list(
         plans_with_worsening_alerts(user=clinician)
@@ -838,14 +841,26 @@ def worsening_digest_send(*, clinician, base_url: str) -> int:
             for plan in plans
         ],
     }
-    send_mail(
-        subject="".join(
-            render_to_string("rehab/email/worsening_digest_subject.txt", context).splitlines()
-        ),
-        message=render_to_string("rehab/email/worsening_digest_body.txt", context),
-        from_email=None,
-        recipient_list=[clinician.email],
-    )
+    with transaction.atomic():
+        AccessEvent.objects.bulk_create(
+            AccessEvent(
+                patient_id=plan.patient_id,
+                user=clinician,
+                what=AccessEvent.What.DIGEST,
+                object_type=Plan._meta.label_lower,
+                object_id=plan.pk,
+                object_repr=describe(Plan, plan.pk),
+            )
+            for plan in plans
+        )
+        send_mail(
+            subject="".join(
+                render_to_string("rehab/email/worsening_digest_subject.txt", context).splitlines()
+            ),
+            message=render_to_string("rehab/email/worsening_digest_body.txt", context),
+            from_email=None,
+            recipient_list=[clinician.email],
+        )
     return len(plans)
 
 

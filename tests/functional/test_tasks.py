@@ -23,6 +23,7 @@ from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
+from clinic.models import AccessEvent
 from rehab import services
 from rehab.documents import issued_document_bytes
 from rehab.models import IssuedDocument, IssueRequest
@@ -361,6 +362,28 @@ def test_each_pt_gets_one_email_with_their_clinics_alerts_and_no_names(
     assert quiet.record_number not in body
     for name in ("Rosa", "Runner", "Tara", "Travel", "Quinn", "Quiet"):
         assert not re.search(rf"\b{name}\b", f"{email.subject}\n{body}")
+    # A disclosure all the same: each record the email names is in its access record, for alice.
+    named = AccessEvent.objects.filter(what=AccessEvent.What.DIGEST)
+    assert sorted(named.values_list("patient_id", "user_id", "object_id")) == sorted(
+        [
+            (plan.patient_id, alice.pk, plan.pk),
+            (travelling.pk, alice.pk, travelling.plans.get().pk),
+        ]
+    )
+
+
+def test_a_digest_that_fails_to_send_records_nothing(alice, plan, monkeypatch):
+    alice.email = "alice@example.com"
+    alice.save()
+    _worsening(plan)
+
+    def refused(**kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(services, "send_mail", refused)
+    with pytest.raises(ConnectionRefusedError):
+        services.worsening_digest_send(clinician=alice, base_url="https://clinic.example.org")
+    assert not AccessEvent.objects.filter(what=AccessEvent.What.DIGEST).exists()
 
 
 @pytest.mark.django_db(transaction=True)
