@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
-from assessments.vocabulary import load_vocabulary
 from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
@@ -59,16 +58,19 @@ def get_plan_for_user(*, user, pk) -> Plan:
 
 
 def get_plan_for_plan_page(*, user, pk) -> Plan:
-    """``get_plan_for_user`` without the assessment's findings and notes (the plan page shows
-    only its date and red flags, and the eighty finding columns were a tenth of its time) and
-    without its author, whom the page never names (each join costs the planner some time)."""
-    findings = [f"assessment__{field.name}" for field in load_vocabulary().fields]
+    """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
+    and the signed ranking for its red flags), read on its own: deferring the eighty finding
+    columns of a joined assessment cost more to compile than the query took to run, and each
+    join costs the planner some time. Nor its author, whom the page never names."""
     plan = get_object_or_404(
-        Plan.objects.filter(patient__clinic__memberships__user=user)
-        .select_related("patient", "patient__clinic", "assessment", "patient_link")
-        .defer(*findings, "assessment__note_subjective", "assessment__note_plan"),
+        Plan.objects.filter(patient__clinic__memberships__user=user).select_related(
+            "patient", "patient__clinic", "patient_link"
+        ),
         pk=pk,
     )
+    plan.assessment = Assessment.objects.only(
+        "pk", "patient_id", "assessed_on", "ranking_at_signing"
+    ).get(pk=plan.assessment_id)
     note_read(plan)
     return plan
 
@@ -270,21 +272,45 @@ class ProposalState:
 @dataclass(frozen=True)
 class PlanRows:
     """A plan's prescriptions, session logs (newest first) and progression decisions, loaded
-    once for the plan page: its proposals, session table and charts all read them."""
+    once for the plan page: its proposals, session table and charts all read them. ``created``:
+    when, and at which step, each prescription was created (its history's first record; the
+    step chart starts there)."""
 
     prescriptions: list[Prescription]
     logs: list[SessionLog]
     decisions: list[ProgressionDecision]
+    created: dict[int, tuple[dt.datetime, str]]
 
 
 def plan_rows(*, plan: Plan) -> PlanRows:
-    """Three queries, whatever the number of ladders, sessions and decisions."""
+    """Three queries at most, whatever the number of ladders, sessions and decisions: each
+    prescription comes with its creation from the history (a query of its own before); the
+    decisions are those of the prescriptions loaded (none without any), found by their ids
+    rather than through a join back to the plan."""
+    creation = Prescription.history.filter(id=OuterRef("pk"), history_type="+").order_by(
+        "-history_date"
+    )
+    prescriptions = list(
+        plan.prescriptions.annotate(
+            first_recorded_at=Subquery(creation.values("history_date")[:1]),
+            first_step=Subquery(creation.values("step_code")[:1]),
+        )
+    )
     return PlanRows(
-        prescriptions=list(plan.prescriptions.all()),
+        prescriptions=prescriptions,
         logs=list(plan.session_logs.all()),
         decisions=list(
-            ProgressionDecision.objects.filter(prescription__plan=plan).select_related("decided_by")
-        ),
+            ProgressionDecision.objects.filter(
+                prescription_id__in=[prescription.pk for prescription in prescriptions]
+            ).select_related("decided_by")
+        )
+        if prescriptions
+        else [],
+        created={
+            p.pk: (p.first_recorded_at, p.first_step)
+            for p in prescriptions
+            if p.first_recorded_at is not None
+        },
     )
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.selectors import get_assessment_for_user
 from clinic.audit import note_read, read_as
+from clinic.form_rendering import blank_form_once
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
@@ -160,10 +161,11 @@ def _plan_page(
                 logs=rows.logs,
                 prescriptions=prescriptions,
                 decisions=rows.decisions,
+                created=rows.created,
             )
         ),
-        "log_form": log_form
-        or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
+        "log_form": log_form,  # a posted one with its errors; else the blank form, kept
+        "blank_log_form": None if log_form else _blank_log_form(plan),
         "documents": documents,
         "reissue_needed": pdf_out_of_date(
             plan=plan, issued_at=documents[0].issued_at if documents else None
@@ -180,6 +182,16 @@ def _plan_page(
         **composer_context(plan, prescriptions),
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
+
+
+def _blank_log_form(plan) -> str:
+    """The empty session form: the same for every plan of a clinic's unit on a given day."""
+    today = timezone.localdate()
+    unit = plan.patient.clinic.distance_unit
+    return blank_form_once(
+        (SessionLogForm, unit, today),
+        lambda: SessionLogForm(plan=plan, initial={"session_date": today}),
+    )
 
 
 def _decision_ids(prescription) -> str:
