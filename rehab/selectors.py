@@ -61,11 +61,13 @@ def get_plan_for_plan_page(*, user, pk) -> Plan:
     """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
     and the signed ranking for its red flags), read on its own: deferring the eighty finding
     columns of a joined assessment cost more to compile than the query took to run, and each
-    join costs the planner some time. Nor its author, whom the page never names."""
+    join costs the planner some time. Nor its author, whom the page never names. With the
+    status of its latest PDF request (``shown_issue_request``)."""
+    latest_issue = IssueRequest.objects.filter(plan=OuterRef("pk")).order_by("-requested_at", "-pk")
     plan = get_object_or_404(
-        Plan.objects.filter(patient__clinic__memberships__user=user).select_related(
-            "patient", "patient__clinic", "patient_link"
-        ),
+        Plan.objects.filter(patient__clinic__memberships__user=user)
+        .select_related("patient", "patient__clinic", "patient_link")
+        .annotate(latest_issue_status=Subquery(latest_issue.values("status")[:1])),
         pk=pk,
     )
     plan.assessment = Assessment.objects.only(
@@ -190,6 +192,21 @@ def latest_issue_request(*, plan: Plan) -> IssueRequest | None:
     return plan.issue_requests.first()
 
 
+# What the plan page says of its latest PDF request: while it is in the works, and a failure.
+ISSUE_STATUSES_SHOWN = frozenset({*IssueRequest.OPEN, IssueRequest.Status.FAILED})
+
+
+def shown_issue_request(*, plan: Plan) -> IssueRequest | None:
+    """The plan's latest PDF request when the plan page shows it; no query when the plan was
+    read with that request's status (``get_plan_for_plan_page``) and it is done, or there is
+    none: the common case, and the page then shows nothing of it."""
+    status = getattr(plan, "latest_issue_status", IssueRequest.Status.WAITING)
+    if status not in ISSUE_STATUSES_SHOWN:
+        return None
+    issue_request = latest_issue_request(plan=plan)
+    return issue_request if issue_request and issue_request.status in ISSUE_STATUSES_SHOWN else None
+
+
 def issue_request_overdue(issue_request: IssueRequest | None, *, after: dt.timedelta) -> bool:
     """Still not issued after ``after``: the worker may not be running (the PT may ask again)."""
     return bool(
@@ -282,12 +299,16 @@ class PlanRows:
     created: dict[int, tuple[dt.datetime, str]]
 
 
+# The history's model itself: ``Prescription.history`` builds a manager class on every read.
+HistoricalPrescription = Prescription.history.model
+
+
 def plan_rows(*, plan: Plan) -> PlanRows:
     """Three queries at most, whatever the number of ladders, sessions and decisions: each
     prescription comes with its creation from the history (a query of its own before); the
     decisions are those of the prescriptions loaded (none without any), found by their ids
     rather than through a join back to the plan."""
-    creation = Prescription.history.filter(id=OuterRef("pk"), history_type="+").order_by(
+    creation = HistoricalPrescription.objects.filter(id=OuterRef("pk"), history_type="+").order_by(
         "-history_date"
     )
     prescriptions = list(

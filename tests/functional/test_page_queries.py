@@ -42,7 +42,10 @@ PAGE_QUERIES = {
     # table and the charts (was 26: each part read its own), its link with the plan; the audit is
     # asked whether the patient was anonymised only when the link is revoked. 18 -> 17: the
     # composer's "start from" choices are one UNION query (templates and earlier plans were two).
-    "plan": 17,
+    # 17 -> 16: the assessment is read on its own (+1: cheaper than deferring eighty joined
+    # columns), each prescription's creation comes with the prescriptions (-1), and the latest
+    # PDF request is read only when the page shows it, its status known with the plan (-1).
+    "plan": 16,
     "session log edit": 8,
     "prescription edit": 8,
     "outcomes": 8,
