@@ -62,12 +62,22 @@ def get_plan_for_plan_page(*, user, pk) -> Plan:
     and the signed ranking for its red flags), read on its own: deferring the eighty finding
     columns of a joined assessment cost more to compile than the query took to run, and each
     join costs the planner some time. Nor its author, whom the page never names. With the
-    status of its latest PDF request (``shown_issue_request``)."""
+    status of its latest PDF request (``shown_issue_request``) and whether a clinic template or
+    another plan of the patient exists to start the phase from (``may_start_from``): the page
+    reads either only when it has something to show."""
     latest_issue = IssueRequest.objects.filter(plan=OuterRef("pk")).order_by("-requested_at", "-pk")
     plan = get_object_or_404(
         Plan.objects.filter(patient__clinic__memberships__user=user)
         .select_related("patient", "patient__clinic", "patient_link")
-        .annotate(latest_issue_status=Subquery(latest_issue.values("status")[:1])),
+        .annotate(
+            latest_issue_status=Subquery(latest_issue.values("status")[:1]),
+            may_start_from=Exists(
+                PlanTemplate.objects.filter(clinic_id=OuterRef("patient__clinic_id"))
+            )
+            | Exists(
+                Plan.objects.filter(patient_id=OuterRef("patient_id")).exclude(pk=OuterRef("pk"))
+            ),
+        ),
         pk=pk,
     )
     plan.assessment = Assessment.objects.only(

@@ -1,5 +1,6 @@
 """What the plan page reads less of (issue 16): its latest PDF request only when it shows it,
-and a blank session form kept between requests that holds nothing of anyone's."""
+the choices to start a phase from only when there are some, and a blank session form kept
+between requests that holds nothing of anyone's."""
 
 import re
 
@@ -8,7 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from clinic import form_rendering
-from rehab.models import IssueRequest
+from rehab.models import IssueRequest, PlanTemplate
+from tests.factories import PatientFactory
 from tests.rehab_factories import plan_for
 
 
@@ -53,3 +55,27 @@ def test_the_kept_session_form_holds_no_csrf_token_or_one_time_key(alice_client,
     assert "csrfmiddlewaretoken" not in kept and "submission_key" not in kept
     tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
     assert tokens and not any(token in kept for token in tokens)
+
+
+def test_with_nothing_to_start_from_the_choice_is_not_offered(alice_client, plan, alice):
+    plan_for(patient=PatientFactory(clinic=plan.patient.clinic), clinician=alice)  # another's
+    assert 'id="start-from"' not in _page(alice_client, plan)
+
+
+def test_an_earlier_plan_of_the_runner_is_offered_to_start_from(alice_client, plan, alice):
+    earlier = plan_for(patient=plan.patient, clinician=alice)
+    page = _page(alice_client, plan)
+    assert 'id="start-from"' in page and f'value="plan-{earlier.pk}"' in page
+
+
+def test_a_clinic_template_is_offered_to_start_from(alice_client, plan, alice):
+    template = PlanTemplate.objects.create(
+        clinic=plan.patient.clinic,
+        name="Desk worker",
+        diagnosis=plan.diagnosis,
+        phase=1,
+        items=[],
+        created_by=alice,
+    )
+    page = _page(alice_client, plan)
+    assert 'id="start-from"' in page and f'value="template-{template.pk}"' in page
