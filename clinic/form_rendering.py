@@ -22,8 +22,9 @@ from typing import Any
 from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.layout import Field
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-from crispy_forms.utils import TEMPLATE_PACK
+from crispy_forms.utils import TEMPLATE_PACK, render_crispy_form
 from django import forms
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 # Keys are few (fields x values shown); the bound only guards against a form with free choices.
@@ -95,6 +96,23 @@ def as_crispy_field_once(bound: forms.BoundField, template_pack: str = TEMPLATE_
     settings = helper.get_attributes(template_pack) if helper is not None else {}
     key = ("as_crispy_field", template_pack, repr(sorted(settings.items())), *_field_state(bound))
     return _once(key, lambda: as_crispy_field(bound, template_pack))
+
+
+def blank_form_once(key: tuple, build: Callable[[], forms.Form]) -> SafeString:
+    """A whole unbound crispy form, rendered once per ``key`` (which names everything ``build``
+    makes it differ by: its class, a unit, a date). Building a model form and walking its
+    layout cost as much as its fields did, on every plan page; the fields' HTML alone was
+    already kept. Kept only when every field may be (no free text, no one-time key): otherwise
+    it is rendered afresh each time."""
+    key = ("blank_form", translation.get_language(), *key)
+    html = _rendered.get(key)
+    if html is not None:
+        return html
+    form = build()
+    html = render_crispy_form(form)
+    if not form.is_bound and all(_cacheable(form[name]) for name in form.fields):
+        html = _once(key, lambda: html)
+    return html
 
 
 class RenderedOnce:

@@ -186,10 +186,18 @@ def plan_chart_data(*, plan: Plan) -> PlanChartData:
     )
 
 
-def plan_chart_data_from_rows(*, plan: Plan, logs, prescriptions, decisions) -> PlanChartData:
+def plan_chart_data_from_rows(
+    *,
+    plan: Plan,
+    logs,
+    prescriptions,
+    decisions,
+    created: dict[int, tuple[dt.datetime, str]] | None = None,
+) -> PlanChartData:
     """The charts' data from the plan's session logs, prescriptions and decisions already
     loaded (the plan page reads them once for all its parts): two queries, the patient's
-    outcome measurements and when each prescription was created."""
+    outcome measurements and when each prescription was created, the latter left out when
+    ``created`` (id -> when and at which step) was read with the prescriptions."""
     measurements = list(
         OutcomeMeasurement.objects.filter(patient_id=plan.patient_id).order_by(
             "measured_on", "created_at"
@@ -197,12 +205,14 @@ def plan_chart_data_from_rows(*, plan: Plan, logs, prescriptions, decisions) -> 
     )
     # Advice and checks (sitting, crutches, the morning check) have no steps to climb.
     progressed = [p for p in prescriptions if p.is_progressed]
-    created = (
-        Prescription.history.filter(plan_id=plan.pk, history_type="+")
-        .order_by("history_date")
-        .values_list("id", "history_date", "step_code")
-    )
-    starts = {pk: (timezone.localdate(when), step) for pk, when, step in created}
+    if created is None:
+        created = {
+            pk: (when, step)
+            for pk, when, step in Prescription.history.filter(plan_id=plan.pk, history_type="+")
+            .order_by("history_date")
+            .values_list("id", "history_date", "step_code")
+        }
+    starts = {pk: (timezone.localdate(when), step) for pk, (when, step) in created.items()}
     today = timezone.localdate()
     end = min(today, plan.ends_on) if plan.ends_on else today
     steps = step_series(prescriptions=progressed, decisions=decisions, starts=starts, end=end)

@@ -38,7 +38,9 @@ from rehab.selectors import (
 
 def composer_context(plan, prescriptions) -> dict:
     """What the plan page needs to compose the phase: which items are outside the protocol,
-    and the forms to save the phase as a template or start it from one."""
+    and the forms to save the phase as a template or start it from one (none without a
+    template or an earlier plan to start from, when the plan was read knowing that:
+    ``get_plan_for_plan_page``)."""
     protocol = engine.protocol(plan.diagnosis)
     return {
         "outside": {
@@ -48,7 +50,9 @@ def composer_context(plan, prescriptions) -> dict:
             != "in_protocol"
         },
         "template_form": TemplateSaveForm(auto_id="id_template_%s"),
-        "start_from_form": StartFromForm(plan=plan, auto_id="id_start_%s"),
+        "start_from_form": StartFromForm(plan=plan, auto_id="id_start_%s")
+        if getattr(plan, "may_start_from", True)
+        else None,
     }
 
 

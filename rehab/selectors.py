@@ -25,7 +25,6 @@ from django.utils import timezone
 
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
-from assessments.vocabulary import load_vocabulary
 from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
@@ -59,16 +58,31 @@ def get_plan_for_user(*, user, pk) -> Plan:
 
 
 def get_plan_for_plan_page(*, user, pk) -> Plan:
-    """``get_plan_for_user`` without the assessment's findings and notes (the plan page shows
-    only its date and red flags, and the eighty finding columns were a tenth of its time) and
-    without its author, whom the page never names (each join costs the planner some time)."""
-    findings = [f"assessment__{field.name}" for field in load_vocabulary().fields]
+    """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
+    and the signed ranking for its red flags), read on its own: deferring the eighty finding
+    columns of a joined assessment cost more to compile than the query took to run, and each
+    join costs the planner some time. Nor its author, whom the page never names. With the
+    status of its latest PDF request (``shown_issue_request``) and whether a clinic template or
+    another plan of the patient exists to start the phase from (``may_start_from``): the page
+    reads either only when it has something to show."""
+    latest_issue = IssueRequest.objects.filter(plan=OuterRef("pk")).order_by("-requested_at", "-pk")
     plan = get_object_or_404(
         Plan.objects.filter(patient__clinic__memberships__user=user)
-        .select_related("patient", "patient__clinic", "assessment", "patient_link")
-        .defer(*findings, "assessment__note_subjective", "assessment__note_plan"),
+        .select_related("patient", "patient__clinic", "patient_link")
+        .annotate(
+            latest_issue_status=Subquery(latest_issue.values("status")[:1]),
+            may_start_from=Exists(
+                PlanTemplate.objects.filter(clinic_id=OuterRef("patient__clinic_id"))
+            )
+            | Exists(
+                Plan.objects.filter(patient_id=OuterRef("patient_id")).exclude(pk=OuterRef("pk"))
+            ),
+        ),
         pk=pk,
     )
+    plan.assessment = Assessment.objects.only(
+        "pk", "patient_id", "assessed_on", "ranking_at_signing"
+    ).get(pk=plan.assessment_id)
     note_read(plan)
     return plan
 
@@ -188,6 +202,21 @@ def latest_issue_request(*, plan: Plan) -> IssueRequest | None:
     return plan.issue_requests.first()
 
 
+# What the plan page says of its latest PDF request: while it is in the works, and a failure.
+ISSUE_STATUSES_SHOWN = frozenset({*IssueRequest.OPEN, IssueRequest.Status.FAILED})
+
+
+def shown_issue_request(*, plan: Plan) -> IssueRequest | None:
+    """The plan's latest PDF request when the plan page shows it; no query when the plan was
+    read with that request's status (``get_plan_for_plan_page``) and it is done, or there is
+    none: the common case, and the page then shows nothing of it."""
+    status = getattr(plan, "latest_issue_status", IssueRequest.Status.WAITING)
+    if status not in ISSUE_STATUSES_SHOWN:
+        return None
+    issue_request = latest_issue_request(plan=plan)
+    return issue_request if issue_request and issue_request.status in ISSUE_STATUSES_SHOWN else None
+
+
 def issue_request_overdue(issue_request: IssueRequest | None, *, after: dt.timedelta) -> bool:
     """Still not issued after ``after``: the worker may not be running (the PT may ask again)."""
     return bool(
@@ -270,21 +299,49 @@ class ProposalState:
 @dataclass(frozen=True)
 class PlanRows:
     """A plan's prescriptions, session logs (newest first) and progression decisions, loaded
-    once for the plan page: its proposals, session table and charts all read them."""
+    once for the plan page: its proposals, session table and charts all read them. ``created``:
+    when, and at which step, each prescription was created (its history's first record; the
+    step chart starts there)."""
 
     prescriptions: list[Prescription]
     logs: list[SessionLog]
     decisions: list[ProgressionDecision]
+    created: dict[int, tuple[dt.datetime, str]]
+
+
+# The history's model itself: ``Prescription.history`` builds a manager class on every read.
+HistoricalPrescription = Prescription.history.model
 
 
 def plan_rows(*, plan: Plan) -> PlanRows:
-    """Three queries, whatever the number of ladders, sessions and decisions."""
+    """Three queries at most, whatever the number of ladders, sessions and decisions: each
+    prescription comes with its creation from the history (a query of its own before); the
+    decisions are those of the prescriptions loaded (none without any), found by their ids
+    rather than through a join back to the plan."""
+    creation = HistoricalPrescription.objects.filter(id=OuterRef("pk"), history_type="+").order_by(
+        "-history_date"
+    )
+    prescriptions = list(
+        plan.prescriptions.annotate(
+            first_recorded_at=Subquery(creation.values("history_date")[:1]),
+            first_step=Subquery(creation.values("step_code")[:1]),
+        )
+    )
     return PlanRows(
-        prescriptions=list(plan.prescriptions.all()),
+        prescriptions=prescriptions,
         logs=list(plan.session_logs.all()),
         decisions=list(
-            ProgressionDecision.objects.filter(prescription__plan=plan).select_related("decided_by")
-        ),
+            ProgressionDecision.objects.filter(
+                prescription_id__in=[prescription.pk for prescription in prescriptions]
+            ).select_related("decided_by")
+        )
+        if prescriptions
+        else [],
+        created={
+            p.pk: (p.first_recorded_at, p.first_step)
+            for p in prescriptions
+            if p.first_recorded_at is not None
+        },
     )
 
 

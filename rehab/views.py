@@ -1,15 +1,20 @@
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.selectors import get_assessment_for_user
+from clinic import units
 from clinic.audit import note_read, read_as
+from clinic.form_rendering import blank_form_once
 from clinic.integrity import StaleVersionError
 from clinic.models import AccessEvent
 from clinic.selectors import is_anonymised
@@ -28,7 +33,13 @@ from rehab.forms import (
     SessionLogForm,
 )
 from rehab.forms_outcomes import questionnaire_context
-from rehab.models import IssuedDocument, IssueRequest, PatientLinkAccess, SessionLog
+from rehab.models import (
+    IssuedDocument,
+    IssueRequest,
+    PatientLinkAccess,
+    Prescription,
+    SessionLog,
+)
 from rehab.pdf import render_plan_pdf
 from rehab.pdf.context import call_groups, prescription_cards
 from rehab.selectors import (
@@ -55,6 +66,7 @@ from rehab.selectors import (
     progression_proposals,
     proposal_states,
     runner_changeable_logs,
+    shown_issue_request,
 )
 from rehab.services import (
     ISSUE_ATTEMPTS,
@@ -136,12 +148,14 @@ def _plan_page(
     decision_forms = decision_forms or {}
     link = plan.patient_link
     documents = list(plan.documents.select_related("issued_by"))
+    composer = composer_context(plan, prescriptions)
     context = {
         "plan": plan,
         "patient": plan.patient,
+        "unit": plan.patient.clinic.distance_unit,  # distances in the clinic's unit
         "protocol": protocol,
         "phase": phase,
-        "prescriptions": [(p, engine.step(p.step_code)) for p in prescriptions],
+        "items": _item_rows(plan, prescriptions, outside=composer["outside"]),
         "too_many_exercises": phase_exercise_count(prescriptions=prescriptions, phase=phase)
         > MAX_EXERCISES_PER_PHASE,
         "max_exercises": MAX_EXERCISES_PER_PHASE,
@@ -160,10 +174,11 @@ def _plan_page(
                 logs=rows.logs,
                 prescriptions=prescriptions,
                 decisions=rows.decisions,
+                created=rows.created,
             )
         ),
-        "log_form": log_form
-        or SessionLogForm(plan=plan, initial={"session_date": timezone.localdate()}),
+        "log_form": log_form,  # a posted one with its errors; else the blank form, kept
+        "blank_log_form": None if log_form else _blank_log_form(plan),
         "documents": documents,
         "reissue_needed": pdf_out_of_date(
             plan=plan, issued_at=documents[0].issued_at if documents else None
@@ -175,11 +190,61 @@ def _plan_page(
         # Asked only of a revoked link (a query to the audit): the page offers a new one.
         "link_renewable": bool(link.revoked_at) and not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),
-        **_issue_context(plan),
+        **_issue_context(plan, shown_issue_request(plan=plan)),
         **questionnaire_context(plan, form=questionnaire_form),
-        **composer_context(plan, prescriptions),
+        **composer,
     }
     return render(request, "rehab/plan_detail.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class _ItemRow:
+    """One exercise or activity of the plan page, with what its row shows worked out once:
+    its template was a fifth of the page's time (a URL reversed per button, the ladder's name
+    twice, the clinic's unit read through the plan twice)."""
+
+    prescription: Prescription
+    step: engine.Step
+    ladder_name: str
+    image: str
+    dose: str
+    note: str
+    outside: bool  # outside the protocol with the PT's reason: the row says so
+    edit_url: str
+    move_url: str
+    remove_url: str
+
+
+def _item_rows(plan, prescriptions, *, outside: set[int]) -> list[_ItemRow]:
+    unit = plan.patient.clinic.distance_unit
+    rows = []
+    for prescription in prescriptions:
+        step = engine.step(prescription.step_code)
+        rows.append(
+            _ItemRow(
+                prescription=prescription,
+                step=step,
+                ladder_name=prescription.get_ladder_display(),
+                image=static(step.static_path),
+                dose=units.in_unit(prescription.dose.summary(), unit),
+                note=units.in_unit(prescription.note, unit),
+                outside=prescription.pk in outside and bool(prescription.outside_reason),
+                edit_url=reverse("prescription_edit", args=[prescription.pk]),
+                move_url=reverse("plan_item_move", args=[prescription.pk]),
+                remove_url=reverse("plan_item_remove", args=[prescription.pk]),
+            )
+        )
+    return rows
+
+
+def _blank_log_form(plan) -> str:
+    """The empty session form: the same for every plan of a clinic's unit on a given day."""
+    today = timezone.localdate()
+    unit = plan.patient.clinic.distance_unit
+    return blank_form_once(
+        (SessionLogForm, unit, today),
+        lambda: SessionLogForm(plan=plan, initial={"session_date": today}),
+    )
 
 
 def _decision_ids(prescription) -> str:
@@ -298,7 +363,9 @@ def plan_issue_status(request, pk):
     plan = get_plan_for_user(user=request.user, pk=pk)
     issue_request = latest_issue_request(plan=plan)
     if issue_request is not None and issue_request.is_open:
-        return render(request, "rehab/includes/issue_status.html", _issue_context(plan))
+        return render(
+            request, "rehab/includes/issue_status.html", _issue_context(plan, issue_request)
+        )
     if not request.htmx:
         return redirect(plan)
     if issue_request is not None:
@@ -308,8 +375,7 @@ def plan_issue_status(request, pk):
     return response
 
 
-def _issue_context(plan) -> dict:
-    issue_request = latest_issue_request(plan=plan)
+def _issue_context(plan, issue_request: IssueRequest | None) -> dict:
     return {
         "plan": plan,
         "issue_request": issue_request,

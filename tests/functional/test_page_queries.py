@@ -42,7 +42,11 @@ PAGE_QUERIES = {
     # table and the charts (was 26: each part read its own), its link with the plan; the audit is
     # asked whether the patient was anonymised only when the link is revoked. 18 -> 17: the
     # composer's "start from" choices are one UNION query (templates and earlier plans were two).
-    "plan": 17,
+    # 17 -> 15: the assessment is read on its own (+1: cheaper than deferring eighty joined
+    # columns), each prescription's creation comes with the prescriptions (-1); the latest PDF
+    # request (-1) and the choices to start a phase from (-1) are read only when the page shows
+    # them, the plan read knowing whether it will (here: no request, nothing to start from).
+    "plan": 15,
     "session log edit": 8,
     "prescription edit": 8,
     "outcomes": 8,
