@@ -7,9 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import AccessEvent
-from records.history import CompiledStream, patient_audit_stream
+from records.history import compiled_audit_stream, patient_audit_stream
 from records.views import HISTORY_PER_PAGE
 from rehab.services import plan_create, plan_issue, session_log_create
+from tests.factories import PatientFactory
 from tests.rehab_factories import signed_assessment
 
 
@@ -159,16 +160,27 @@ def test_the_stream_is_one_union_query_counted_and_sliced_in_the_database(patien
     assert "UNION" in captured.captured_queries[1]["sql"].upper()
 
 
-def test_the_compiled_stream_counts_and_pages_as_the_queryset_does(patient, alice):
+def test_the_stream_compiled_once_per_process_counts_and_pages_each_patient_as_the_queryset(
+    patient, alice, clinic
+):
+    """The SQL is compiled for no one patient and kept; each patient's id goes into its
+    parameters, so a second patient's page is theirs alone."""
+    other = PatientFactory(clinic=clinic)
     for number in range(7):
-        patient.notes = f"Note {number}"
-        patient.save()
-        AccessEvent.objects.create(patient=patient, user=alice, what=AccessEvent.What.PATIENT)
-    stream = patient_audit_stream(patient=patient)
-    compiled = CompiledStream(stream)
-    with CaptureQueriesContext(connection) as captured:
-        assert compiled.count() == stream.count() > 10
-        for window in (slice(0, 5), slice(5, 10), slice(10, 100)):
-            rows = [(kind, row) for kind, row, _ in compiled[window]]
-            assert rows == [(kind, row) for kind, row, _ in stream[window]]
-    assert len(captured.captured_queries) == 2 + 2 * 3
+        for someone in (patient, other):
+            someone.notes = f"Note {number}"
+            someone.save()
+            AccessEvent.objects.create(patient=someone, user=alice, what=AccessEvent.What.PATIENT)
+    AccessEvent.objects.create(patient=other, user=alice, what=AccessEvent.What.PATIENT)
+    for someone in (patient, other, patient):
+        stream = patient_audit_stream(patient=someone)
+        compiled = compiled_audit_stream(patient=someone)
+        with CaptureQueriesContext(connection) as captured:
+            assert compiled.count() == stream.count() > 10
+            for window in (slice(0, 5), slice(5, 10), slice(10, 100)):
+                rows = [(kind, row) for kind, row, _ in compiled[window]]
+                assert rows == [(kind, row) for kind, row, _ in stream[window]]
+        assert len(captured.captured_queries) == 2 + 2 * 3
+    assert compiled_audit_stream(patient=other).count() == (
+        compiled_audit_stream(patient=patient).count() + 1
+    )
