@@ -231,13 +231,16 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
             | models.Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("pk")),
             id=OuterRef("id"),
         ).order_by("-history_date", "-history_id")
+        # Unordered (the rows are placed by the stream's order): the history's default ordering
+        # cost compiling and sorting for nothing.
         records = list(
             historical.objects.filter(pk__in=ids)
             .select_related("history_user")
             .annotate(previous_id=Subquery(earlier.values("pk")[:1]))
+            .order_by()
         )
         previous_ids = [r.previous_id for r in records if r.history_type == "~" and r.previous_id]
-        previous = historical.objects.in_bulk(previous_ids) if previous_ids else {}
+        previous = historical.objects.order_by().in_bulk(previous_ids) if previous_ids else {}
         label = str(model._meta.verbose_name).capitalize()
         for record in records:
             found[number, record.pk] = TrailEntry(
