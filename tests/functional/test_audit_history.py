@@ -184,3 +184,16 @@ def test_the_stream_compiled_once_per_process_counts_and_pages_each_patient_as_t
     assert compiled_audit_stream(patient=other).count() == (
         compiled_audit_stream(patient=patient).count() + 1
     )
+
+
+def test_a_changed_field_shows_its_old_value_struck_out_and_its_new_one_both_escaped(
+    alice_client, patient
+):
+    patient.notes = "<b>before</b>"
+    patient.save()
+    patient.notes = "<i>after</i>"
+    patient.save()
+    page = _history(alice_client, patient).content.decode()
+    assert "<del>&lt;b&gt;before&lt;/b&gt;</del> → <ins>&lt;i&gt;after&lt;/i&gt;</ins></li>" in page
+    assert "<ins>&lt;b&gt;before&lt;/b&gt;</ins></li>" in page  # the change that set it
+    assert "<b>before" not in page and "<i>after" not in page
