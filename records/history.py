@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from django.core.paginator import Page, Paginator
 from django.db import connections, models, router
 from django.db.models import F, OuterRef, Subquery, Value
 
@@ -108,6 +109,41 @@ class CompiledStream:
                 f"{self.sql} LIMIT %s OFFSET %s", [*self.params, window.stop - start, start]
             )
             return cursor.fetchall()
+
+    def window_and_total(self, start: int, stop: int) -> tuple[list[tuple], int | None]:
+        """The rows ``start:stop`` and the number of rows in all, in one query; no total when
+        the window is past the end (no row to carry it)."""
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                # The stream's own SQL and order, as above; the window's count is taken over
+                # every row, before the limit.
+                f"SELECT trail_kind, trail_row, trail_at, COUNT(*) OVER () FROM ({self.sql}) trail "  # noqa: S608
+                "ORDER BY trail_at DESC, trail_kind DESC, trail_row DESC LIMIT %s OFFSET %s",
+                [*self.params, stop - start, start],
+            )
+            found = cursor.fetchall()
+        return [row[:3] for row in found], found[0][3] if found else None
+
+
+class StreamPaginator(Paginator):
+    """A Paginator of a ``CompiledStream`` that reads the page asked for and the total in one
+    query, where Paginator counts and then slices: two queries, each planned anew (a UNION of
+    twelve tables: some 1.5 ms of planning each at 10,000 patients). A page number that is not
+    one, or past the end, goes Paginator's own way (page 1, or the last page). No orphans.
+    """
+
+    def get_page(self, number) -> Page:
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            wanted = 1
+        if wanted >= 1:
+            bottom = (wanted - 1) * self.per_page
+            rows, total = self.object_list.window_and_total(bottom, bottom + self.per_page)
+            if rows:
+                self.__dict__["count"] = total  # Paginator.count is a cached_property
+                return self._get_page(rows, wanted, self)
+        return super().get_page(number)
 
 
 # The patient id the stream is compiled for once per process: no patient has it, and no other

@@ -2,12 +2,13 @@
 first, paginated, for the clinicians of the patient's clinic, at a bounded number of queries.
 """
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import AccessEvent
-from records.history import compiled_audit_stream, patient_audit_stream
+from records.history import StreamPaginator, compiled_audit_stream, patient_audit_stream
 from records.views import HISTORY_PER_PAGE
 from rehab.services import plan_create, plan_issue, session_log_create
 from tests.factories import PatientFactory
@@ -197,3 +198,24 @@ def test_a_changed_field_shows_its_old_value_struck_out_and_its_new_one_both_esc
     assert "<del>&lt;b&gt;before&lt;/b&gt;</del> → <ins>&lt;i&gt;after&lt;/i&gt;</ins></li>" in page
     assert "<ins>&lt;b&gt;before&lt;/b&gt;</ins></li>" in page  # the change that set it
     assert "<b>before" not in page and "<i>after" not in page
+
+
+def test_the_stream_paginator_reads_a_page_and_the_total_in_one_query_as_paginator_pages(
+    patient, alice
+):
+    for _ in range(11):
+        AccessEvent.objects.create(patient=patient, user=alice, what=AccessEvent.What.PATIENT)
+    stream = compiled_audit_stream(patient=patient)
+    for number in (None, "1", "2", "3", "4", "0", "-1", "x", "2.0", 3):
+        expected = Paginator(stream, 5).get_page(number)
+        with CaptureQueriesContext(connection) as captured:
+            page = StreamPaginator(stream, 5).get_page(number)
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            expected.number,
+            expected.paginator.count,
+            expected.paginator.num_pages,
+        ), number
+        assert list(page.object_list) == list(expected.object_list), number
+        # Past the end: the window finds no row, then Paginator's count and last page.
+        queries = {"4": 3, "0": 2, "-1": 2}.get(number, 1)
+        assert len(captured.captured_queries) == queries, number
