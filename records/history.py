@@ -13,7 +13,7 @@ from functools import cache
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, models, router
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, Value
 
 from assessments.vocabulary import load_vocabulary
 from clinic import units
@@ -50,8 +50,8 @@ READS = -1  # the "kind" number of AccessEvent rows in the merged stream
 
 
 def patient_audit_stream(*, patient: Patient) -> models.QuerySet:
-    """(kind, row id, at) of every historical row and access event, newest first, as one
-    UNION query: a Paginator counts and slices it in the database."""
+    """(kind, row id, at, record id) of every historical row and access event, newest first,
+    as one UNION query: a Paginator counts and slices it in the database."""
     return _audit_stream(patient.pk)
 
 
@@ -62,8 +62,9 @@ def _audit_stream(patient_pk: int) -> models.QuerySet:
             trail_kind=Value(number, output_field=models.IntegerField()),
             trail_row=F("history_id"),
             trail_at=F("history_date"),
+            trail_record=F("id"),
         )
-        .values_list("trail_kind", "trail_row", "trail_at")
+        .values_list("trail_kind", "trail_row", "trail_at", "trail_record")
         for number, kind in enumerate(tracked_records())
     ]
     reads = (
@@ -72,8 +73,9 @@ def _audit_stream(patient_pk: int) -> models.QuerySet:
             trail_kind=Value(READS, output_field=models.IntegerField()),
             trail_row=F("pk"),
             trail_at=F("at"),
+            trail_record=Value(None, output_field=models.IntegerField()),
         )
-        .values_list("trail_kind", "trail_row", "trail_at")
+        .values_list("trail_kind", "trail_row", "trail_at", "trail_record")
     )
     return (
         reads.order_by()
@@ -82,15 +84,44 @@ def _audit_stream(patient_pk: int) -> models.QuerySet:
     )
 
 
+def _previous_row_sql(using: str) -> str:
+    """For a row of the stream (``trail``), the id of the historical row just before it of the
+    same record, which its diff is taken against (NULL for a read or a record's first row).
+
+    The same rows ``patient_audit_entries`` read with a subquery per kind and then fetched on
+    their own: here they come with the page, in the SQL compiled once per process.
+    """
+    quote = connections[using].ops.quote_name
+    cases = []
+    for number, kind in enumerate(tracked_records()):
+        meta = kind.historical_model._meta
+        table = quote(meta.db_table)
+        row, at = quote(meta.pk.column), quote(meta.get_field("history_date").column)
+        record = quote(meta.get_field("id").column)
+        # Names from the models' meta, the number from enumerate: no user text.
+        cases.append(
+            f"WHEN {number} THEN (SELECT {row} FROM {table} earlier"  # noqa: S608
+            f" WHERE earlier.{record} = trail.trail_record"
+            f" AND (earlier.{at} < trail.trail_at"
+            f" OR (earlier.{at} = trail.trail_at AND earlier.{row} < trail.trail_row))"
+            f" ORDER BY earlier.{at} DESC, earlier.{row} DESC LIMIT 1)"
+        )
+    return f"CASE trail.trail_kind {' '.join(cases)} END"
+
+
+NEWEST_FIRST = "trail_at DESC, trail_kind DESC, trail_row DESC"  # the stream's own order
+
+
 class CompiledStream:
     """``patient_audit_stream`` as SQL, for a Paginator's count and its page.
 
-    Rows are (kind, row id, at) as the queryset's; only kind and id are read
-    (``patient_audit_entries``).
+    A page's rows are (kind, row id, at, the row before it of the same record), the last
+    ``None`` for a read or a record's first row (``patient_audit_entries``).
     """
 
     def __init__(self, sql: str, params: Sequence, using: str) -> None:
         self.sql, self.params, self.using = sql, tuple(params), using
+        self.previous = _previous_row_sql(using)
 
     @classmethod
     def of(cls, stream: models.QuerySet) -> CompiledStream:
@@ -103,26 +134,23 @@ class CompiledStream:
             return cursor.fetchone()[0]
 
     def __getitem__(self, window: slice) -> list[tuple]:
-        start = window.start or 0
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                f"{self.sql} LIMIT %s OFFSET %s", [*self.params, window.stop - start, start]
-            )
-            return cursor.fetchall()
+        return self.window_and_total(window.start or 0, window.stop)[0]
 
     def window_and_total(self, start: int, stop: int) -> tuple[list[tuple], int | None]:
         """The rows ``start:stop`` and the number of rows in all, in one query; no total when
         the window is past the end (no row to carry it)."""
         with connections[self.using].cursor() as cursor:
             cursor.execute(
-                # The stream's own SQL and order, as above; the window's count is taken over
-                # every row, before the limit.
-                f"SELECT trail_kind, trail_row, trail_at, COUNT(*) OVER () FROM ({self.sql}) trail "  # noqa: S608
-                "ORDER BY trail_at DESC, trail_kind DESC, trail_row DESC LIMIT %s OFFSET %s",
+                # The ORM's SQL and table names: nothing here is user text. The count is taken
+                # over every row, before the limit; the row before, for the page's rows only.
+                f"SELECT trail_kind, trail_row, trail_at, {self.previous}, total FROM ("  # noqa: S608
+                "SELECT trail_kind, trail_row, trail_at, trail_record, COUNT(*) OVER () AS total"
+                f" FROM ({self.sql}) trail ORDER BY {NEWEST_FIRST} LIMIT %s OFFSET %s"
+                f") trail ORDER BY {NEWEST_FIRST}",
                 [*self.params, stop - start, start],
             )
             found = cursor.fetchall()
-        return [row[:3] for row in found], found[0][3] if found else None
+        return [row[:4] for row in found], found[0][4] if found else None
 
 
 class StreamPaginator(Paginator):
@@ -235,16 +263,16 @@ def _changes(model, record, previous, unit: str = units.KM) -> tuple[Change, ...
 
 
 def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
-    """The page's rows of ``patient_audit_stream`` as entries with who and the diff.
+    """The page's rows of a ``CompiledStream`` as entries with who and the diff.
 
-    Two queries per kind of record on the page (its rows with their users, and the rows just
-    before them for the diff) and one for the reads: bounded by the number of kinds, never by
-    the length of the history.
+    One query per kind of record on the page (its rows and the rows just before them, which
+    the page's rows name, with their users) and one for the reads: bounded by the number of
+    kinds, never by the length of the history.
     """
     rows = list(rows)
     unit = patient.clinic.distance_unit  # distances said as the clinic's other pages say them
     found: dict[tuple[int, int], TrailEntry] = {}
-    read_ids = [row for kind, row, _ in rows if kind == READS]
+    read_ids = [row for kind, row, *_ in rows if kind == READS]
     if read_ids:
         for event in AccessEvent.objects.filter(pk__in=read_ids).select_related("user"):
             found[READS, event.pk] = TrailEntry(
@@ -258,34 +286,26 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
             )
     for number, kind in enumerate(tracked_records()):
         model = kind.model
-        ids = [row for kind, row, _ in rows if kind == number]
-        if not ids:
+        before = {row: previous for kind, row, _, previous in rows if kind == number}
+        if not before:
             continue
-        historical = kind.historical_model
-        earlier = historical.objects.filter(
-            models.Q(history_date__lt=OuterRef("history_date"))
-            | models.Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("pk")),
-            id=OuterRef("id"),
-        ).order_by("-history_date", "-history_id")
         # Unordered (the rows are placed by the stream's order): the history's default ordering
         # cost compiling and sorting for nothing.
-        records = list(
-            historical.objects.filter(pk__in=ids)
-            .select_related("history_user")
-            .annotate(previous_id=Subquery(earlier.values("pk")[:1]))
-            .order_by()
-        )
-        previous_ids = [r.previous_id for r in records if r.history_type == "~" and r.previous_id]
-        previous = historical.objects.order_by().in_bulk(previous_ids) if previous_ids else {}
+        wanted = {*before, *(previous for previous in before.values() if previous)}
+        fetched = kind.historical_model.objects.filter(pk__in=wanted)
+        by_id = {r.pk: r for r in fetched.select_related("history_user").order_by()}
         label = str(model._meta.verbose_name).capitalize()
-        for record in records:
-            found[number, record.pk] = TrailEntry(
+        for row, previous in before.items():
+            record = by_id[row]
+            found[number, row] = TrailEntry(
                 at=record.history_date,
                 kind="change",
                 action=ACTIONS.get(record.history_type, record.history_type),
                 record=f"{label} #{record.id}",
                 who=_who(record.history_user, nobody="no login (the patient's link or a command)"),
-                changes=_changes(model, record, previous.get(record.previous_id), unit),
+                changes=_changes(
+                    model, record, by_id.get(previous) if record.history_type == "~" else None, unit
+                ),
                 reason=record.history_change_reason or "",
             )
-    return [found[kind, row] for kind, row, _ in rows if (kind, row) in found]
+    return [found[kind, row] for kind, row, *_ in rows if (kind, row) in found]

@@ -179,8 +179,8 @@ def test_the_stream_compiled_once_per_process_counts_and_pages_each_patient_as_t
         with CaptureQueriesContext(connection) as captured:
             assert compiled.count() == stream.count() > 10
             for window in (slice(0, 5), slice(5, 10), slice(10, 100)):
-                rows = [(kind, row) for kind, row, _ in compiled[window]]
-                assert rows == [(kind, row) for kind, row, _ in stream[window]]
+                rows = [(kind, row) for kind, row, *_ in compiled[window]]
+                assert rows == [(kind, row) for kind, row, *_ in stream[window]]
         assert len(captured.captured_queries) == 2 + 2 * 3
     assert compiled_audit_stream(patient=other).count() == (
         compiled_audit_stream(patient=patient).count() + 1
@@ -219,3 +219,20 @@ def test_the_stream_paginator_reads_a_page_and_the_total_in_one_query_as_paginat
         # Past the end: the window finds no row, then Paginator's count and last page.
         queries = {"4": 3, "0": 2, "-1": 2}.get(number, 1)
         assert len(captured.captured_queries) == queries, number
+
+
+def test_each_change_is_diffed_against_the_row_before_it_on_its_page_or_the_next(
+    alice_client, patient
+):
+    for text in ("one", "two", "three"):
+        patient.notes = text
+        patient.save()
+    _fill(alice_client, patient, HISTORY_PER_PAGE - 2)
+    first = _history(alice_client, patient).context["entries"]
+    second = _history(alice_client, patient, page=2).context["entries"]  # one read later
+
+    def notes(entry):
+        return [(c.old, c.new) for c in entry.changes if c.field == "notes"]
+
+    assert [notes(entry) for entry in first[-2:]] == [[("two", "three")], [("one", "two")]]
+    assert [notes(entry) for entry in second[:2]] == [[("one", "two")], [("—", "one")]]
