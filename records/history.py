@@ -84,6 +84,7 @@ def _audit_stream(patient_pk: int) -> models.QuerySet:
     )
 
 
+@cache
 def _previous_row_sql(using: str) -> str:
     """For a row of the stream (``trail``), the id of the historical row just before it of the
     same record, which its diff is taken against (NULL for a read or a record's first row).
@@ -296,7 +297,9 @@ def patient_audit_entries(*, patient: Patient, rows) -> list[TrailEntry]:
         by_id = {r.pk: r for r in fetched.select_related("history_user").order_by()}
         label = str(model._meta.verbose_name).capitalize()
         for row, previous in before.items():
-            record = by_id[row]
+            record = by_id.get(row)
+            if record is None:  # gone since the page was read
+                continue
             found[number, row] = TrailEntry(
                 at=record.history_date,
                 kind="change",
