@@ -1,11 +1,15 @@
+from functools import lru_cache
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from assessments.differential import knowledge_report
+from assessments.differential import Knowledge, knowledge_report, load_knowledge
 from assessments.differential.panel import panel_view
 from assessments.forms import AssessmentForm, RedFlagClearanceForm, SignForm, preview_findings
 from assessments.models import Assessment, SignedAssessmentError
@@ -202,14 +206,28 @@ def assessment_amend_view(request, pk):
     return redirect("assessment_edit", pk=amendment.pk)
 
 
+@lru_cache(maxsize=8)
+def _knowledge_report_html(knowledge: Knowledge, unit: str, language: str | None) -> SafeString:
+    """The knowledge page's report (some four thousand table cells), rendered once per
+    knowledge, distance unit and language in a process: rendering it was most of the page's
+    time, and it holds nothing of the user or a patient (no form, no name).
+
+    ``Knowledge`` hashes by identity: a knowledge file read again (a new process, or a test
+    that loads another file) is a new key, so the page never shows a knowledge it is not using.
+    The language is in the key only (a translated page must not be served in another one).
+    """
+    report = knowledge_report(knowledge)
+    return render_to_string(
+        "assessments/includes/knowledge_report.html", {"report": report, "unit": unit}
+    )
+
+
 def differential_knowledge(request):
     """Every prior, weight and rule with its source, so a PT can audit the reasoning; its
     distances in the unit of the PT's clinics."""
-    return render(
-        request,
-        "assessments/differential_knowledge.html",
-        {"report": knowledge_report(), "unit": distance_unit_for_user(user=request.user)},
-    )
+    unit = distance_unit_for_user(user=request.user)
+    report_html = _knowledge_report_html(load_knowledge(), unit, translation.get_language())
+    return render(request, "assessments/differential_knowledge.html", {"report_html": report_html})
 
 
 def red_flag_clear_view(request, pk):

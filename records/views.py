@@ -34,7 +34,7 @@ from clinic.selectors import (
     patients_seen_recently,
 )
 from records import export
-from records.history import CompiledStream, patient_audit_entries, patient_audit_stream
+from records.history import StreamPaginator, compiled_audit_stream, patient_audit_entries
 from records.services import patient_anonymise
 from records.timeline import patient_timeline
 from rehab.selectors import dashboard_plans
@@ -114,8 +114,8 @@ def patient_detail(request, pk):
 @read_as(AccessEvent.What.HISTORY)
 def patient_history(request, pk):
     patient = get_patient_for_user(user=request.user, pk=pk)
-    stream = CompiledStream(patient_audit_stream(patient=patient))
-    page = Paginator(stream, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    stream = compiled_audit_stream(patient=patient)
+    page = StreamPaginator(stream, HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     entries = patient_audit_entries(patient=patient, rows=page.object_list)
     return render(
         request, "records/history.html", {"patient": patient, "page": page, "entries": entries}

@@ -2,14 +2,16 @@
 first, paginated, for the clinicians of the patient's clinic, at a bounded number of queries.
 """
 
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clinic.models import AccessEvent
-from records.history import CompiledStream, patient_audit_stream
+from records.history import StreamPaginator, compiled_audit_stream, patient_audit_stream
 from records.views import HISTORY_PER_PAGE
 from rehab.services import plan_create, plan_issue, session_log_create
+from tests.factories import PatientFactory
 from tests.rehab_factories import signed_assessment
 
 
@@ -159,16 +161,78 @@ def test_the_stream_is_one_union_query_counted_and_sliced_in_the_database(patien
     assert "UNION" in captured.captured_queries[1]["sql"].upper()
 
 
-def test_the_compiled_stream_counts_and_pages_as_the_queryset_does(patient, alice):
+def test_the_stream_compiled_once_per_process_counts_and_pages_each_patient_as_the_queryset(
+    patient, alice, clinic
+):
+    """The SQL is compiled for no one patient and kept; each patient's id goes into its
+    parameters, so a second patient's page is theirs alone."""
+    other = PatientFactory(clinic=clinic)
     for number in range(7):
-        patient.notes = f"Note {number}"
-        patient.save()
+        for someone in (patient, other):
+            someone.notes = f"Note {number}"
+            someone.save()
+            AccessEvent.objects.create(patient=someone, user=alice, what=AccessEvent.What.PATIENT)
+    AccessEvent.objects.create(patient=other, user=alice, what=AccessEvent.What.PATIENT)
+    for someone in (patient, other, patient):
+        stream = patient_audit_stream(patient=someone)
+        compiled = compiled_audit_stream(patient=someone)
+        with CaptureQueriesContext(connection) as captured:
+            assert compiled.count() == stream.count() > 10
+            for window in (slice(0, 5), slice(5, 10), slice(10, 100)):
+                rows = [(kind, row) for kind, row, *_ in compiled[window]]
+                assert rows == [(kind, row) for kind, row, *_ in stream[window]]
+        assert len(captured.captured_queries) == 2 + 2 * 3
+    assert compiled_audit_stream(patient=other).count() == (
+        compiled_audit_stream(patient=patient).count() + 1
+    )
+
+
+def test_a_changed_field_shows_its_old_value_struck_out_and_its_new_one_both_escaped(
+    alice_client, patient
+):
+    patient.notes = "<b>before</b>"
+    patient.save()
+    patient.notes = "<i>after</i>"
+    patient.save()
+    page = _history(alice_client, patient).content.decode()
+    assert "<del>&lt;b&gt;before&lt;/b&gt;</del> → <ins>&lt;i&gt;after&lt;/i&gt;</ins></li>" in page
+    assert "<ins>&lt;b&gt;before&lt;/b&gt;</ins></li>" in page  # the change that set it
+    assert "<b>before" not in page and "<i>after" not in page
+
+
+def test_the_stream_paginator_reads_a_page_and_the_total_in_one_query_as_paginator_pages(
+    patient, alice
+):
+    for _ in range(11):
         AccessEvent.objects.create(patient=patient, user=alice, what=AccessEvent.What.PATIENT)
-    stream = patient_audit_stream(patient=patient)
-    compiled = CompiledStream(stream)
-    with CaptureQueriesContext(connection) as captured:
-        assert compiled.count() == stream.count() > 10
-        for window in (slice(0, 5), slice(5, 10), slice(10, 100)):
-            rows = [(kind, row) for kind, row, _ in compiled[window]]
-            assert rows == [(kind, row) for kind, row, _ in stream[window]]
-    assert len(captured.captured_queries) == 2 + 2 * 3
+    stream = compiled_audit_stream(patient=patient)
+    for number in (None, "1", "2", "3", "4", "0", "-1", "x", "2.0", 3):
+        expected = Paginator(stream, 5).get_page(number)
+        with CaptureQueriesContext(connection) as captured:
+            page = StreamPaginator(stream, 5).get_page(number)
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            expected.number,
+            expected.paginator.count,
+            expected.paginator.num_pages,
+        ), number
+        assert list(page.object_list) == list(expected.object_list), number
+        # Past the end: the window finds no row, then Paginator's count and last page.
+        queries = {"4": 3, "0": 2, "-1": 2}.get(number, 1)
+        assert len(captured.captured_queries) == queries, number
+
+
+def test_each_change_is_diffed_against_the_row_before_it_on_its_page_or_the_next(
+    alice_client, patient
+):
+    for text in ("one", "two", "three"):
+        patient.notes = text
+        patient.save()
+    _fill(alice_client, patient, HISTORY_PER_PAGE - 2)
+    first = _history(alice_client, patient).context["entries"]
+    second = _history(alice_client, patient, page=2).context["entries"]  # one read later
+
+    def notes(entry):
+        return [(c.old, c.new) for c in entry.changes if c.field == "notes"]
+
+    assert [notes(entry) for entry in first[-2:]] == [[("two", "three")], [("one", "two")]]
+    assert [notes(entry) for entry in second[:2]] == [[("one", "two")], [("—", "one")]]

@@ -2,6 +2,7 @@
 knowledge page, the referral letter (read back with pypdf) and ``manage.py plan_walkthrough``.
 A miles clinic reads miles and never "km"; a km clinic's words are unchanged."""
 
+import dataclasses
 import io
 import json
 import re
@@ -17,6 +18,10 @@ from tests.factories import ClinicFactory
 from tests.rehab_factories import PHT_FINDINGS, signed_assessment
 
 KM_WORD = re.compile(r"\bkm\b")
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
 def _visible(page: str) -> str:
@@ -47,6 +52,36 @@ def test_the_knowledge_page_of_a_km_clinic_or_of_clinics_with_both_units_keeps_k
     Membership.objects.create(user=alice, clinic=ClinicFactory(name="Kilometre Clinic"))
     page = alice_client.get(reverse("differential_knowledge")).content.decode()
     assert "weekly_distance_km &gt;= 50" in page and "miles" not in _visible(page)
+
+
+def test_the_knowledge_page_kept_by_the_process_still_follows_each_users_unit(
+    client, alice, charlie, other_clinic
+):
+    """The report is rendered once per knowledge and unit in a process: a km clinic's PT and
+    a miles clinic's PT, in turns, each read their own unit, with their own name and token."""
+    _miles(other_clinic)
+    for _ in range(2):
+        client.force_login(alice)
+        km = client.get(reverse("differential_knowledge")).content.decode()
+        client.force_login(charlie)
+        miles = client.get(reverse("differential_knowledge")).content.decode()
+        assert "weekly_distance_km &gt;= 50" in km and "miles" not in _visible(km)
+        assert "weekly_distance &gt;= 31.1 miles" in miles and not KM_WORD.search(_visible(miles))
+        assert alice.get_full_name() in km and alice.get_full_name() not in miles
+        assert charlie.get_full_name() in miles
+        assert _csrf(km) != _csrf(miles)
+
+
+def test_another_knowledge_in_the_same_process_shows_its_own_report(alice_client, monkeypatch):
+    """A knowledge read again is a new key: the page never shows one it is not using."""
+    from assessments import views
+    from assessments.differential.knowledge import KNOWLEDGE_PATH, read_knowledge
+
+    assert "Knowledge version 0.0-test" not in alice_client.get(reverse("differential_knowledge"))
+    other = dataclasses.replace(read_knowledge(KNOWLEDGE_PATH), version="0.0-test")
+    monkeypatch.setattr(views, "load_knowledge", lambda: other)
+    page = alice_client.get(reverse("differential_knowledge")).content.decode()
+    assert "Knowledge version 0.0-test." in page
 
 
 @pytest.mark.pdf
