@@ -109,6 +109,7 @@ class PatientLinkAdmin(AppRecordAdmin, SimpleHistoryAdmin):
 
     clinic_lookup = "plan__patient__clinic"
     list_display = ["plan", "created_at", "revoked_at"]
+    ordering = ["-created_at", "-pk"]  # a stable page order (Django warns of an unordered one)
     list_filter = ["revoked_at"]
     search_fields = ["plan__patient__last_name", "plan__patient__record_number"]
     exclude = ["token"]
