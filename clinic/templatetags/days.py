@@ -2,8 +2,9 @@
 parses the format and looks up the month's name every time), and the plan page shows thirty.
 
 ``{{ value|day:"j M Y" }}`` says what ``value|date:"j M Y"`` says, a datetime in the current
-time zone; ``{{ value|day_time:"j M Y" }}`` adds the local time as ``H:i`` does. A day's words
-are formatted once per day, format and language (a date, never whose date it is).
+time zone; ``{{ value|day_time:"j M Y" }}`` adds the local time as ``H:i`` does, and
+``day_time_seconds`` as ``H:i:s`` (the history's fifty rows). A day's words are formatted once
+per day, format and language (a date, never whose date it is).
 """
 
 import datetime as dt
@@ -31,9 +32,19 @@ def day(value: dt.date | None, format: str = "j M Y") -> str:
     return _words(value, format, translation.get_language())
 
 
+def _day_and_time(value: dt.datetime | None, format: str, clock: str) -> str:
+    if value in (None, ""):
+        return ""
+    return f"{day(value, format)} {value.strftime(clock)}"
+
+
 @register.filter(expects_localtime=True)
 def day_time(value: dt.datetime | None, format: str = "j M Y") -> str:
     """A datetime's local day in ``format`` and its local time (``H:i``); "" for none."""
-    if value in (None, ""):
-        return ""
-    return f"{day(value, format)} {value:%H:%M}"
+    return _day_and_time(value, format, "%H:%M")
+
+
+@register.filter(expects_localtime=True)
+def day_time_seconds(value: dt.datetime | None, format: str = "j M Y") -> str:
+    """A datetime's local day in ``format`` and its local time (``H:i:s``); "" for none."""
+    return _day_and_time(value, format, "%H:%M:%S")

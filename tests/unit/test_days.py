@@ -1,4 +1,4 @@
-"""The plan page's own date filters say exactly what Django's ``|date`` said."""
+"""The plan and history pages' own date filters say exactly what Django's ``|date`` said."""
 
 import datetime as dt
 
@@ -15,6 +15,7 @@ PAIRS = [
     ('{{ v|day:"j M" }}', '{{ v|date:"j M" }}'),
     ('{{ v|day_time:"j M Y" }}', '{{ v|date:"j M Y H:i" }}'),
     ('{{ v|day_time:"j M" }}', '{{ v|date:"j M H:i" }}'),
+    ('{{ v|day_time_seconds:"j M Y" }}', '{{ v|date:"j M Y H:i:s" }}'),  # the history's
 ]
 
 
