@@ -478,7 +478,15 @@ def _worsening(since: dt.date) -> dict:
     }
 
 
-WORSENING = Q(worse_mornings__gte=2) | Q(travelled__gte=1)
+# The worsening alert: the next morning worse twice, or pain down the leg once, in the window.
+WORSE_MORNINGS_ALERT = 2
+TRAVELLED_ALERT = 1
+WORSENING = Q(worse_mornings__gte=WORSE_MORNINGS_ALERT) | Q(travelled__gte=TRAVELLED_ALERT)
+
+
+def is_worsening(*, worse_mornings: int, travelled: int) -> bool:
+    """``WORSENING`` for counts already read (the dashboard's plans, an inbox entry)."""
+    return worse_mornings >= WORSE_MORNINGS_ALERT or travelled >= TRAVELLED_ALERT
 
 
 def plans_with_worsening_alerts(*, user, today: dt.date | None = None) -> QuerySet[Plan]:
@@ -528,7 +536,7 @@ class InboxEntry:
 
     @property
     def worsening(self) -> bool:
-        return self.worse_mornings >= 2 or self.travelled >= 1
+        return is_worsening(worse_mornings=self.worse_mornings, travelled=self.travelled)
 
     @property
     def notes(self) -> list[SessionLog]:
@@ -704,7 +712,7 @@ def _questionnaires(plans: list[Plan], *, user) -> dict[int, list[OutcomeMeasure
 
 
 def _worsens(plan: Plan) -> bool:
-    return plan.worse_mornings >= 2 or plan.travelled >= 1
+    return is_worsening(worse_mornings=plan.worse_mornings, travelled=plan.travelled)
 
 
 def _is_due(plan: Plan, cutoff: dt.date) -> bool:

@@ -37,7 +37,12 @@ from rehab.models import (
     new_patient_token,
 )
 from rehab.pdf import render_plan_pdf
-from rehab.selectors import patient_link_url, plan_preview, plans_with_worsening_alerts
+from rehab.selectors import (
+    WORSE_MORNINGS_ALERT,
+    patient_link_url,
+    plan_preview,
+    plans_with_worsening_alerts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -835,7 +840,9 @@ def worsening_digest_send(*, clinician, base_url: str) -> int:
                 "clinic": plan.patient.clinic.name,
                 "record_number": plan.patient.record_number,
                 "travelled": plan.travelled > 0,
-                "worse_mornings": plan.worse_mornings if plan.worse_mornings >= 2 else 0,
+                "worse_mornings": (
+                    plan.worse_mornings if plan.worse_mornings >= WORSE_MORNINGS_ALERT else 0
+                ),
                 "url": base_url.rstrip("/") + plan.get_absolute_url(),
             }
             for plan in plans
