@@ -227,7 +227,14 @@ class AccessEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["patient", "-at"])]
+        indexes = [
+            models.Index(fields=["patient", "-at"]),
+            # When a clinician last opened a record (the dashboard's inbox, per active plan):
+            # bounded by their own openings of it, not by every read of the patient.
+            models.Index(
+                fields=["user", "object_type", "object_id", "-at"], name="access_user_object_at"
+            ),
+        ]
 
     def __str__(self) -> str:
         what = self.object_repr or "record"

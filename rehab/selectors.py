@@ -26,6 +26,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
+from clinic.compiled import compile_once, run
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
 from rehab.models import (
@@ -590,13 +591,13 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
     is not repeated inside theirs), and whether a ladder has a session logged after its latest
     decision (a proposal may be waiting). Ordered newest plan first.
 
-    Kept per user and day (its shape and values are the same all day): building its dozen
-    subqueries cost as much as running it. Callers read a clone (``.all()``), never this one.
+    Kept per user and day, compiled (its shape and values are the same all day): building and
+    compiling its dozen subqueries cost Django as much as the database took to run it. Read
+    with ``compiled.run``.
     """
     seen = (
         AccessEvent.objects.filter(
-            patient=OuterRef("patient_id"),  # the audit's (patient, -at) index
-            user=user_id,
+            user=user_id,  # the audit's (user, object type, object id, -at) index
             view=PLAN_PAGE,
             object_type=Plan._meta.label_lower,
             object_id=OuterRef("pk"),
@@ -644,7 +645,7 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
         .filter(Exists(logged_since_decision))
         .values("pk")[:1]
     )
-    return (
+    return compile_once(
         Plan.objects.filter(patient__clinic__memberships__user=user_id, status__in=ACTIVE)
         .select_related("patient")
         .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
@@ -662,7 +663,7 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
 def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
     """The active plans of ``_active_plans_query``, a runner log or questionnaire counting as
     news only when newer than the plan's last opening."""
-    plans = list(_active_plans_query(user.pk, today).all())
+    plans = run(_active_plans_query(user.pk, today))
     for plan in plans:
         since = plan.seen_at or EPOCH
         if plan.newest_log_at is not None and plan.newest_log_at <= since:
