@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
+from rehab.compiled_reads import ANY_ID, ANY_USER, compiled
 from rehab.models import (
     CAUSE_CHOICES,
     RUNNER_CORRECTION_WINDOW,
@@ -57,18 +59,20 @@ def get_plan_for_user(*, user, pk) -> Plan:
     return plan
 
 
-def get_plan_for_plan_page(*, user, pk) -> Plan:
-    """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
-    and the signed ranking for its red flags), read on its own: deferring the eighty finding
-    columns of a joined assessment cost more to compile than the query took to run, and each
-    join costs the planner some time. Nor its author, whom the page never names. With the
-    status of its latest PDF request (``shown_issue_request``) and whether a clinic template or
-    another plan of the patient exists to start the phase from (``may_start_from``): the page
-    reads either only when it has something to show."""
+def _plan_page_plan() -> QuerySet[Plan]:
+    """The plan page's plan, written with stand-in ids (``compiled_reads``)."""
     latest_issue = IssueRequest.objects.filter(plan=OuterRef("pk")).order_by("-requested_at", "-pk")
-    plan = get_object_or_404(
-        Plan.objects.filter(patient__clinic__memberships__user=user)
-        .select_related("patient", "patient__clinic", "patient_link")
+    shown = {"id", "patient", "assessed_on", "ranking_at_signing"}
+    return (
+        Plan.objects.filter(patient__clinic__memberships__user=ANY_USER, pk=ANY_ID)
+        .select_related("patient", "patient__clinic", "patient_link", "assessment")
+        .defer(
+            *(
+                f"assessment__{field.name}"
+                for field in Assessment._meta.concrete_fields
+                if field.name not in shown
+            )
+        )
         .annotate(
             latest_issue_status=Subquery(latest_issue.values("status")[:1]),
             may_start_from=Exists(
@@ -77,12 +81,21 @@ def get_plan_for_plan_page(*, user, pk) -> Plan:
             | Exists(
                 Plan.objects.filter(patient_id=OuterRef("patient_id")).exclude(pk=OuterRef("pk"))
             ),
-        ),
-        pk=pk,
+        )
     )
-    plan.assessment = Assessment.objects.only(
-        "pk", "patient_id", "assessed_on", "ranking_at_signing"
-    ).get(pk=plan.assessment_id)
+
+
+def get_plan_for_plan_page(*, user, pk) -> Plan:
+    """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
+    and the signed ranking for its red flags), not the eighty finding columns. Nor its author,
+    whom the page never names. With the status of its latest PDF request
+    (``shown_issue_request``) and whether a clinic template or another plan of the patient
+    exists to start the phase from (``may_start_from``): the page reads either only when it has
+    something to show. One query, compiled once per process (it cost twice its running)."""
+    found = compiled(_plan_page_plan, Plan).instances({ANY_USER: user.pk, ANY_ID: pk})
+    if not found:
+        raise Http404
+    plan = found[0]
     note_read(plan)
     return plan
 
