@@ -326,30 +326,47 @@ class PlanRows:
 HistoricalPrescription = Prescription.history.model
 
 
-def plan_rows(*, plan: Plan) -> PlanRows:
-    """Three queries at most, whatever the number of ladders, sessions and decisions: each
-    prescription comes with its creation from the history (a query of its own before); the
-    decisions are those of the prescriptions loaded (none without any), found by their ids
-    rather than through a join back to the plan."""
+def _plan_prescriptions() -> QuerySet[Prescription]:
+    """A plan's prescriptions, each with its creation from the history (stand-in plan id)."""
     creation = HistoricalPrescription.objects.filter(id=OuterRef("pk"), history_type="+").order_by(
         "-history_date"
     )
-    prescriptions = list(
-        plan.prescriptions.annotate(
-            first_recorded_at=Subquery(creation.values("history_date")[:1]),
-            first_step=Subquery(creation.values("step_code")[:1]),
-        )
+    return Prescription.objects.filter(plan=ANY_ID).annotate(
+        first_recorded_at=Subquery(creation.values("history_date")[:1]),
+        first_step=Subquery(creation.values("step_code")[:1]),
     )
+
+
+def _plan_logs() -> QuerySet[SessionLog]:
+    return SessionLog.objects.filter(plan=ANY_ID)
+
+
+def _plan_decisions() -> QuerySet[ProgressionDecision]:
+    return ProgressionDecision.objects.filter(prescription__plan=ANY_ID).select_related(
+        "decided_by"
+    )
+
+
+def _of_plan(build, model, plan: Plan) -> list:
+    """``build``'s rows for this plan; a row of the plan itself knows it, as ``plan.<related>``
+    would tell it (no query for ``row.plan``)."""
+    rows = compiled(build, model).instances({ANY_ID: plan.pk})
+    if model in (Prescription, SessionLog):
+        for row in rows:
+            row.plan = plan
+    return rows
+
+
+def plan_rows(*, plan: Plan) -> PlanRows:
+    """Three queries at most, whatever the number of ladders, sessions and decisions, each
+    compiled once per process (``compiled_reads``: compiling them cost as much as running
+    them): each prescription comes with its creation from the history (a query of its own
+    before); the decisions are those of the plan's prescriptions (none read without any)."""
+    prescriptions = _of_plan(_plan_prescriptions, Prescription, plan)
     return PlanRows(
         prescriptions=prescriptions,
-        logs=list(plan.session_logs.all()),
-        decisions=list(
-            ProgressionDecision.objects.filter(
-                prescription_id__in=[prescription.pk for prescription in prescriptions]
-            ).select_related("decided_by")
-        )
-        if prescriptions
-        else [],
+        logs=_of_plan(_plan_logs, SessionLog, plan),
+        decisions=_of_plan(_plan_decisions, ProgressionDecision, plan) if prescriptions else [],
         created={
             p.pk: (p.first_recorded_at, p.first_step)
             for p in prescriptions
