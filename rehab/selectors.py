@@ -37,6 +37,7 @@ from rehab.models import (
     IssueRequest,
     OutcomeMeasurement,
     PatientLink,
+    PatientLinkAccess,
     Plan,
     PlanTemplate,
     Prescription,
@@ -351,7 +352,7 @@ def _of_plan(build, model, plan: Plan) -> list:
     """``build``'s rows for this plan; a row of the plan itself knows it, as ``plan.<related>``
     would tell it (no query for ``row.plan``)."""
     rows = compiled(build, model).instances({ANY_ID: plan.pk})
-    if model in (Prescription, SessionLog):
+    if model in (Prescription, SessionLog, IssuedDocument):
         for row in rows:
             row.plan = plan
     return rows
@@ -373,6 +374,27 @@ def plan_rows(*, plan: Plan) -> PlanRows:
             if p.first_recorded_at is not None
         },
     )
+
+
+def _plan_documents() -> QuerySet[IssuedDocument]:
+    return IssuedDocument.objects.filter(plan=ANY_ID).select_related("issued_by")
+
+
+def plan_documents(*, plan: Plan) -> list[IssuedDocument]:
+    """The plan's issued PDFs, newest first, with who issued each (SQL compiled once)."""
+    return _of_plan(_plan_documents, IssuedDocument, plan)
+
+
+def _recent_link_accesses() -> QuerySet[PatientLinkAccess]:
+    return PatientLinkAccess.objects.filter(link=ANY_ID)[:10]
+
+
+def recent_link_accesses(*, link: PatientLink) -> list[PatientLinkAccess]:
+    """The runner's ten latest uses of their link, for the plan page (SQL compiled once)."""
+    accesses = compiled(_recent_link_accesses, PatientLinkAccess).instances({ANY_ID: link.pk})
+    for access in accesses:
+        access.link = link
+    return accesses
 
 
 def proposal_states(*, plan: Plan, rows: PlanRows) -> list[ProposalState]:
