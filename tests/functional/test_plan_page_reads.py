@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from clinic import form_rendering
-from rehab.models import IssueRequest, PlanTemplate
+from rehab.compiled_reads import ANY_ID, CompiledQuery
+from rehab.models import IssueRequest, Plan, PlanTemplate
 from tests.factories import PatientFactory
 from tests.rehab_factories import plan_for
 
@@ -79,3 +80,23 @@ def test_a_clinic_template_is_offered_to_start_from(alice_client, plan, alice):
     )
     page = _page(alice_client, plan)
     assert 'id="start-from"' in page and f'value="template-{template.pk}"' in page
+
+
+def test_the_sql_compiled_once_reads_each_request_its_own_plan_and_user(
+    client, plan, alice, charlie
+):
+    """The plan page's SQL is kept between requests (``rehab.compiled_reads``); the ids are
+    not: another patient's plan shows that patient, and another clinic's user gets a 404."""
+    other = plan_for(
+        patient=PatientFactory(clinic=plan.patient.clinic, last_name="Otherly"), clinician=alice
+    )
+    client.force_login(alice)
+    assert "Runner" in _page(client, plan) and "Otherly" not in _page(client, plan)
+    assert "Otherly" in _page(client, other)
+    client.force_login(charlie)
+    assert client.get(reverse("plan_detail", args=[plan.pk])).status_code == 404
+
+
+def test_a_stand_in_id_used_twice_in_a_query_is_refused():
+    with pytest.raises(ValueError, match="parameter of its own"):
+        CompiledQuery.of(Plan.objects.filter(pk=ANY_ID, patient_id=ANY_ID))
