@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
-from clinic.compiled import compile_once, run
+from clinic.compiled import ANY_ID, ANY_USER, CompiledQuery, compiled
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
 from rehab.models import (
@@ -36,6 +37,7 @@ from rehab.models import (
     IssueRequest,
     OutcomeMeasurement,
     PatientLink,
+    PatientLinkAccess,
     Plan,
     PlanTemplate,
     Prescription,
@@ -58,18 +60,20 @@ def get_plan_for_user(*, user, pk) -> Plan:
     return plan
 
 
-def get_plan_for_plan_page(*, user, pk) -> Plan:
-    """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
-    and the signed ranking for its red flags), read on its own: deferring the eighty finding
-    columns of a joined assessment cost more to compile than the query took to run, and each
-    join costs the planner some time. Nor its author, whom the page never names. With the
-    status of its latest PDF request (``shown_issue_request``) and whether a clinic template or
-    another plan of the patient exists to start the phase from (``may_start_from``): the page
-    reads either only when it has something to show."""
+def _plan_page_plan() -> QuerySet[Plan]:
+    """The plan page's plan, written with stand-in ids (``clinic.compiled``)."""
     latest_issue = IssueRequest.objects.filter(plan=OuterRef("pk")).order_by("-requested_at", "-pk")
-    plan = get_object_or_404(
-        Plan.objects.filter(patient__clinic__memberships__user=user)
-        .select_related("patient", "patient__clinic", "patient_link")
+    shown = {"id", "patient", "assessed_on", "ranking_at_signing"}
+    return (
+        Plan.objects.filter(patient__clinic__memberships__user=ANY_USER, pk=ANY_ID)
+        .select_related("patient", "patient__clinic", "patient_link", "assessment")
+        .defer(
+            *(
+                f"assessment__{field.name}"
+                for field in Assessment._meta.concrete_fields
+                if field.name not in shown
+            )
+        )
         .annotate(
             latest_issue_status=Subquery(latest_issue.values("status")[:1]),
             may_start_from=Exists(
@@ -78,12 +82,21 @@ def get_plan_for_plan_page(*, user, pk) -> Plan:
             | Exists(
                 Plan.objects.filter(patient_id=OuterRef("patient_id")).exclude(pk=OuterRef("pk"))
             ),
-        ),
-        pk=pk,
+        )
     )
-    plan.assessment = Assessment.objects.only(
-        "pk", "patient_id", "assessed_on", "ranking_at_signing"
-    ).get(pk=plan.assessment_id)
+
+
+def get_plan_for_plan_page(*, user, pk) -> Plan:
+    """``get_plan_for_user`` with only what the plan page shows of its assessment (the date,
+    and the signed ranking for its red flags), not the eighty finding columns. Nor its author,
+    whom the page never names. With the status of its latest PDF request
+    (``shown_issue_request``) and whether a clinic template or another plan of the patient
+    exists to start the phase from (``may_start_from``): the page reads either only when it has
+    something to show. One query, compiled once per process (it cost twice its running)."""
+    found = compiled(_plan_page_plan, Plan).instances({ANY_USER: user.pk, ANY_ID: pk})
+    if not found:
+        raise Http404
+    plan = found[0]
     note_read(plan)
     return plan
 
@@ -314,36 +327,74 @@ class PlanRows:
 HistoricalPrescription = Prescription.history.model
 
 
-def plan_rows(*, plan: Plan) -> PlanRows:
-    """Three queries at most, whatever the number of ladders, sessions and decisions: each
-    prescription comes with its creation from the history (a query of its own before); the
-    decisions are those of the prescriptions loaded (none without any), found by their ids
-    rather than through a join back to the plan."""
+def _plan_prescriptions() -> QuerySet[Prescription]:
+    """A plan's prescriptions, each with its creation from the history (stand-in plan id)."""
     creation = HistoricalPrescription.objects.filter(id=OuterRef("pk"), history_type="+").order_by(
         "-history_date"
     )
-    prescriptions = list(
-        plan.prescriptions.annotate(
-            first_recorded_at=Subquery(creation.values("history_date")[:1]),
-            first_step=Subquery(creation.values("step_code")[:1]),
-        )
+    return Prescription.objects.filter(plan=ANY_ID).annotate(
+        first_recorded_at=Subquery(creation.values("history_date")[:1]),
+        first_step=Subquery(creation.values("step_code")[:1]),
     )
+
+
+def _plan_logs() -> QuerySet[SessionLog]:
+    return SessionLog.objects.filter(plan=ANY_ID)
+
+
+def _plan_decisions() -> QuerySet[ProgressionDecision]:
+    return ProgressionDecision.objects.filter(prescription__plan=ANY_ID).select_related(
+        "decided_by"
+    )
+
+
+def _of_plan(build, model, plan: Plan) -> list:
+    """``build``'s rows for this plan; a row of the plan itself knows it, as ``plan.<related>``
+    would tell it (no query for ``row.plan``)."""
+    rows = compiled(build, model).instances({ANY_ID: plan.pk})
+    if model in (Prescription, SessionLog, IssuedDocument):
+        for row in rows:
+            row.plan = plan
+    return rows
+
+
+def plan_rows(*, plan: Plan) -> PlanRows:
+    """Three queries at most, whatever the number of ladders, sessions and decisions, each
+    compiled once per process (``clinic.compiled``: compiling them cost as much as running
+    them): each prescription comes with its creation from the history (a query of its own
+    before); the decisions are those of the plan's prescriptions (none read without any)."""
+    prescriptions = _of_plan(_plan_prescriptions, Prescription, plan)
     return PlanRows(
         prescriptions=prescriptions,
-        logs=list(plan.session_logs.all()),
-        decisions=list(
-            ProgressionDecision.objects.filter(
-                prescription_id__in=[prescription.pk for prescription in prescriptions]
-            ).select_related("decided_by")
-        )
-        if prescriptions
-        else [],
+        logs=_of_plan(_plan_logs, SessionLog, plan),
+        decisions=_of_plan(_plan_decisions, ProgressionDecision, plan) if prescriptions else [],
         created={
             p.pk: (p.first_recorded_at, p.first_step)
             for p in prescriptions
             if p.first_recorded_at is not None
         },
     )
+
+
+def _plan_documents() -> QuerySet[IssuedDocument]:
+    return IssuedDocument.objects.filter(plan=ANY_ID).select_related("issued_by")
+
+
+def plan_documents(*, plan: Plan) -> list[IssuedDocument]:
+    """The plan's issued PDFs, newest first, with who issued each (SQL compiled once)."""
+    return _of_plan(_plan_documents, IssuedDocument, plan)
+
+
+def _recent_link_accesses() -> QuerySet[PatientLinkAccess]:
+    return PatientLinkAccess.objects.filter(link=ANY_ID)[:10]
+
+
+def recent_link_accesses(*, link: PatientLink) -> list[PatientLinkAccess]:
+    """The runner's ten latest uses of their link, for the plan page (SQL compiled once)."""
+    accesses = compiled(_recent_link_accesses, PatientLinkAccess).instances({ANY_ID: link.pk})
+    for access in accesses:
+        access.link = link
+    return accesses
 
 
 def proposal_states(*, plan: Plan, rows: PlanRows) -> list[ProposalState]:
@@ -583,7 +634,7 @@ class Inbox:
 
 
 @lru_cache(maxsize=256)
-def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
+def _active_plans_query(user_id: int, today: dt.date) -> CompiledQuery:
     """Every active plan of the user's clinics with its patient and, in one query, what the
     dashboard's three lists need: the worsening counts, the last session (due for follow-up),
     when the user last opened it, its latest issue, the newest runner log and returned
@@ -592,8 +643,8 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
     decision (a proposal may be waiting). Ordered newest plan first.
 
     Kept per user and day, compiled (its shape and values are the same all day): building and
-    compiling its dozen subqueries cost Django as much as the database took to run it. Read
-    with ``compiled.run``.
+    compiling its dozen subqueries cost Django as much as the database took to run it
+    (``clinic.compiled``).
     """
     seen = (
         AccessEvent.objects.filter(
@@ -645,7 +696,7 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
         .filter(Exists(logged_since_decision))
         .values("pk")[:1]
     )
-    return compile_once(
+    return CompiledQuery.of(
         Plan.objects.filter(patient__clinic__memberships__user=user_id, status__in=ACTIVE)
         .select_related("patient")
         .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
@@ -663,7 +714,7 @@ def _active_plans_query(user_id: int, today: dt.date) -> QuerySet[Plan]:
 def _active_plans_with_news(*, user, today: dt.date) -> list[Plan]:
     """The active plans of ``_active_plans_query``, a runner log or questionnaire counting as
     news only when newer than the plan's last opening."""
-    plans = run(_active_plans_query(user.pk, today))
+    plans = _active_plans_query(user.pk, today).instances({})
     for plan in plans:
         since = plan.seen_at or EPOCH
         if plan.newest_log_at is not None and plan.newest_log_at <= since:

@@ -62,9 +62,11 @@ from rehab.selectors import (
     open_questionnaire_requests,
     patient_link_url,
     pdf_out_of_date,
+    plan_documents,
     plan_rows,
     progression_proposals,
     proposal_states,
+    recent_link_accesses,
     runner_changeable_logs,
     shown_issue_request,
 )
@@ -147,7 +149,7 @@ def _plan_page(
     proposals = proposal_states(plan=plan, rows=rows) if rows.logs else []
     decision_forms = decision_forms or {}
     link = plan.patient_link
-    documents = list(plan.documents.select_related("issued_by"))
+    documents = plan_documents(plan=plan)
     composer = composer_context(plan, prescriptions)
     context = {
         "plan": plan,
@@ -186,7 +188,7 @@ def _plan_page(
         "link": link,
         "link_url": patient_link_url(link, base_url=link_base_url(request)),
         "link_expires_on": link_expires_on(link),
-        "link_accesses": link.accesses.all()[:10],
+        "link_accesses": recent_link_accesses(link=link),
         # Asked only of a revoked link (a query to the audit): the page offers a new one.
         "link_renewable": bool(link.revoked_at) and not is_anonymised(plan.patient),
         "cleared_red_flags": cleared_red_flags(assessment=plan.assessment),

@@ -79,3 +79,18 @@ def test_a_clinic_template_is_offered_to_start_from(alice_client, plan, alice):
     )
     page = _page(alice_client, plan)
     assert 'id="start-from"' in page and f'value="template-{template.pk}"' in page
+
+
+def test_the_sql_compiled_once_reads_each_request_its_own_plan_and_user(
+    client, plan, alice, charlie
+):
+    """The plan page's SQL is kept between requests (``clinic.compiled``); the ids are
+    not: another patient's plan shows that patient, and another clinic's user gets a 404."""
+    other = plan_for(
+        patient=PatientFactory(clinic=plan.patient.clinic, last_name="Otherly"), clinician=alice
+    )
+    client.force_login(alice)
+    assert "Runner" in _page(client, plan) and "Otherly" not in _page(client, plan)
+    assert "Otherly" in _page(client, other)
+    client.force_login(charlie)
+    assert client.get(reverse("plan_detail", args=[plan.pk])).status_code == 404

@@ -1,5 +1,5 @@
-"""A queryset compiled once runs as the ORM would, reads fresh rows each time, and is never
-compiled again (``clinic.compiled``)."""
+"""SQL compiled once (``clinic.compiled``) reads as the ORM would, fresh rows on each run, each
+request's ids in place of the stand-ins, and is never compiled again."""
 
 from unittest import mock
 
@@ -7,19 +7,19 @@ import pytest
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.sql.compiler import SQLCompiler
 
-from clinic.compiled import compile_once, run
+from clinic.compiled import ANY_ID, CompiledQuery
 from clinic.models import Patient
 from tests.factories import AssessmentFactory, PatientFactory
 
 
-def _patients_with_assessments(clinic):
+def _patients_with_assessments(clinic_id):
     latest = (
         Patient.objects.filter(pk=OuterRef("pk"))
         .annotate(day=Max("assessments__assessed_on"))
         .values("day")
     )
     return (
-        Patient.objects.filter(clinic=clinic)
+        Patient.objects.filter(clinic=clinic_id)
         .select_related("clinic")
         .annotate(assessments_count=Count("assessments"), last_assessed=Subquery(latest))
         .order_by("last_name", "pk")
@@ -33,39 +33,48 @@ def _rows(patients):
 
 
 @pytest.mark.django_db
-def test_runs_as_the_orm_does_with_related_rows_and_annotations(clinic, patient, alice):
+def test_reads_as_the_orm_does_with_related_rows_and_annotations(clinic, patient, alice):
     AssessmentFactory(patient=patient, clinician=alice)
     PatientFactory(clinic=clinic, last_name="Zephyr")
-    compiled = compile_once(_patients_with_assessments(clinic))
+    compiled = CompiledQuery.of(_patients_with_assessments(clinic.pk))
 
-    assert _rows(run(compiled)) == _rows(_patients_with_assessments(clinic))
-    assert {type(p.last_assessed) for p in run(compiled)} == {
-        type(p.last_assessed) for p in _patients_with_assessments(clinic)
+    found = compiled.instances({})
+    assert _rows(found) == _rows(_patients_with_assessments(clinic.pk))
+    assert isinstance(found[0], Patient)
+    assert {type(p.last_assessed) for p in found} == {
+        type(p.last_assessed) for p in _patients_with_assessments(clinic.pk)
     }
 
 
 @pytest.mark.django_db
 def test_each_run_reads_the_rows_as_they_are_now(clinic, patient, alice):
-    compiled = compile_once(_patients_with_assessments(clinic))
-    assert [p.assessments_count for p in run(compiled)] == [0]
+    compiled = CompiledQuery.of(_patients_with_assessments(clinic.pk))
+    assert [p.assessments_count for p in compiled.instances({})] == [0]
 
     AssessmentFactory(patient=patient, clinician=alice)
     PatientFactory(clinic=clinic, last_name="Zephyr")
 
-    assert _rows(run(compiled)) == _rows(_patients_with_assessments(clinic))
-    assert [p.assessments_count for p in run(compiled)] == [1, 0]
+    assert [p.assessments_count for p in compiled.instances({})] == [1, 0]
+
+
+@pytest.mark.django_db
+def test_each_run_puts_its_own_ids_in_place_of_the_stand_ins(clinic, other_clinic, patient):
+    elsewhere = PatientFactory(clinic=other_clinic)
+    compiled = CompiledQuery.of(_patients_with_assessments(ANY_ID))
+
+    assert [p.pk for p in compiled.instances({ANY_ID: clinic.pk})] == [patient.pk]
+    assert [p.pk for p in compiled.instances({ANY_ID: other_clinic.pk})] == [elsewhere.pk]
+    assert compiled.instances({}) == []  # the stand-in itself: no row has it
 
 
 @pytest.mark.django_db
 def test_a_run_does_not_compile_again(clinic, patient):
-    compiled = compile_once(_patients_with_assessments(clinic))
+    compiled = CompiledQuery.of(_patients_with_assessments(ANY_ID))
     with mock.patch.object(SQLCompiler, "as_sql", autospec=True) as as_sql:
-        assert [p.pk for p in run(compiled)] == [patient.pk]
+        assert [p.pk for p in compiled.instances({ANY_ID: clinic.pk})] == [patient.pk]
     as_sql.assert_not_called()
 
 
-@pytest.mark.django_db
-def test_a_compiled_query_cannot_be_changed(clinic):
-    compiled = compile_once(_patients_with_assessments(clinic))
-    with pytest.raises(TypeError, match="cannot be changed"):
-        compiled.filter(last_name="Archer")
+def test_a_stand_in_id_used_twice_in_a_query_is_refused():
+    with pytest.raises(ValueError, match="parameter of its own"):
+        CompiledQuery.of(Patient.objects.filter(pk=ANY_ID, clinic_id=ANY_ID))
