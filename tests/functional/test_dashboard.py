@@ -94,10 +94,10 @@ def test_seen_recently_lists_the_last_seen_first_assessed_or_followed_up_by_the_
     AssessmentFactory(patient=PatientFactory(clinic=clinic), clinician=bob, assessed_on=ago(1))
     seen = alice_client.get(reverse("dashboard")).context["seen_recently"]
     # On the same day, whoever was assessed last comes first.
-    assert [(patient, patient.last_seen) for patient in seen] == [
-        (assessed, ago(2)),
-        (followed_up, ago(2)),
-        (earlier, ago(5)),
+    assert [(patient, patient.full_name, patient.last_seen) for patient in seen] == [
+        (assessed, assessed.full_name, ago(2)),
+        (followed_up, followed_up.full_name, ago(2)),
+        (earlier, earlier.full_name, ago(5)),
     ]
 
 
