@@ -3,12 +3,12 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from simple_history import register
 from simple_history.models import HistoricalRecords
 
 from clinic.integrity import GuardedManager, VersionedModel
+from clinic.links import url_for_id
 
 
 class Clinic(models.Model):
@@ -162,7 +162,7 @@ class Patient(VersionedModel):
         return self.full_name
 
     def get_absolute_url(self) -> str:
-        return reverse("patient_detail", args=[self.pk])
+        return url_for_id("patient_detail", self.pk)
 
     @property
     def full_name(self) -> str:

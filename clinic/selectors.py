@@ -3,16 +3,20 @@ which clinic's team a clinic admin manages."""
 
 import dataclasses
 import datetime as dt
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max, Q, QuerySet
+from django.db import connections, router
+from django.db.models import DateField, F, Q, QuerySet, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clinic import units
 from clinic.audit import note_read
 from clinic.models import AccessEvent, Clinic, Membership, Patient
+
+DAY = DateField()
 
 
 def is_anonymised(patient: Patient) -> bool:
@@ -35,10 +39,20 @@ def patients_for_user(*, user) -> QuerySet[Patient]:
     return Patient.objects.filter(clinic__memberships__user=user).select_related("clinic")
 
 
+# What the dashboard's patient table shows: the rest of a patient is not read for it.
+PATIENT_LIST_FIELDS = (
+    "first_name",
+    "last_name",
+    "record_number",
+    "date_of_birth",
+    "clinic__name",
+)
+
+
 def patient_list(*, user, search: str = "") -> QuerySet[Patient]:
     """The dashboard's list of the user's clinics' patients, by name (then by id, so a page never
     repeats a patient of the one before), those matching every word of ``search`` (in a name,
-    or the exact record number).
+    or the exact record number); only the columns the table shows (``PATIENT_LIST_FIELDS``).
 
     The user's clinics are read first (one small query): filtered on a known clinic, the
     database walks the (clinic, last name, first name) index in order and stops after the page,
@@ -52,36 +66,75 @@ def patient_list(*, user, search: str = "") -> QuerySet[Patient]:
             | Q(last_name__icontains=term)
             | Q(record_number__iexact=term)
         )
-    return patients.select_related("clinic").order_by("last_name", "first_name", "pk")
+    return (
+        patients.select_related("clinic")
+        .only(*PATIENT_LIST_FIELDS)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+# The user and the day the "seen recently" SQL is compiled for once per process: no user has
+# this id, and no other parameter of the SQL equals either.
+ANY_USER = -(2**31)
+ANY_DAY = dt.date(1, 1, 1)
+
+
+@cache
+def _seen_recently_sql(using: str) -> tuple[str, tuple]:
+    """Every day the user assessed or followed up one of their clinics' patients since a day, with
+    the patient's name (a UNION of two index-sized joins), and per patient the last. On the same
+    last day, those the user assessed in the period come first, last assessed first, then by id
+    (as the dashboard always listed them)."""
+    patients = Patient.objects.using(using).filter(clinic__memberships__user_id=ANY_USER)
+    fields = ("pk", "first_name", "last_name", "day", "assessed")
+    assessed = patients.filter(
+        assessments__clinician_id=ANY_USER, assessments__assessed_on__gte=ANY_DAY
+    ).annotate(day=F("assessments__assessed_on"), assessed=F("assessments__assessed_on"))
+    followed_up = patients.filter(
+        plans__session_logs__recorded_by_id=ANY_USER,
+        plans__session_logs__session_date__gte=ANY_DAY,
+    ).annotate(day=F("plans__session_logs__session_date"), assessed=Value(None, DateField()))
+    days = (
+        assessed.values_list(*fields)
+        .order_by()
+        .union(followed_up.values_list(*fields).order_by(), all=True)
+    )
+    sql, params = days.query.sql_with_params()
+    # The ORM's own SQL, its values passed as parameters: nothing here is user text.
+    return (
+        'SELECT "pk", "first_name", "last_name", MAX("day") AS "last_seen"'  # noqa: S608
+        f' FROM ({sql}) "seen" GROUP BY "pk", "first_name", "last_name"'
+        ' ORDER BY MAX("day") DESC, MAX("assessed") IS NULL, MAX("assessed") DESC, "pk"'
+        " LIMIT %s",
+        params,
+    )
 
 
 def patients_seen_recently(*, user, size: int, days: int = 30) -> list[Patient]:
     """The user's own patients (assessed or followed up by them) seen in the last ``days``,
-    the ``size`` seen last, each with ``last_seen``.
+    the ``size`` seen last, each with ``last_seen``; only their names are read.
 
-    Whoever was seen last is among the ``size`` last assessed by the user or the ``size`` last
-    followed up by them: two small queries on the (clinician, day) and (recorder, day) indexes,
-    merged here, instead of aggregating every assessment and session of the clinic.
+    One query of the days the user saw each patient in the period, read through the
+    (clinician, day) and (recorder, day) indexes, instead of aggregating every assessment and
+    session of the clinic. Building and compiling it cost more than running it: its SQL is
+    compiled once per process and the user's id and the first day go into its parameters.
     """
-    since = timezone.localdate() - dt.timedelta(days=days)
-    patients = Patient.objects.filter(clinic__memberships__user=user)  # no clinic: not shown
-    assessed = (
-        patients.filter(assessments__clinician=user, assessments__assessed_on__gte=since)
-        .annotate(day=Max("assessments__assessed_on"))
-        .order_by("-day", "pk")[:size]
-    )
-    followed_up = (
-        patients.filter(
-            plans__session_logs__recorded_by=user, plans__session_logs__session_date__gte=since
+    using = router.db_for_read(Patient)
+    sql, shape = _seen_recently_sql(using)
+    adapt = connections[using].ops.adapt_datefield_value
+    any_day, since = adapt(ANY_DAY), adapt(timezone.localdate() - dt.timedelta(days=days))
+    params = [user.pk if p == ANY_USER else since if p == any_day else p for p in shape]
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*params, size])
+        rows = cursor.fetchall()
+    seen = []
+    for pk, first_name, last_name, last_seen in rows:
+        patient = Patient.from_db(
+            using, ["id", "first_name", "last_name"], [pk, first_name, last_name]
         )
-        .annotate(day=Max("plans__session_logs__session_date"))
-        .order_by("-day", "pk")[:size]
-    )
-    seen: dict[int, Patient] = {}
-    for patient in [*assessed, *followed_up]:
-        known = seen.setdefault(patient.pk, patient)
-        known.last_seen = max(getattr(known, "last_seen", patient.day), patient.day)
-    return sorted(seen.values(), key=lambda patient: patient.last_seen, reverse=True)[:size]
+        patient.last_seen = DAY.to_python(last_seen)  # SQLite gives the MAX of days as text
+        seen.append(patient)
+    return seen
 
 
 def get_patient_for_user(*, user, pk) -> Patient:

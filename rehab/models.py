@@ -12,13 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from assessments.models import Assessment
 from assessments.vocabulary import load_vocabulary
 from clinic.integrity import GuardedManager, VersionedModel
+from clinic.links import url_for_id
 from clinic.models import Patient, not_a_member_error
 from rehab import engine
 
@@ -98,7 +98,7 @@ class Plan(models.Model):
         return f"{self.get_diagnosis_display()} plan for {self.patient}"
 
     def get_absolute_url(self) -> str:
-        return reverse("plan_detail", args=[self.pk])
+        return url_for_id("plan_detail", self.pk)
 
     def clean(self):
         """A plan treats a signed assessment of its own patient, in a phase of its protocol."""

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from assessments.services import assessment_sign
 from rehab.services import plan_create, session_log_create
-from tests.factories import NOT_SCREENED, AssessmentFactory
-from tests.rehab_factories import PHT_FINDINGS
+from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory
+from tests.rehab_factories import PHT_FINDINGS, plan_for
 
 TODAY = timezone.localdate()
 
@@ -72,6 +72,33 @@ def test_seen_recently_lists_the_clinicians_own_patients(client, alice, bob, pla
     assert client.get(reverse("dashboard")).context["seen_recently"] == [patient]
     client.force_login(bob)
     assert client.get(reverse("dashboard")).context["seen_recently"] == []
+
+
+def test_seen_recently_lists_the_last_seen_first_assessed_or_followed_up_by_the_clinician(
+    alice_client, alice, bob, clinic
+):
+    def ago(days):
+        return TODAY - dt.timedelta(days=days)
+
+    followed_up, assessed, earlier = PatientFactory.create_batch(3, clinic=clinic)
+    session_log_create(
+        plan=plan_for(patient=followed_up, clinician=alice, assessed_on=ago(10)),
+        recorded_by=alice,
+        session_date=ago(2),
+        exercise_pain=2,
+        next_morning="same",
+    )
+    AssessmentFactory(patient=assessed, clinician=alice, assessed_on=ago(2))
+    AssessmentFactory(patient=earlier, clinician=alice, assessed_on=ago(5))
+    AssessmentFactory(patient=PatientFactory(clinic=clinic), clinician=alice, assessed_on=ago(31))
+    AssessmentFactory(patient=PatientFactory(clinic=clinic), clinician=bob, assessed_on=ago(1))
+    seen = alice_client.get(reverse("dashboard")).context["seen_recently"]
+    # On the same day, whoever was assessed last comes first.
+    assert [(patient, patient.full_name, patient.last_seen) for patient in seen] == [
+        (assessed, assessed.full_name, ago(2)),
+        (followed_up, followed_up.full_name, ago(2)),
+        (earlier, earlier.full_name, ago(5)),
+    ]
 
 
 def test_patient_timeline_shows_everything_newest_first_in_bounded_queries(
