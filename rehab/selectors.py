@@ -633,6 +633,20 @@ class Inbox:
     total: int
 
 
+# What the dashboard's lists, the inbox and the engine's proposals read of a plan and its
+# patient: the rest (the patient's contact details and notes among them) is not read for it.
+DASHBOARD_PLAN_FIELDS = (
+    "patient__first_name",
+    "patient__last_name",
+    "diagnosis",
+    "status",
+    "current_phase",
+    "cleared_to_run",
+    "starts_on",
+    "updated_at",
+)
+
+
 @lru_cache(maxsize=256)
 def _active_plans_query(user_id: int, today: dt.date) -> CompiledQuery:
     """Every active plan of the user's clinics with its patient and, in one query, what the
@@ -699,6 +713,7 @@ def _active_plans_query(user_id: int, today: dt.date) -> CompiledQuery:
     return CompiledQuery.of(
         Plan.objects.filter(patient__clinic__memberships__user=user_id, status__in=ACTIVE)
         .select_related("patient")
+        .only(*DASHBOARD_PLAN_FIELDS)
         .annotate(**_worsening(today - dt.timedelta(days=ALERT_WINDOW_DAYS)))
         .annotate(
             seen_at=Subquery(seen),
