@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clinic import units
 from clinic.audit import note_read
+from clinic.compiled import ANY_USER
 from clinic.models import AccessEvent, Clinic, Membership, Patient
 
 DAY = DateField()
@@ -73,9 +74,8 @@ def patient_list(*, user, search: str = "") -> QuerySet[Patient]:
     )
 
 
-# The user and the day the "seen recently" SQL is compiled for once per process: no user has
-# this id, and no other parameter of the SQL equals either.
-ANY_USER = -(2**31)
+# The day the "seen recently" SQL is compiled for once per process (with ``ANY_USER``, the
+# stand-in user of ``clinic.compiled``): no other parameter of the SQL equals either.
 ANY_DAY = dt.date(1, 1, 1)
 
 

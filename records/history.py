@@ -17,6 +17,7 @@ from django.db.models import F, Value
 
 from assessments.vocabulary import load_vocabulary
 from clinic import units
+from clinic.compiled import ANY_ID
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import tracked_records
 
@@ -175,9 +176,9 @@ class StreamPaginator(Paginator):
         return super().get_page(number)
 
 
-# The patient id the stream is compiled for once per process: no patient has it, and no other
-# parameter of the stream (its kind numbers) equals it.
-ANY_PATIENT = -(2**31)
+# The patient id the stream is compiled for once per process (``clinic.compiled``'s stand-in
+# id): no patient has it, and no other parameter of the stream (its kind numbers) equals it.
+ANY_PATIENT = ANY_ID
 
 
 @cache
