@@ -14,7 +14,7 @@ kept: the SQL, and the compiler's description of its columns.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,7 +27,11 @@ from django.db.models.sql.compiler import SQLCompiler
 # Ids no row has, one per kind of id a query takes (a plan, a user): compiled in, swapped out.
 ANY_ID = -(2**31)
 ANY_USER = -(2**31) + 1
-STAND_INS = (ANY_ID, ANY_USER)
+# A list of ids (``field__in=ANY_IDS``): the ids read fill the first places, the rest keep ids
+# no row has; a longer list is read ``ID_SLOTS`` at a time (``instances_of_ids``).
+ID_SLOTS = 64
+ANY_IDS = tuple(range(ANY_USER + 1, ANY_USER + 1 + ID_SLOTS))
+STAND_INS = frozenset({ANY_ID, ANY_USER, *ANY_IDS})
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ class CompiledQuery:
             if list(params).count(stand_in) > 1:
                 raise ValueError(f"{stand_in} is a parameter of its own in {sql}")
         return cls(compiler, sql, tuple(params))
+
+    def instances_of_ids(self, ids: Sequence[int]) -> list[Model]:
+        """The rows for the list ``ids`` in place of ``ANY_IDS``, ``ID_SLOTS`` ids a query (in
+        the query's order within each)."""
+        found: list[Model] = []
+        for start in range(0, len(ids), ID_SLOTS):
+            found += self.instances(dict(zip(ANY_IDS, ids[start : start + ID_SLOTS], strict=False)))
+        return found
 
     def instances(self, ids: Mapping[int, Any]) -> list[Model]:
         """The rows for ``ids`` (stand-in: real id) as model instances, as the queryset would."""

@@ -27,7 +27,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from assessments.selectors import red_flag_statuses, uncleared_red_flags
 from clinic.audit import note_read
-from clinic.compiled import ANY_ID, ANY_USER, CompiledQuery, compiled
+from clinic.compiled import ANY_ID, ANY_IDS, ANY_USER, CompiledQuery, compiled
 from clinic.models import AccessEvent, Clinic
 from rehab import engine
 from rehab.models import (
@@ -747,18 +747,27 @@ class _EntryRows:
     logs: list[SessionLog]
 
 
+def _candidate_prescriptions() -> QuerySet[Prescription]:
+    return Prescription.objects.filter(plan__in=ANY_IDS).annotate(
+        last_decided_at=Max("decisions__decided_at")
+    )
+
+
+def _candidate_logs() -> QuerySet[SessionLog]:
+    return SessionLog.objects.filter(plan__in=ANY_IDS).order_by("created_at", "pk")
+
+
 def _entry_rows(plans: list[Plan]) -> dict[int, _EntryRows]:
     """Per plan: its prescriptions (with the latest decision) and its logs, oldest first (two
-    queries, grouped here rather than prefetched: no queryset per plan)."""
+    queries compiled once per process, grouped here rather than prefetched: no queryset per
+    plan; ``clinic.compiled``: compiling them cost more than running them)."""
     rows = {plan.pk: _EntryRows([], []) for plan in plans}
     if not rows:
         return rows
-    prescriptions = Prescription.objects.filter(plan__in=rows).annotate(
-        last_decided_at=Max("decisions__decided_at")
-    )
-    for prescription in prescriptions:
+    ids = list(rows)
+    for prescription in compiled(_candidate_prescriptions, Prescription).instances_of_ids(ids):
         rows[prescription.plan_id].prescriptions.append(prescription)
-    for log in SessionLog.objects.filter(plan__in=rows).order_by("created_at", "pk"):
+    for log in compiled(_candidate_logs, SessionLog).instances_of_ids(ids):
         rows[log.plan_id].logs.append(log)
     return rows
 

@@ -7,7 +7,7 @@ import pytest
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.sql.compiler import SQLCompiler
 
-from clinic.compiled import ANY_ID, CompiledQuery
+from clinic.compiled import ANY_ID, ANY_IDS, ID_SLOTS, CompiledQuery
 from clinic.models import Patient
 from tests.factories import AssessmentFactory, PatientFactory
 
@@ -78,3 +78,18 @@ def test_a_run_does_not_compile_again(clinic, patient):
 def test_a_stand_in_id_used_twice_in_a_query_is_refused():
     with pytest.raises(ValueError, match="parameter of its own"):
         CompiledQuery.of(Patient.objects.filter(pk=ANY_ID, clinic_id=ANY_ID))
+
+
+@pytest.mark.django_db
+def test_a_list_of_ids_longer_than_the_slots_is_read_a_slice_at_a_time(
+    clinic, patient, django_assert_num_queries
+):
+    last = PatientFactory(clinic=clinic, last_name="Zephyr")
+    missing = [10**12 + n for n in range(ID_SLOTS)]  # ids no row has, filling the first query
+    compiled = CompiledQuery.of(Patient.objects.filter(pk__in=ANY_IDS).order_by("pk"))
+
+    with django_assert_num_queries(2):
+        found = compiled.instances_of_ids([patient.pk, *missing, last.pk])
+
+    assert [p.pk for p in found] == [patient.pk, last.pk]
+    assert compiled.instances_of_ids([]) == []
