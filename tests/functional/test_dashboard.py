@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.services import assessment_sign
+from clinic.models import Membership
 from rehab.services import plan_create, session_log_create
 from tests.factories import NOT_SCREENED, AssessmentFactory, PatientFactory
 from tests.rehab_factories import PHT_FINDINGS, plan_for
@@ -71,6 +72,14 @@ def test_seen_recently_lists_the_clinicians_own_patients(client, alice, bob, pla
     client.force_login(alice)
     assert client.get(reverse("dashboard")).context["seen_recently"] == [patient]
     client.force_login(bob)
+    assert client.get(reverse("dashboard")).context["seen_recently"] == []
+
+
+def test_seen_recently_forgets_a_clinic_the_clinician_has_left(client, alice, other_clinic, plan):
+    """Its SQL is compiled once; the clinician's id goes into the membership filter too."""
+    client.force_login(alice)
+    assert client.get(reverse("dashboard")).context["seen_recently"] == [plan.patient]
+    Membership.objects.filter(user=alice).update(clinic=other_clinic)
     assert client.get(reverse("dashboard")).context["seen_recently"] == []
 
 
