@@ -9,12 +9,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.models import DateField, F, Q, QuerySet, Value
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clinic import units
 from clinic.audit import note_read
-from clinic.compiled import ANY_USER
+from clinic.compiled import ANY_ID, ANY_USER, compiled
 from clinic.models import AccessEvent, Clinic, Membership, Patient
 
 DAY = DateField()
@@ -145,6 +146,27 @@ def get_patient_for_user(*, user, pk) -> Patient:
     patient = get_object_or_404(patients_for_user(user=user), pk=pk)
     note_read(patient)
     return patient
+
+
+def _patient_page_patient() -> QuerySet[Patient]:
+    """The patient page's patient with the user's role in its clinic (from the membership the
+    scoping joins: one per user and clinic), written with stand-in ids (``clinic.compiled``)."""
+    return (
+        patients_for_user(user=ANY_USER)
+        .filter(pk=ANY_ID)
+        .annotate(user_role=F("clinic__memberships__role"))
+    )
+
+
+def get_patient_for_patient_page(*, user, pk) -> tuple[Patient, bool]:
+    """``get_patient_for_user`` and whether the user is its clinic's admin
+    (``is_clinic_admin``), in one query compiled once per process."""
+    found = compiled(_patient_page_patient, Patient).instances({ANY_USER: user.pk, ANY_ID: pk})
+    if not found:
+        raise Http404
+    patient = found[0]
+    note_read(patient)
+    return patient, patient.user_role == Membership.Role.CLINIC_ADMIN
 
 
 def is_clinic_admin(*, user, clinic: Clinic) -> bool:

@@ -3,22 +3,27 @@
 Each kind of patient record (``clinic.patient_records``) is either drawn by one of
 ``ENTRIES``' builders or named in ``NOT_ON_TIMELINE``; a test holds every declared record to
 one of the two. Each kind is read with one query, so the page costs the same however long the
-history is.
+history is, with only the columns an entry shows; the queries are compiled to SQL once per
+process with a stand-in patient id (``clinic.compiled``: compiling them cost Django more than
+the database took to run them) and the plans are read once for the timeline and the page's list.
 """
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from assessments.models import Assessment, RedFlagClearance
+from clinic.compiled import ANY_ID, compiled
 from clinic.knowledge import red_flags
+from clinic.links import url_for_id
 from clinic.models import Patient
-from rehab.chart_data import outcome_history, outcome_measurements_for_patient
+from rehab.chart_data import outcome_history
 from rehab.models import (
     IssuedDocument,
+    OutcomeMeasurement,
     Plan,
     ProgressionDecision,
     SessionLog,
@@ -35,6 +40,19 @@ class TimelineEntry:
     flags: tuple[str, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class TimelineSource:
+    """What the builders draw from: the patient and their plans (the page lists those too)."""
+
+    patient: Patient
+    plans: list[Plan]
+
+
+def _of_patient(build: Callable[[], QuerySet], model: type[Model], patient: Patient) -> list:
+    """``build``'s rows (a queryset written with the stand-in id) for this patient."""
+    return compiled(build, model).instances({ANY_ID: patient.pk})
+
+
 def _as_date(value) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -43,10 +61,16 @@ def _words(code: str) -> str:
     return code.replace("_", " ")
 
 
-def _assessments(patient: Patient) -> list[TimelineEntry]:
+def _assessment_rows() -> QuerySet[Assessment]:
+    return Assessment.objects.filter(patient=ANY_ID).only(
+        "assessed_on", "status", "working_diagnosis", "ranking_at_signing"
+    )
+
+
+def _assessments(record: TimelineSource) -> list[TimelineEntry]:
     entries = []
     registry = red_flags()  # a clearance is an entry of its own (below)
-    for assessment in Assessment.objects.filter(patient=patient).select_related("clinician"):
+    for assessment in _of_patient(_assessment_rows, Assessment, record.patient):
         flags = [registry.get(flag["code"]).name for flag in assessment.raised_red_flags()]
         entries.append(
             TimelineEntry(
@@ -54,16 +78,31 @@ def _assessments(patient: Patient) -> list[TimelineEntry]:
                 on=assessment.assessed_on,
                 title=f"Assessment ({assessment.get_status_display().lower()})",
                 detail=assessment.get_working_diagnosis_display() or "No working diagnosis yet",
-                url=assessment.get_absolute_url(),
+                url=url_for_id("assessment_detail", assessment.pk),
                 flags=tuple(flags),
             )
         )
     return entries
 
 
-def _clearances(patient: Patient) -> list[TimelineEntry]:
+def _clearance_rows() -> QuerySet[RedFlagClearance]:
+    return (
+        RedFlagClearance.objects.filter(assessment__patient=ANY_ID)
+        .select_related("cleared_by")
+        .only(
+            "assessment",
+            "code",
+            "evidence",
+            "cleared_at",
+            "cleared_by__first_name",
+            "cleared_by__last_name",
+            "cleared_by__username",
+        )
+    )
+
+
+def _clearances(record: TimelineSource) -> list[TimelineEntry]:
     registry = red_flags()
-    clearances = RedFlagClearance.objects.filter(assessment__patient=patient)
     return [
         TimelineEntry(
             kind="clearance",
@@ -71,13 +110,24 @@ def _clearances(patient: Patient) -> list[TimelineEntry]:
             title=f"Red flag cleared: {registry.get(clearance.code).name}",
             detail=f"{clearance.get_evidence_display()} · "
             f"{clearance.cleared_by.get_full_name() or clearance.cleared_by.username}",
-            url=reverse("assessment_detail", args=[clearance.assessment_id]),
+            url=url_for_id("assessment_detail", clearance.assessment_id),
         )
-        for clearance in clearances.select_related("cleared_by")
+        for clearance in _of_patient(_clearance_rows, RedFlagClearance, record.patient)
     ]
 
 
-def _plans(patient: Patient) -> list[TimelineEntry]:
+def _patient_plans() -> QuerySet[Plan]:
+    return Plan.objects.filter(patient=ANY_ID).only(
+        "diagnosis", "status", "current_phase", "starts_on"
+    )
+
+
+def patient_plans(*, patient: Patient) -> list[Plan]:
+    """The patient's plans, newest first, with what the timeline and the page's list show."""
+    return _of_patient(_patient_plans, Plan, patient)
+
+
+def _plans(record: TimelineSource) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             kind="plan",
@@ -86,27 +136,44 @@ def _plans(patient: Patient) -> list[TimelineEntry]:
             detail=f"{plan.get_diagnosis_display()} · phase {plan.current_phase}",
             url=plan.get_absolute_url(),
         )
-        for plan in Plan.objects.filter(patient=patient)
+        for plan in record.plans
     ]
 
 
-def _documents(patient: Patient) -> list[TimelineEntry]:
-    documents = IssuedDocument.objects.filter(plan__patient=patient)
+def _document_rows() -> QuerySet[IssuedDocument]:
+    return IssuedDocument.objects.filter(plan__patient=ANY_ID).only(
+        "version", "page_size", "large_print", "issued_at"
+    )
+
+
+def _documents(record: TimelineSource) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             kind="document",
             on=_as_date(document.issued_at),
             title=f"Plan PDF version {document.version} issued",
             detail=f"{document.page_size}{' · large print' if document.large_print else ''}",
-            url=reverse("document_download", args=[document.pk]),
+            url=url_for_id("document_download", document.pk),
         )
-        for document in documents.select_related("issued_by")
+        for document in _of_patient(_document_rows, IssuedDocument, record.patient)
     ]
 
 
-def _sessions(patient: Patient) -> list[TimelineEntry]:
+def _session_rows() -> QuerySet[SessionLog]:
+    return SessionLog.objects.filter(plan__patient=ANY_ID).only(
+        "plan",
+        "session_date",
+        "exercise_pain",
+        "running_pain",
+        "next_morning",
+        "pain_travelled_down_leg",
+        "reported_by",
+    )
+
+
+def _sessions(record: TimelineSource) -> list[TimelineEntry]:
     entries = []
-    for log in SessionLog.objects.filter(plan__patient=patient):
+    for log in _of_patient(_session_rows, SessionLog, record.patient):
         flags = []
         if log.pain_travelled_down_leg:
             flags.append("pain travelled down the leg")
@@ -119,32 +186,57 @@ def _sessions(patient: Patient) -> list[TimelineEntry]:
                 on=log.session_date,
                 title=f"Session ({log.get_reported_by_display().lower()}-reported)",
                 detail=f"Exercise pain {log.exercise_pain}/10{running}",
-                url=reverse("plan_detail", args=[log.plan_id]),
+                url=url_for_id("plan_detail", log.plan_id),
                 flags=tuple(flags),
             )
         )
     return entries
 
 
-def _decisions(patient: Patient) -> list[TimelineEntry]:
-    decisions = ProgressionDecision.objects.filter(prescription__plan__patient=patient)
+def _decision_rows() -> QuerySet[ProgressionDecision]:
+    return (
+        ProgressionDecision.objects.filter(prescription__plan__patient=ANY_ID)
+        .select_related("prescription")
+        .only(
+            "prescription__ladder",
+            "prescription__plan",
+            "outcome",
+            "from_step",
+            "to_step",
+            "decided_at",
+        )
+    )
+
+
+def _decisions(record: TimelineSource) -> list[TimelineEntry]:
     return [
         TimelineEntry(
             kind="decision",
             on=_as_date(decision.decided_at),
             title=f"{decision.prescription.get_ladder_display()}: {decision.outcome}",
             detail=f"{_words(decision.from_step)} → {_words(decision.to_step)}",
-            url=reverse("plan_detail", args=[decision.prescription.plan_id]),
+            url=url_for_id("plan_detail", decision.prescription.plan_id),
         )
-        for decision in decisions.select_related("prescription")
+        for decision in _of_patient(_decision_rows, ProgressionDecision, record.patient)
     ]
 
 
-def _outcomes(patient: Patient) -> list[TimelineEntry]:
+def _outcome_rows() -> QuerySet[OutcomeMeasurement]:
+    """Oldest first, as ``outcome_history`` takes them."""
+    return (
+        OutcomeMeasurement.objects.filter(patient=ANY_ID)
+        .only("measure", "measured_on", "total", "patient_reported")
+        .order_by("measured_on", "created_at")
+    )
+
+
+def _outcomes(record: TimelineSource) -> list[TimelineEntry]:
     """Each score with its change since the previous one of its measure and whether that
     change reaches the measure's minimal important change; the runner's own answers say so."""
     entries = []
-    for history in outcome_history(outcome_measurements_for_patient(patient=patient)):
+    outcomes_url = url_for_id("outcome_list", record.patient.pk)
+    measurements = _of_patient(_outcome_rows, OutcomeMeasurement, record.patient)
+    for history in outcome_history(measurements):
         measure = history.measure
         for row in history.rows:
             measurement = row.measurement
@@ -156,13 +248,13 @@ def _outcomes(patient: Patient) -> list[TimelineEntry]:
                     on=measurement.measured_on,
                     title=f"{measure.name}{reported}",
                     detail=f"{measurement.total:g} of {measure.maximum:g}{change}",
-                    url=reverse("outcome_list", args=[patient.pk]),
+                    url=outcomes_url,
                 )
             )
     return entries
 
 
-ENTRIES: dict[str, Callable[[Patient], list[TimelineEntry]]] = {
+ENTRIES: dict[str, Callable[[TimelineSource], list[TimelineEntry]]] = {
     "assessments.assessment": _assessments,
     "assessments.redflagclearance": _clearances,
     "rehab.plan": _plans,
@@ -183,8 +275,10 @@ NOT_ON_TIMELINE = {
 }
 
 
-def patient_timeline(*, patient: Patient) -> list[TimelineEntry]:
+def patient_timeline(*, patient: Patient, plans: list[Plan]) -> list[TimelineEntry]:
+    """Newest first; ``plans`` are the patient's (``patient_plans``)."""
+    record = TimelineSource(patient, plans)
     entries: list[TimelineEntry] = []
     for build in ENTRIES.values():
-        entries.extend(build(patient))
+        entries.extend(build(record))
     return sorted(entries, key=lambda entry: entry.on, reverse=True)

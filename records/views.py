@@ -27,6 +27,7 @@ from django.utils import timezone
 from clinic.audit import read_as
 from clinic.models import AccessEvent
 from clinic.selectors import (
+    get_patient_for_patient_page,
     get_patient_for_user,
     is_anonymised,
     is_clinic_admin,
@@ -36,7 +37,7 @@ from clinic.selectors import (
 from records import export
 from records.history import StreamPaginator, compiled_audit_stream, patient_audit_entries
 from records.services import patient_anonymise
-from records.timeline import patient_timeline
+from records.timeline import patient_plans, patient_timeline
 from rehab.selectors import dashboard_plans
 
 PATIENTS_PER_PAGE = 25
@@ -99,14 +100,16 @@ def dashboard_list(request, which):
 
 
 def patient_detail(request, pk):
-    patient = get_patient_for_user(user=request.user, pk=pk)
+    patient, is_admin = get_patient_for_patient_page(user=request.user, pk=pk)
+    plans = patient_plans(patient=patient)
     return render(
         request,
         "records/patient_detail.html",
         {
             "patient": patient,
-            "timeline": patient_timeline(patient=patient),
-            "can_anonymise": is_clinic_admin(user=request.user, clinic=patient.clinic),
+            "plans": plans,
+            "timeline": patient_timeline(patient=patient, plans=plans),
+            "can_anonymise": is_admin,
         },
     )
 

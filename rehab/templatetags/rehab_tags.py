@@ -29,10 +29,9 @@ def assessment_plan_actions(assessment):
 
 
 @register.inclusion_tag("rehab/includes/patient_plans.html")
-def patient_plans(patient):
-    # Only the plans' own fields are shown: joining their assessments (some eighty columns and
-    # the ranking's JSON each) was most of the patient page's time.
-    return {"patient": patient, "plans": patient.plans.all()}
+def patient_plans(plans):
+    """The patient page's list of plans, read with its timeline (``records.timeline``)."""
+    return {"plans": plans}
 
 
 @register.filter

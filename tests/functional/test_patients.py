@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from clinic.models import Patient
-from tests.factories import PatientFactory
+from clinic.models import Membership, Patient
+from tests.factories import PatientFactory, UserFactory
 
 NEW_PATIENT = {
     "first_name": "Ines",
@@ -134,3 +134,19 @@ def test_the_edit_form_still_needs_a_record_number(alice_client, patient):
     )
     assert response.status_code == 200
     assert "record_number" in response.context["form"].errors
+
+
+def test_the_patient_page_offers_anonymising_only_to_an_admin_of_the_patients_clinic(
+    client, alice, clinic, other_clinic, patient
+):
+    """The role counted is the one in the patient's clinic: admin elsewhere is not enough."""
+    admin_here = UserFactory(clinic=clinic, clinic__role="clinic_admin")
+    admin_elsewhere = UserFactory(clinic=other_clinic, clinic__role="clinic_admin")
+    Membership.objects.create(user=admin_elsewhere, clinic=clinic, role="clinician")
+    url = reverse("patient_detail", args=[patient.pk])
+    anonymise = reverse("patient_anonymise", args=[patient.pk])
+    for user, offered in ((admin_here, True), (alice, False), (admin_elsewhere, False)):
+        client.force_login(user)
+        page = client.get(url)
+        assert page.status_code == 200
+        assert (anonymise in page.content.decode()) is offered, user
