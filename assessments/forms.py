@@ -155,21 +155,29 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
 
     distance_fields = {"weekly_distance_km": 400}
 
+    # The crispy layouts, for a new assessment (with its one-time key) and for a draft: made
+    # once for the class from the vocabulary, as its fields are (``_finding_fields``). Building
+    # its hundred layout objects took a tenth of the edit page's time; rendering only reads them.
+    layouts: dict[bool, Layout] = {}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        vocabulary = load_vocabulary()
         if self.instance.patient_id:
             self.ask_distances_in(self.instance.patient.clinic.distance_unit)
-        once = ()
-        if not self.instance.pk:
+        new = not self.instance.pk
+        if new:
             self.fields[SUBMISSION_KEY] = submission_key_field()
-            once = (SUBMISSION_KEY,)
         self.helper = FormHelper()
         self.helper.form_id = "assessment-form"
         # No widget of the form has media; collecting it from seventy widgets took longer
         # than any section.
         self.helper.include_media = False
-        self.helper.layout = Layout(
+        self.helper.layout = self.layouts[new]
+
+    @classmethod
+    def layout(cls, vocabulary, *, new: bool) -> Layout:
+        once = (SUBMISSION_KEY,) if new else ()
+        return Layout(
             FieldOnce("version"),
             *once,
             Fieldset(
@@ -178,7 +186,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
                 ChoiceRadios("side"),
                 css_class="finding-section",
             ),
-            *self._sections(vocabulary),
+            *cls._sections(vocabulary),
             Fieldset(
                 "Clinical note",
                 FieldOnce("note_subjective"),
@@ -189,21 +197,22 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
             Submit("save", "Save draft"),
         )
 
-    def _sections(self, vocabulary):
+    @classmethod
+    def _sections(cls, vocabulary):
         """The core screen (onset, pain location, running, red-flag screen) as open fieldsets,
         then every other question in its vocabulary section behind a ``<details>``."""
         by_code = {section.code: section for section in vocabulary.sections}
         core = [vocabulary.field(name) for name in CORE_FINDINGS]
         yield Fieldset(
             "Onset and pain location",
-            *(self._layout_item(f) for f in core),
+            *(cls._layout_item(f) for f in core),
             css_id="section-core",
             css_class="finding-section",
         )
         for code in CORE_SECTIONS:
             yield Fieldset(
                 by_code[code].title,
-                *(self._layout_item(f) for f in by_code[code].fields),
+                *(cls._layout_item(f) for f in by_code[code].fields),
                 css_id=f"section-{code}",
                 css_class="finding-section",
             )
@@ -213,7 +222,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
                 continue
             yield SectionDetails(
                 section.title,
-                *(self._layout_item(f) for f in rest),
+                *(cls._layout_item(f) for f in rest),
                 names=tuple(f.name for f in rest),
                 css_id=f"section-{section.code}",
             )
@@ -286,11 +295,14 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
 def _finding_fields() -> None:
     """Each finding's form field in the clinic's words, made once for the class (every form
     copies the class's fields; building seventy choice fields per request was a tenth of the
-    assessment page's time)."""
+    assessment page's time), and the form's two layouts."""
+    vocabulary = load_vocabulary()
     fields = AssessmentForm.base_fields
     fields["side"].choices = Assessment.Side.choices
-    for finding in load_vocabulary().fields:
+    for finding in vocabulary.fields:
         fields[finding.name] = AssessmentForm.field_for(finding, fields[finding.name])
+    for new in (True, False):
+        AssessmentForm.layouts[new] = AssessmentForm.layout(vocabulary, new=new)
 
 
 _finding_fields()
