@@ -374,6 +374,13 @@ class SignForm(forms.Form):
         self.fields["working_diagnosis"].initial = self.top_ranked
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The reasons, empty until typed, are rendered once per state (clinic.form_rendering);
+        # the diagnosis is not: its choices carry this ranking's percentages.
+        self.helper.layout = Layout(
+            "working_diagnosis",
+            FieldOnce("working_diagnosis_reason"),
+            *((FieldOnce("red_flag_screen_reason"),) if unanswered_red_flags else ()),
+        )
 
 
 class RedFlagClearanceForm(forms.Form):
