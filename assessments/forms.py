@@ -1,5 +1,6 @@
 """The assessment form, built from the findings vocabulary so each question is defined once."""
 
+import copy
 import re
 
 from crispy_forms.helper import FormHelper
@@ -155,21 +156,29 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
 
     distance_fields = {"weekly_distance_km": 400}
 
+    # The crispy layouts, for a new assessment (with its one-time key) and for a draft: made
+    # once for the class from the vocabulary, as its fields are (``_finding_fields``). Building
+    # its hundred layout objects took a tenth of the edit page's time; rendering only reads them.
+    layouts: dict[bool, Layout] = {}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        vocabulary = load_vocabulary()
         if self.instance.patient_id:
             self.ask_distances_in(self.instance.patient.clinic.distance_unit)
-        once = ()
-        if not self.instance.pk:
+        new = not self.instance.pk
+        if new:
             self.fields[SUBMISSION_KEY] = submission_key_field()
-            once = (SUBMISSION_KEY,)
         self.helper = FormHelper()
         self.helper.form_id = "assessment-form"
         # No widget of the form has media; collecting it from seventy widgets took longer
         # than any section.
         self.helper.include_media = False
-        self.helper.layout = Layout(
+        self.helper.layout = self.layouts[new]
+
+    @classmethod
+    def layout(cls, vocabulary, *, new: bool) -> Layout:
+        once = (SUBMISSION_KEY,) if new else ()
+        return Layout(
             FieldOnce("version"),
             *once,
             Fieldset(
@@ -178,7 +187,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
                 ChoiceRadios("side"),
                 css_class="finding-section",
             ),
-            *self._sections(vocabulary),
+            *cls._sections(vocabulary),
             Fieldset(
                 "Clinical note",
                 FieldOnce("note_subjective"),
@@ -189,21 +198,22 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
             Submit("save", "Save draft"),
         )
 
-    def _sections(self, vocabulary):
+    @classmethod
+    def _sections(cls, vocabulary):
         """The core screen (onset, pain location, running, red-flag screen) as open fieldsets,
         then every other question in its vocabulary section behind a ``<details>``."""
         by_code = {section.code: section for section in vocabulary.sections}
         core = [vocabulary.field(name) for name in CORE_FINDINGS]
         yield Fieldset(
             "Onset and pain location",
-            *(self._layout_item(f) for f in core),
+            *(cls._layout_item(f) for f in core),
             css_id="section-core",
             css_class="finding-section",
         )
         for code in CORE_SECTIONS:
             yield Fieldset(
                 by_code[code].title,
-                *(self._layout_item(f) for f in by_code[code].fields),
+                *(cls._layout_item(f) for f in by_code[code].fields),
                 css_id=f"section-{code}",
                 css_class="finding-section",
             )
@@ -213,7 +223,7 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
                 continue
             yield SectionDetails(
                 section.title,
-                *(self._layout_item(f) for f in rest),
+                *(cls._layout_item(f) for f in rest),
                 names=tuple(f.name for f in rest),
                 css_id=f"section-{section.code}",
             )
@@ -283,14 +293,54 @@ class AssessmentForm(DistanceFieldsMixin, VersionFormMixin, forms.ModelForm):
         return Div(FieldOnce(finding.name), css_class="col-md-4")
 
 
+def _copy_sharing_choices(field: forms.ChoiceField, memo: dict) -> forms.ChoiceField:
+    """Django's copy of a choice field (the widget, its attributes, the messages and
+    validators copied), except that the copy shares the field's and the widget's choices."""
+    copied = copy.copy(field)
+    memo[id(field)] = copied
+    copied.widget = copy.copy(field.widget)
+    copied.widget.attrs = field.widget.attrs.copy()
+    memo[id(field.widget)] = copied.widget
+    copied.error_messages = field.error_messages.copy()
+    copied.validators = field.validators[:]
+    return copied
+
+
+class FieldsSharingChoices(dict):
+    """The form class's fields: each form's copy shares the lists of choices of ``shared``.
+
+    A form deep-copies its class's fields so that it may change them. Nothing changes these
+    choices (the vocabulary's, set once in ``_finding_fields``); copying and normalising
+    seventy lists of them again for every form took half the time of making the form."""
+
+    def __init__(self, fields: dict[str, forms.Field], *, shared: frozenset[str]):
+        super().__init__(fields)
+        self.shared = shared
+
+    def __deepcopy__(self, memo: dict) -> dict[str, forms.Field]:
+        return {
+            name: _copy_sharing_choices(field, memo)
+            if name in self.shared
+            else copy.deepcopy(field, memo)
+            for name, field in self.items()
+        }
+
+
 def _finding_fields() -> None:
     """Each finding's form field in the clinic's words, made once for the class (every form
     copies the class's fields; building seventy choice fields per request was a tenth of the
-    assessment page's time)."""
+    assessment page's time), and the form's two layouts."""
+    vocabulary = load_vocabulary()
     fields = AssessmentForm.base_fields
     fields["side"].choices = Assessment.Side.choices
-    for finding in load_vocabulary().fields:
+    for finding in vocabulary.fields:
         fields[finding.name] = AssessmentForm.field_for(finding, fields[finding.name])
+    shared = {"side", *(f.name for f in vocabulary.fields)}
+    AssessmentForm.base_fields = FieldsSharingChoices(
+        fields, shared=frozenset(n for n in shared if isinstance(fields[n], forms.ChoiceField))
+    )
+    for new in (True, False):
+        AssessmentForm.layouts[new] = AssessmentForm.layout(vocabulary, new=new)
 
 
 _finding_fields()
@@ -324,6 +374,13 @@ class SignForm(forms.Form):
         self.fields["working_diagnosis"].initial = self.top_ranked
         self.helper = FormHelper()
         self.helper.form_tag = False
+        # The reasons, empty until typed, are rendered once per state (clinic.form_rendering);
+        # the diagnosis is not: its choices carry this ranking's percentages.
+        self.helper.layout = Layout(
+            "working_diagnosis",
+            FieldOnce("working_diagnosis_reason"),
+            *((FieldOnce("red_flag_screen_reason"),) if unanswered_red_flags else ()),
+        )
 
 
 class RedFlagClearanceForm(forms.Form):

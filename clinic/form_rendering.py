@@ -115,6 +115,23 @@ def blank_form_once(key: tuple, build: Callable[[], forms.Form]) -> SafeString:
     return html
 
 
+def _helper_settings(form: forms.BaseForm, context: Any) -> tuple:
+    """The crispy helper's settings in ``context``, read once per render of ``form``.
+
+    crispy renders a form's whole layout in one context of its own (the tag's copy of the page's,
+    with the helper's settings added); a layout object adds only its own keys for its field
+    (``wrapper_class``, ``inline_class``) and takes them away after. So every field of one
+    render reads the same settings: reading ten of them through the context's stack for each
+    of seventy fields took longer than looking up their HTML. Kept on the form (a request's),
+    for that context only."""
+    kept = form.__dict__.get("_rendered_once_settings")
+    if kept is not None and kept[0] is context:
+        return kept[1]
+    settings = tuple(repr(context.get(name)) for name in _HELPER_KEYS)
+    form._rendered_once_settings = (context, settings)  # type: ignore[attr-defined]
+    return settings
+
+
 class RenderedOnce:
     """Mixin for a crispy ``Field`` layout object holding one field."""
 
@@ -131,7 +148,7 @@ class RenderedOnce:
             layout.wrapper_class,
             template_pack,
             *_field_state(bound),
-            tuple(repr(context.get(name)) for name in _HELPER_KEYS),
+            _helper_settings(form, context),
         )
         rendered = [False]
 

@@ -4,6 +4,7 @@ import re
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.forms import AssessmentForm
 from assessments.models import Assessment
 from assessments.services import assessment_ranking
 from assessments.vocabulary import load_vocabulary
@@ -96,6 +97,33 @@ def test_amend_creates_a_linked_draft(alice_client, assessment, alice):
     amendment = Assessment.objects.get(amends=assessment)
     assert response.url == reverse("assessment_edit", args=[amendment.pk])
     assert amendment.status == "draft"
+
+
+def test_an_amendment_names_the_assessment_it_amends_on_its_pages(alice_client, assessment):
+    _sign(alice_client, assessment)
+    alice_client.post(reverse("assessment_amend", args=[assessment.pk]))
+    amendment = Assessment.objects.get(amends=assessment)
+    signed_on = f"{assessment.assessed_on.day} {assessment.assessed_on:%b %Y}"
+    edit = alice_client.get(reverse("assessment_edit", args=[amendment.pk])).content.decode()
+    assert f"Amends the signed assessment of {signed_on}." in edit
+    detail = alice_client.get(reverse("assessment_detail", args=[amendment.pk])).content.decode()
+    original = reverse("assessment_detail", args=[assessment.pk])
+    assert f'Amends <a href="{original}">the assessment of {signed_on}</a>.' in detail
+
+
+def test_each_form_has_its_own_fields_sharing_only_the_vocabularys_choices(assessment):
+    first, second = AssessmentForm(instance=assessment), AssessmentForm(instance=assessment)
+    for name in ("felt_pop", "onset", "pain_locations", "side"):
+        mine, theirs = first.fields[name], second.fields[name]
+        assert mine is not theirs and mine.widget is not theirs.widget
+        assert mine.choices is AssessmentForm.base_fields[name].choices
+        # What a form or its renderer changes of a field stays with that form.
+        mine.widget.attrs["class"] = "changed"
+        mine.label = "changed"
+        mine.validators.append(lambda value: None)
+        assert "class" not in theirs.widget.attrs and theirs.label != "changed"
+        assert len(theirs.validators) == len(AssessmentForm.base_fields[name].validators)
+        assert "class" not in AssessmentForm.base_fields[name].widget.attrs
 
 
 def test_detail_page_shows_not_asked_distinctly_from_no(alice_client, assessment):

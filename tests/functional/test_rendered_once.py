@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from crispy_forms.utils import render_crispy_form
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,3 +91,15 @@ def test_the_assessment_and_session_forms_have_no_widget_media_to_include(plan):
     for form in (AssessmentForm(), SessionLogForm(plan=plan)):
         assert not form.helper.include_media
         assert str(form.media) == ""
+
+
+def test_a_form_drawn_again_with_other_helper_settings_shows_them(assessment):
+    """The helper's settings are read once per render, not once per form."""
+    form = AssessmentForm(instance=assessment)
+    with_labels = render_crispy_form(form)
+    form.helper.form_show_labels = False
+    without = render_crispy_form(form)
+    label = 'for="id_assessed_on" class="form-label'
+    assert label in with_labels and label not in without
+    form.helper.form_show_labels = True
+    assert render_crispy_form(form) == with_labels
