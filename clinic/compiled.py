@@ -34,6 +34,13 @@ ANY_IDS = tuple(range(ANY_USER + 1, ANY_USER + 1 + ID_SLOTS))
 STAND_INS = frozenset({ANY_ID, ANY_USER, *ANY_IDS})
 
 
+def put_in(params: Sequence, values: Mapping) -> list:
+    """Compiled ``params`` with each stand-in of ``values`` replaced by its value: the one way
+    a request's ids (or day) go into SQL compiled once (here, the history's stream, "seen
+    recently")."""
+    return [values.get(param, param) for param in params]
+
+
 @dataclass(frozen=True)
 class CompiledQuery:
     compiler: SQLCompiler
@@ -59,7 +66,7 @@ class CompiledQuery:
 
     def instances(self, ids: Mapping[int, Any]) -> list[Model]:
         """The rows for ``ids`` (stand-in: real id) as model instances, as the queryset would."""
-        params = [ids.get(param, param) if param in STAND_INS else param for param in self.params]
+        params = put_in(self.params, ids)
         # The compiler as it was compiled, on this thread's connection.
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[compiler.using]

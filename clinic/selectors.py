@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from clinic import units
 from clinic.audit import note_read
-from clinic.compiled import ANY_ID, ANY_USER, compiled
+from clinic.compiled import ANY_ID, ANY_USER, compiled, put_in
 from clinic.models import AccessEvent, Clinic, Membership, Patient
 
 DAY = DateField()
@@ -124,7 +124,7 @@ def patients_seen_recently(*, user, size: int, days: int = 30) -> list[Patient]:
     sql, shape = _seen_recently_sql(using)
     adapt = connections[using].ops.adapt_datefield_value
     any_day, since = adapt(ANY_DAY), adapt(timezone.localdate() - dt.timedelta(days=days))
-    params = [user.pk if p == ANY_USER else since if p == any_day else p for p in shape]
+    params = put_in(shape, {ANY_USER: user.pk, any_day: since})
     with connections[using].cursor() as cursor:
         cursor.execute(sql, [*params, size])
         rows = cursor.fetchall()

@@ -17,7 +17,7 @@ from django.db.models import F, Value
 
 from assessments.vocabulary import load_vocabulary
 from clinic import units
-from clinic.compiled import ANY_ID
+from clinic.compiled import ANY_ID, put_in
 from clinic.models import AccessEvent, Patient
 from clinic.patient_records import tracked_records
 
@@ -194,7 +194,7 @@ def compiled_audit_stream(*, patient: Patient) -> CompiledStream:
     id is put into the parameters. No patient data is kept: the SQL and the kind numbers.
     """
     shape = _stream_of_any_patient(router.db_for_read(AccessEvent))
-    params = [patient.pk if param == ANY_PATIENT else param for param in shape.params]
+    params = put_in(shape.params, {ANY_PATIENT: patient.pk})
     return CompiledStream(shape.sql, params, shape.using)
 
 
